@@ -1,0 +1,100 @@
+// Route 53 Resolver DNS Firewall for the whole VPC: ALLOW the allow list, then BLOCK everything,
+// fail-closed, with every query logged. Names only: an IP literal bypasses it (see egress modes).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface DnsFirewallArgs {
+  readonly prefix: string;
+  readonly vpcId: pulumi.Input<string>;
+  /** Every name the VPC may resolve: configured names, the platform's AWS names, data store endpoints. */
+  readonly allowedDomains: pulumi.Input<pulumi.Input<string>[]>;
+  readonly blockResponse: "NXDOMAIN" | "NODATA";
+  readonly logRetentionDays: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+// Rule priorities: allow first, block-all last, room between for later rules.
+export const ALLOW_PRIORITY = 100;
+export const BLOCK_ALL_PRIORITY = 1000;
+// Association priority: 101–9900 are for customer rule groups; low runs first.
+export const ASSOCIATION_PRIORITY = 101;
+
+export class DnsFirewall extends pulumi.ComponentResource {
+  readonly allowedDomains: pulumi.Output<string[]>;
+  readonly ruleGroup: aws.route53.ResolverFirewallRuleGroup;
+  readonly association: aws.route53.ResolverFirewallRuleGroupAssociation;
+  readonly queryLogGroup: aws.cloudwatch.LogGroup;
+
+  constructor(name: string, args: DnsFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("remote-claude:network:DnsFirewall", name, {}, opts);
+    const parent = { parent: this };
+    const tags = (suffix: string) => ({ ...args.tags, Name: `${args.prefix}-${suffix}` });
+
+    this.allowedDomains = pulumi.output(args.allowedDomains).apply((names) => [...new Set(names)].sort());
+    const allowList = new aws.route53.ResolverFirewallDomainList(`${name}-allow`, {
+      name: `${args.prefix}-allow`,
+      domains: this.allowedDomains,
+      tags: tags("dns-allow"),
+    }, parent);
+    const everything = new aws.route53.ResolverFirewallDomainList(`${name}-everything`, {
+      name: `${args.prefix}-everything`,
+      domains: ["*"],
+      tags: tags("dns-everything"),
+    }, parent);
+
+    this.ruleGroup = new aws.route53.ResolverFirewallRuleGroup(`${name}-rules`, {
+      name: `${args.prefix}-egress`,
+      tags: tags("dns-egress"),
+    }, parent);
+    new aws.route53.ResolverFirewallRule(`${name}-allow`, {
+      name: "allow-listed",
+      firewallRuleGroupId: this.ruleGroup.id,
+      firewallDomainListId: allowList.id,
+      priority: ALLOW_PRIORITY,
+      action: "ALLOW",
+      // CNAME targets of allowed names (CDNs, AWS regional aliases) are trusted rather than
+      // listed one by one; the name the client asked for is what the allow list governs.
+      firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
+    }, parent);
+    new aws.route53.ResolverFirewallRule(`${name}-block-all`, {
+      name: "block-everything-else",
+      firewallRuleGroupId: this.ruleGroup.id,
+      firewallDomainListId: everything.id,
+      priority: BLOCK_ALL_PRIORITY,
+      action: "BLOCK",
+      blockResponse: args.blockResponse,
+    }, parent);
+
+    this.association = new aws.route53.ResolverFirewallRuleGroupAssociation(`${name}-vpc`, {
+      name: `${args.prefix}-egress`,
+      firewallRuleGroupId: this.ruleGroup.id,
+      vpcId: args.vpcId,
+      priority: ASSOCIATION_PRIORITY,
+      // Nobody detaches the firewall by accident: protection must be turned off first.
+      mutationProtection: "ENABLED",
+      tags: tags("dns-egress"),
+    }, parent);
+    // Fail closed: if the firewall cannot answer, queries are blocked, not let through.
+    new aws.route53.ResolverFirewallConfig(`${name}-fail-closed`, {
+      resourceId: args.vpcId,
+      firewallFailOpen: "DISABLED",
+    }, parent);
+
+    this.queryLogGroup = new aws.cloudwatch.LogGroup(`${name}-query-logs`, {
+      name: `/${args.prefix}/dns-queries`,
+      retentionInDays: args.logRetentionDays,
+      tags: tags("dns-queries"),
+    }, parent);
+    const queryLog = new aws.route53.ResolverQueryLogConfig(`${name}-query-logs`, {
+      name: `${args.prefix}-dns-queries`,
+      destinationArn: this.queryLogGroup.arn,
+      tags: tags("dns-queries"),
+    }, parent);
+    new aws.route53.ResolverQueryLogConfigAssociation(`${name}-query-logs`, {
+      resolverQueryLogConfigId: queryLog.id,
+      resourceId: args.vpcId,
+    }, parent);
+
+    this.registerOutputs({ ruleGroupId: this.ruleGroup.id, associationId: this.association.id });
+  }
+}

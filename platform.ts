@@ -1,0 +1,95 @@
+// The whole platform for one stack, from a validated config. Components in dependency order;
+// the stack outputs are the contract with the ops tool (stackOutputs.ts).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, fullKey, type StackConfig } from "./config";
+import { DnsFirewall } from "./components/dnsFirewall";
+import { Endpoints } from "./components/endpoints";
+import { allowedFlows } from "./components/flows";
+import { Network } from "./components/network";
+import { SecurityGroups } from "./components/securityGroups";
+import { platformAwsDomains } from "./lib/awsServices";
+import { planSubnets } from "./lib/subnetLayout";
+import type { StackOutputInputs } from "./stackOutputs";
+
+/** Region facts the program needs as plain values before it creates anything. */
+async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accountId: string }> {
+  const [zones, identity] = await Promise.all([
+    aws.getAvailabilityZones({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }),
+    aws.getCallerIdentity({}),
+  ]);
+  const names = [...zones.names].sort();
+  if (names.length < cfg.azCount) {
+    throw new ConfigError(cfg.stack, [{
+      key: fullKey("azCount"),
+      value: String(cfg.azCount),
+      expected: `at most ${names.length}: ${cfg.region} has ${names.length} available zones (${names.join(", ")})`,
+    }]);
+  }
+  return { zones: names.slice(0, cfg.azCount), accountId: identity.accountId };
+}
+
+export async function buildPlatform(cfg: StackConfig): Promise<StackOutputInputs> {
+  const { zones, accountId } = await lookUpRegion(cfg);
+  const prefix = `${cfg.project}-${cfg.stack}`;
+  const tags = cfg.tags;
+
+  const network = new Network("network", {
+    prefix,
+    region: cfg.region,
+    accountId,
+    vpcCidr: cfg.vpcCidr,
+    availabilityZones: zones,
+    subnets: planSubnets(cfg.vpcCidr, cfg.azCount, {
+      public: cfg.publicSubnetCidrs,
+      private: cfg.privateSubnetCidrs,
+      isolated: cfg.isolatedSubnetCidrs,
+    }),
+    natGateways: cfg.natGateways,
+    logRetentionDays: cfg.logRetentionDays,
+    tags,
+  });
+
+  const securityGroups = new SecurityGroups("sg", {
+    prefix,
+    vpcId: network.vpcId,
+    flows: allowedFlows({ albIngressCidrs: cfg.albIngressCidrs, resolverIp: network.resolverIp }),
+    s3PrefixListId: network.s3PrefixListId,
+    tags,
+  });
+
+  new Endpoints("endpoints", {
+    prefix,
+    region: cfg.region,
+    vpcId: network.vpcId,
+    subnetIds: network.privateSubnetIds,
+    securityGroupId: securityGroups.ids.endpoints,
+    tags,
+  });
+
+  const dnsFirewall = new DnsFirewall("dns-firewall", {
+    prefix,
+    vpcId: network.vpcId,
+    allowedDomains: [...cfg.dnsAllowedDomains, ...platformAwsDomains(cfg.region, accountId)],
+    blockResponse: cfg.dnsBlockResponse,
+    logRetentionDays: cfg.logRetentionDays,
+    tags,
+  });
+
+  return {
+    stack: cfg.stack,
+    region: cfg.region,
+    accountId,
+    vpcId: network.vpcId,
+    vpcCidr: cfg.vpcCidr,
+    availabilityZones: zones,
+    publicSubnetIds: pulumi.all(network.publicSubnetIds),
+    privateSubnetIds: pulumi.all(network.privateSubnetIds),
+    isolatedSubnetIds: pulumi.all(network.isolatedSubnetIds),
+    securityGroupIds: pulumi.all(securityGroups.ids),
+    dnsFirewallRuleGroupId: dnsFirewall.ruleGroup.id,
+    dnsFirewallAssociationId: dnsFirewall.association.id,
+    flowLogGroupName: network.flowLogGroup.name,
+    dnsQueryLogGroupName: dnsFirewall.queryLogGroup.name,
+  };
+}
