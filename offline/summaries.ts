@@ -1,0 +1,47 @@
+// One line of key settings per resource type, for the plan's text view. Types without an entry
+// show their name input, if any. Later components add their types here.
+import type { CapturedResource, StackGraph } from "./graph";
+
+type Summarize = (r: CapturedResource, g: StackGraph) => string;
+
+/** The logical name of the resource whose physical id is `id`, or the id itself. */
+export function nameOf(g: StackGraph, id: unknown): string {
+  if (typeof id !== "string") return String(id);
+  return g.byPhysicalId(id)?.name ?? g.byArn(id)?.name ?? id;
+}
+
+function peer(r: CapturedResource, g: StackGraph): string {
+  const i = r.inputs;
+  if (i.referencedSecurityGroupId) return `sg:${nameOf(g, i.referencedSecurityGroupId)}`;
+  if (i.prefixListId) return `prefix list ${i.prefixListId}`;
+  return String(i.cidrIpv4 ?? i.cidrIpv6);
+}
+
+const SUMMARIES: Record<string, Summarize> = {
+  "aws:ec2/vpc:Vpc": (r) => `${r.inputs.cidrBlock}, DNS hostnames ${r.inputs.enableDnsHostnames ? "on" : "off"}`,
+  "aws:ec2/subnet:Subnet": (r) => `${r.inputs.cidrBlock} in ${r.inputs.availabilityZone} (${r.inputs.tags?.Tier ?? "?"})`,
+  "aws:ec2/route:Route": (r, g) =>
+    `${r.inputs.destinationCidrBlock} -> ${nameOf(g, r.inputs.natGatewayId ?? r.inputs.gatewayId ?? r.inputs.transitGatewayId ?? r.inputs.vpcEndpointId)} (table ${nameOf(g, r.inputs.routeTableId)})`,
+  "aws:ec2/natGateway:NatGateway": (r, g) => `in ${nameOf(g, r.inputs.subnetId)}`,
+  "aws:ec2/vpcEndpoint:VpcEndpoint": (r) => `${r.inputs.vpcEndpointType} ${r.inputs.serviceName}${r.inputs.privateDnsEnabled ? ", private DNS" : ""}`,
+  "aws:ec2/securityGroup:SecurityGroup": (r) => String(r.inputs.name),
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (r, g) =>
+    `sg:${nameOf(g, r.inputs.securityGroupId)} <- ${peer(r, g)} ${r.inputs.ipProtocol}/${r.inputs.fromPort}`,
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (r, g) =>
+    `sg:${nameOf(g, r.inputs.securityGroupId)} -> ${peer(r, g)} ${r.inputs.ipProtocol}/${r.inputs.fromPort}`,
+  "aws:cloudwatch/logGroup:LogGroup": (r) => `${r.inputs.name}, ${r.inputs.retentionInDays} days`,
+  "aws:ec2/flowLog:FlowLog": (r) => `${r.inputs.trafficType} traffic to ${r.inputs.logDestinationType}`,
+  "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": (r) =>
+    `${r.inputs.domains?.length ?? 0} names${r.inputs.domains?.length === 1 ? ` (${r.inputs.domains[0]})` : ""}`,
+  "aws:route53/resolverFirewallRule:ResolverFirewallRule": (r) =>
+    `priority ${r.inputs.priority}: ${r.inputs.action}${r.inputs.blockResponse ? ` (${r.inputs.blockResponse})` : ""}`,
+  "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (r) =>
+    `priority ${r.inputs.priority}, mutation protection ${r.inputs.mutationProtection}`,
+  "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": (r) => `fail-open ${r.inputs.firewallFailOpen}`,
+};
+
+export function summarize(r: CapturedResource, g: StackGraph): string {
+  const fn = SUMMARIES[r.type];
+  if (fn) return fn(r, g);
+  return typeof r.inputs.name === "string" ? r.inputs.name : "";
+}

@@ -1,0 +1,88 @@
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { typeToken } from "../offline/graph";
+import { planJson, planText, shortType } from "../offline/plan";
+import { buildStack, STACKS } from "./helpers/stacks";
+
+const root = path.resolve(__dirname, "..");
+
+function runPlan(...args: string[]) {
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts/plan.ts"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+  });
+}
+
+describe("offline plan", () => {
+  for (const stack of STACKS) {
+    it(`prints ${stack}'s resources grouped by component, the outputs and a summary`, async () => {
+      const g = await buildStack(stack);
+      const text = planText(g);
+      expect(text).to.include(`Offline plan of stack "${stack}"`);
+      for (const component of ["network (remote-claude:network:Network)", "sg (remote-claude:network:SecurityGroups)", "dns-firewall (remote-claude:network:DnsFirewall)", "endpoints (remote-claude:network:Endpoints)"]) {
+        expect(text).to.include(`${component}: `);
+      }
+      expect(text).to.match(/ec2\.Vpc\s+network-vpc\s+10\.(20|30)\.0\.0\/16, DNS hostnames on/);
+      expect(text).to.match(/route53\.ResolverFirewallRule\s+dns-firewall-block-all\s+priority 1000: BLOCK \(NXDOMAIN\)/);
+      expect(text).to.include("Stack outputs:");
+      expect(text).to.include(`  vpcId: "${g.outputs.vpcId}"`);
+      const azs = stack === "prod" ? 3 : 2;
+      expect(text).to.include(`Summary: stack ${stack} plans ${g.customResources.length} AWS resources in 4 components in ap-northeast-1 across ${azs} AZs; config valid.`);
+    });
+  }
+
+  it("lists every resource with its full inputs and options in JSON", async () => {
+    const g = await buildStack("staging");
+    const json = JSON.parse(JSON.stringify(planJson(g)));
+    expect(json.stack).to.equal("staging");
+    expect(json.resources).to.have.length(g.resources.length);
+    const vpc = json.resources.find((r: any) => r.type === "aws:ec2/vpc:Vpc");
+    expect(vpc).to.deep.include({ name: "network-vpc", parent: "remote-claude:network:Network::network" });
+    expect(vpc.inputs.cidrBlock).to.equal("10.20.0.0/16");
+    expect(vpc.options).to.include({ protect: false });
+    expect(json.outputs.vpcId).to.equal(g.outputs.vpcId);
+  });
+
+  it("shortens type tokens", () => {
+    expect(shortType(typeToken(aws.ec2.SecurityGroup))).to.equal("ec2.SecurityGroup");
+    expect(shortType("remote-claude:network:Network")).to.equal("remote-claude:network:Network");
+  });
+
+  describe("command line", () => {
+    it("prints the JSON plan of a stack", () => {
+      const result = runPlan("--stack", "prod", "--json");
+      expect(result.status, result.stderr).to.equal(0);
+      const json = JSON.parse(result.stdout);
+      expect(json.stack).to.equal("prod");
+      expect(json.resources.filter((r: any) => r.type === "aws:ec2/natGateway:NatGateway")).to.have.length(3);
+    });
+
+    it("prints every config problem and exits non-zero when config is invalid", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rc-plan-"));
+      fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+      fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), [
+        "config:",
+        "  aws:region: ap-northeast-1",
+        "  remote-claude:azCount: 12",
+        "  remote-claude:dnsAllowedDomains: []",
+      ].join("\n"));
+      const result = runPlan("--stack", "broken", "--project-dir", dir);
+      expect(result.status).to.equal(1);
+      expect(result.stdout).to.equal("");
+      expect(result.stderr).to.include('Stack "broken" has 2 config problems; nothing was created:');
+      expect(result.stderr).to.include("remote-claude:azCount = 12: expected an integer from 2 to 4");
+      expect(result.stderr).to.include("remote-claude:dnsAllowedDomains = []: expected a list of domain names, at least 1");
+    });
+
+    it("names the stacks it knows when the stack file is missing", () => {
+      const result = runPlan("--stack", "qa");
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.match(/no stack "qa": .*Pulumi\.qa\.yaml does not exist \(stacks here: prod, staging\)/);
+    });
+  });
+});
