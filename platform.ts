@@ -10,7 +10,9 @@ import { Network } from "./components/network";
 import { SecurityGroups } from "./components/securityGroups";
 import { platformAwsDomains } from "./lib/awsServices";
 import { planSubnets } from "./lib/subnetLayout";
-import type { StackOutputInputs } from "./stackOutputs";
+import { EcsCluster } from "./components/cluster";
+import { platformNames } from "./lib/names";
+import type { FoundationOutputs, OutputInputs } from "./stackOutputs";
 
 /** Region facts the program needs as plain values before it creates anything. */
 async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accountId: string }> {
@@ -29,9 +31,10 @@ async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accoun
   return { zones: names.slice(0, cfg.azCount), accountId: identity.accountId };
 }
 
-export async function buildPlatform(cfg: StackConfig): Promise<StackOutputInputs> {
+export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs>> {
   const { zones, accountId } = await lookUpRegion(cfg);
   const prefix = `${cfg.project}-${cfg.stack}`;
+  const names = platformNames(prefix);
   const tags = cfg.tags;
 
   const network = new Network("network", {
@@ -76,6 +79,8 @@ export async function buildPlatform(cfg: StackConfig): Promise<StackOutputInputs
     tags,
   });
 
+  const cluster = new EcsCluster("ecs", { name: names.cluster, tags });
+
   return {
     stack: cfg.stack,
     region: cfg.region,
@@ -91,5 +96,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<StackOutputInputs
     dnsFirewallAssociationId: dnsFirewall.association.id,
     flowLogGroupName: network.flowLogGroup.name,
     dnsQueryLogGroupName: dnsFirewall.queryLogGroup.name,
+    clusterName: cluster.name,
+    clusterArn: cluster.arn,
   };
 }

@@ -1,8 +1,11 @@
 // The stack outputs: their names and meaning, shared by the program (which exports them) and the
-// ops tool (which reads them with `pulumi stack output --json` or from a file).
+// ops tool (which reads them with `pulumi stack output --json` or from a file). Grouped by the part
+// of the platform that produces them; `StackOutputs` is the whole contract.
+import type { Input } from "@pulumi/pulumi";
 import type { GroupName } from "./components/flows";
 
-export interface StackOutputs {
+/** Network, security groups, DNS Firewall and the cluster. */
+export interface FoundationOutputs {
   readonly stack: string;
   readonly region: string;
   readonly accountId: string;
@@ -17,7 +20,52 @@ export interface StackOutputs {
   readonly dnsFirewallAssociationId: string;
   readonly flowLogGroupName: string;
   readonly dnsQueryLogGroupName: string;
+  readonly clusterName: string;
+  readonly clusterArn: string;
 }
+
+/** Host pools: AMI, launch templates, Auto Scaling groups and capacity providers. */
+export interface HostOutputs {
+  readonly amiId: string;
+  readonly backendCapacityProvider: string;
+  readonly workspaceCapacityProvider: string;
+  readonly backendAutoScalingGroup: string;
+  readonly workspaceAutoScalingGroup: string;
+  readonly backendLaunchTemplateId: string;
+  readonly workspaceLaunchTemplateId: string;
+}
+
+/** Backend, workspace, data stores, observability and chaos templates. */
+export interface ServiceOutputs {
+  readonly backendServiceName: string;
+  readonly backendTaskDefinitionFamily: string;
+  readonly workspaceTaskDefinitionFamily: string;
+  /** ARN with revision: what RunTask launches. */
+  readonly workspaceTaskDefinitionArn: string;
+  readonly workspaceExecutionRoleArn: string;
+  readonly albDnsName: string;
+  readonly albArnSuffix: string;
+  readonly backendTargetGroupArn: string;
+  readonly backendTargetGroupArnSuffix: string;
+  readonly backendLogGroupName: string;
+  readonly workspaceLogGroupName: string;
+  readonly ecrRepositoryUrls: Record<"backend" | "workspace" | "credentialProxy", string>;
+  readonly dbInstanceIdentifier: string;
+  readonly redisReplicationGroupId: string;
+  readonly proxySecretArn: string;
+  readonly alarmTopicArn: string;
+  readonly alarmNames: string[];
+  readonly dashboardName: string;
+  /** FIS experiment template id per drill name (kill-backend-task, drain-az, …). */
+  readonly fisTemplateIds: Record<string, string>;
+  /** CloudWatch namespace of the platform's own metrics (launch failures, drill results). */
+  readonly metricsNamespace: string;
+}
+
+export type StackOutputs = FoundationOutputs & HostOutputs & ServiceOutputs;
+
+/** What a program section returns: every output of the section, each possibly still an Output. */
+export type OutputInputs<T> = { readonly [K in keyof T]: Input<T[K]> };
 
 /** One line per output, for the README and for `ops` error messages about missing outputs. */
 export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
@@ -30,11 +78,38 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   publicSubnetIds: "Public subnets (ALB, NAT), one per AZ.",
   privateSubnetIds: "Private subnets (ECS hosts and tasks), one per AZ.",
   isolatedSubnetIds: "Isolated subnets (RDS, Redis), one per AZ.",
-  securityGroupIds: "Security group id per role (alb, backend, workspace, hosts, endpoints, database, redis).",
+  securityGroupIds: "Security group id per role (alb, backend, workspace, backendHosts, workspaceHosts, endpoints, database, redis).",
   dnsFirewallRuleGroupId: "Route 53 Resolver DNS Firewall rule group.",
   dnsFirewallAssociationId: "Its association with the VPC.",
   flowLogGroupName: "CloudWatch log group of the VPC flow logs.",
   dnsQueryLogGroupName: "CloudWatch log group of the DNS query logs.",
+  clusterName: "ECS cluster name.",
+  clusterArn: "ECS cluster ARN.",
+  amiId: "AMI the host launch templates use (built by Image Builder or pinned by config).",
+  backendCapacityProvider: "Capacity provider of the backend (trusted) host pool.",
+  workspaceCapacityProvider: "Capacity provider of the workspace host pool: RunTask uses it.",
+  backendAutoScalingGroup: "Auto Scaling group of the backend pool.",
+  workspaceAutoScalingGroup: "Auto Scaling group of the workspace pool.",
+  backendLaunchTemplateId: "Launch template of the backend pool.",
+  workspaceLaunchTemplateId: "Launch template of the workspace pool.",
+  backendServiceName: "ECS service of the backend.",
+  backendTaskDefinitionFamily: "Task definition family of the backend.",
+  workspaceTaskDefinitionFamily: "Task definition family of the workspace (RunTask's taskDefinition).",
+  workspaceTaskDefinitionArn: "Workspace task definition ARN with its revision.",
+  workspaceExecutionRoleArn: "Execution role of the workspace task (the only role the backend may pass).",
+  albDnsName: "DNS name of the ALB.",
+  albArnSuffix: "ALB ARN suffix (CloudWatch LoadBalancer dimension).",
+  backendTargetGroupArn: "Target group of the backend service.",
+  backendTargetGroupArnSuffix: "Its ARN suffix (CloudWatch TargetGroup dimension).",
+  backendLogGroupName: "Log group of the backend containers.",
+  workspaceLogGroupName: "Log group of the workspace containers (the security probe's verdicts land here).",
+  ecrRepositoryUrls: "ECR repository URL per image (backend, workspace, credentialProxy).",
+  dbInstanceIdentifier: "RDS PostgreSQL instance identifier.",
+  redisReplicationGroupId: "ElastiCache Redis replication group id.",
+  proxySecretArn: "Secrets Manager secret holding the credential proxy's credential.",
+  alarmTopicArn: "SNS topic the alarms notify.",
+  alarmNames: "Names of the stack's CloudWatch alarms (drills check none is in ALARM).",
+  dashboardName: "CloudWatch dashboard of the stack.",
+  fisTemplateIds: "FIS experiment template id per failure drill.",
+  metricsNamespace: "CloudWatch namespace of the platform's own metrics.",
 };
-
-export type StackOutputInputs = { readonly [K in keyof StackOutputs]: import("@pulumi/pulumi").Input<StackOutputs[K]> };

@@ -32,7 +32,7 @@ describe("offline plan", () => {
       expect(text).to.include("Stack outputs:");
       expect(text).to.include(`  vpcId: "${g.outputs.vpcId}"`);
       const azs = stack === "prod" ? 3 : 2;
-      expect(text).to.include(`Summary: stack ${stack} plans ${g.customResources.length} AWS resources in 4 components in ap-northeast-1 across ${azs} AZs; config valid.`);
+      expect(text).to.include(`Summary: stack ${stack} plans ${g.customResources.length} AWS resources in 5 components in ap-northeast-1 across ${azs} AZs; config valid.`);
     });
   }
 

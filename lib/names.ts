@@ -1,0 +1,32 @@
+// Physical names that several components and the ops tool must agree on, derived from the stack
+// prefix ("remote-claude-staging"). One place, so a service, its alarms, its FIS templates and the
+// drills always name the same thing.
+
+export type Pool = "backend" | "workspace";
+export const POOLS: readonly Pool[] = ["backend", "workspace"];
+
+export interface PlatformNames {
+  readonly prefix: string;
+  readonly cluster: string;
+  readonly capacityProvider: Readonly<Record<Pool, string>>;
+  readonly autoScalingGroup: Readonly<Record<Pool, string>>;
+  readonly taskFamily: { readonly backend: string; readonly workspace: string };
+  readonly backendService: string;
+  /** Log group of each workload, under one /<prefix>/ tree. */
+  readonly logGroup: { readonly backend: string; readonly workspace: string; readonly ecsAgent: string };
+  /** CloudWatch namespace for the platform's own metrics (backend, ops drills). */
+  readonly metricsNamespace: string;
+}
+
+export function platformNames(prefix: string): PlatformNames {
+  return {
+    prefix,
+    cluster: prefix,
+    capacityProvider: { backend: `${prefix}-backend`, workspace: `${prefix}-workspace` },
+    autoScalingGroup: { backend: `${prefix}-backend-hosts`, workspace: `${prefix}-workspace-hosts` },
+    taskFamily: { backend: `${prefix}-backend`, workspace: `${prefix}-workspace` },
+    backendService: `${prefix}-backend`,
+    logGroup: { backend: `/${prefix}/backend`, workspace: `/${prefix}/workspace`, ecsAgent: `/${prefix}/ecs-agent` },
+    metricsNamespace: "RemoteClaude",
+  };
+}
