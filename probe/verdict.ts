@@ -1,0 +1,104 @@
+// The contract between the in-task security probe (probe/workspace_probe.py, which runs inside a
+// workspace container) and the ops tool's security drill (which launches it and reads its verdict
+// back from CloudWatch Logs). The probe prints exactly one line: VERDICT_PREFIX + JSON(ProbeVerdict).
+
+export const VERDICT_PREFIX = "REMOTE_CLAUDE_PROBE_VERDICT ";
+export const PROBE_SCHEMA = "remote-claude-workspace-probe/v1";
+/** The probe reads its targets from this environment variable (JSON ProbeConfig). */
+export const PROBE_CONFIG_ENV = "PROBE_CONFIG";
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What the probe tries to reach; every field is optional and its checks are skipped when unset. */
+export interface ProbeConfig {
+  /** Instance metadata address; default 169.254.169.254. Tests point it into their own namespaces. */
+  readonly imdsAddress?: string;
+  /** ECS task credentials endpoint address; default 169.254.170.2. */
+  readonly ecsCredentialsAddress?: string;
+  /** A name the DNS Firewall must block, and one it must allow. */
+  readonly blockedDomain?: string;
+  readonly allowedDomain?: string;
+  /** A public IPv4 address off the allow list, tried on TCP 443. */
+  readonly publicIp?: string;
+  readonly postgres?: Endpoint;
+  readonly redis?: Endpoint;
+  /** Another workspace's agent (:9000). */
+  readonly peerWorkspace?: Endpoint;
+  /** Environment variable names and file-content markers that would reveal the proxy's credential. */
+  readonly secretEnvNames?: readonly string[];
+  readonly secretMarkers?: readonly string[];
+  /** Per-attempt network timeout. */
+  readonly timeoutMs?: number;
+}
+
+export type CheckCategory =
+  | "metadata"
+  | "dns"
+  | "network"
+  | "secrets"
+  | "syscall"
+  | "capabilities"
+  | "filesystem"
+  | "identity";
+
+export interface ProbeCheck {
+  /** One of PROBE_CHECKS' ids. */
+  readonly id: string;
+  readonly category: CheckCategory;
+  /** True when the attempt was refused/failed (what the hardening should make happen). */
+  readonly blocked: boolean;
+  /** What the probe saw: an errno name, a status code, an address, … */
+  readonly detail: string;
+  /** Set when the probe could not run the check (target not configured, tool missing). */
+  readonly skipped?: boolean;
+}
+
+export interface ProbeVerdict {
+  readonly schema: typeof PROBE_SCHEMA;
+  readonly startedAt: string;
+  readonly uid: number;
+  readonly checks: readonly ProbeCheck[];
+}
+
+/** Every check the probe runs, what the hardened workspace must show, and why. */
+export const PROBE_CHECKS: readonly { id: string; category: CheckCategory; expect: "blocked" | "allowed"; what: string }[] = [
+  { id: "imds-v1-get", category: "metadata", expect: "blocked", what: "IMDSv1 GET http://169.254.169.254/latest/meta-data/" },
+  { id: "imds-v2-token", category: "metadata", expect: "blocked", what: "IMDSv2 token PUT http://169.254.169.254/latest/api/token" },
+  { id: "ecs-credentials", category: "metadata", expect: "blocked", what: "ECS task credentials endpoint 169.254.170.2 (no task role)" },
+  { id: "dns-blocked-domain", category: "dns", expect: "blocked", what: "resolving a name off the allow list" },
+  { id: "dns-allowed-domain", category: "dns", expect: "allowed", what: "resolving a name on the allow list" },
+  { id: "tcp-public-ip-443", category: "network", expect: "blocked", what: "TCP 443 to a public IP literal (bypasses DNS filtering)" },
+  { id: "tcp-postgres", category: "network", expect: "blocked", what: "TCP to the PostgreSQL endpoint" },
+  { id: "tcp-redis", category: "network", expect: "blocked", what: "TCP to the Redis endpoint" },
+  { id: "tcp-peer-workspace", category: "network", expect: "blocked", what: "TCP to another workspace's :9000" },
+  { id: "secret-in-environment", category: "secrets", expect: "blocked", what: "the proxy's credential in the agent's environment" },
+  { id: "secret-in-files", category: "secrets", expect: "blocked", what: "the proxy's credential in readable files" },
+  { id: "unshare-user", category: "syscall", expect: "blocked", what: "unshare(CLONE_NEWUSER)" },
+  { id: "unshare-mount", category: "syscall", expect: "blocked", what: "unshare(CLONE_NEWNS)" },
+  { id: "unshare-net", category: "syscall", expect: "blocked", what: "unshare(CLONE_NEWNET)" },
+  { id: "unshare-pid", category: "syscall", expect: "blocked", what: "unshare(CLONE_NEWPID)" },
+  { id: "unshare-ipc", category: "syscall", expect: "blocked", what: "unshare(CLONE_NEWIPC)" },
+  { id: "unshare-uts", category: "syscall", expect: "blocked", what: "unshare(CLONE_NEWUTS)" },
+  { id: "unshare-cgroup", category: "syscall", expect: "blocked", what: "unshare(CLONE_NEWCGROUP)" },
+  { id: "mount", category: "syscall", expect: "blocked", what: "mount a tmpfs" },
+  { id: "keyctl", category: "syscall", expect: "blocked", what: "keyctl(KEYCTL_GET_KEYRING_ID)" },
+  { id: "add-key", category: "syscall", expect: "blocked", what: "add_key()" },
+  { id: "bpf", category: "syscall", expect: "blocked", what: "bpf(BPF_PROG_LOAD)" },
+  { id: "ptrace", category: "syscall", expect: "blocked", what: "ptrace(PTRACE_ATTACH) of another process" },
+  { id: "perf-event-open", category: "syscall", expect: "blocked", what: "perf_event_open()" },
+  { id: "userfaultfd", category: "syscall", expect: "blocked", what: "userfaultfd()" },
+  { id: "io-uring-setup", category: "syscall", expect: "blocked", what: "io_uring_setup()" },
+  { id: "kexec-load", category: "syscall", expect: "blocked", what: "kexec_load()" },
+  { id: "init-module", category: "syscall", expect: "blocked", what: "init_module()" },
+  { id: "open-by-handle-at", category: "syscall", expect: "blocked", what: "open_by_handle_at()" },
+  { id: "chroot", category: "syscall", expect: "blocked", what: "chroot()" },
+  { id: "setns", category: "syscall", expect: "blocked", what: "setns() into another namespace" },
+  { id: "capabilities", category: "capabilities", expect: "blocked", what: "any effective or permitted capability (CapEff/CapPrm non-zero)" },
+  { id: "raise-capability", category: "capabilities", expect: "blocked", what: "raising a capability (setuid to root / capset)" },
+  { id: "no-new-privileges", category: "capabilities", expect: "blocked", what: "gaining privileges through exec (NoNewPrivs must be 1)" },
+  { id: "write-root", category: "filesystem", expect: "blocked", what: "writing a file under /" },
+  { id: "run-as-root", category: "identity", expect: "blocked", what: "running as uid 0" },
+];
