@@ -5,6 +5,22 @@
 export type Pool = "backend" | "workspace";
 export const POOLS: readonly Pool[] = ["backend", "workspace"];
 
+/**
+ * ECS container instance attribute naming a host's pool (set through ECS_INSTANCE_ATTRIBUTES in
+ * ecs.config); task definitions place themselves with memberOf(attribute:remote-claude.pool == …).
+ */
+export const POOL_ATTRIBUTE = "remote-claude.pool";
+
+/** Container names inside the task definitions: the drills and log readers look for these. */
+export const CONTAINERS = {
+  backend: "backend",
+  workspaceAgent: "workspace-agent",
+  credentialProxy: "credential-proxy",
+} as const;
+
+/** awslogs stream prefixes: a stream is <prefix>/<container name>/<task id>. */
+export const LOG_STREAM_PREFIX = { backend: "backend", workspace: "workspace" } as const;
+
 export interface PlatformNames {
   readonly prefix: string;
   readonly cluster: string;
