@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, installed only where missing.
-DEBIAN_PACKAGES=()
+DEBIAN_PACKAGES=(squid openssl)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
