@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { configSchema } from "../config";
 import { renderConfigTable, renderProjectFile } from "../config/docs";
+import { projectWithStack } from "./helpers/projectDir";
 import { MASKED_SECRET, projectDefaults, readStackFiles } from "../offline/stackFiles";
 
 const root = path.resolve(__dirname, "..");
@@ -34,16 +34,13 @@ describe("config documentation", () => {
   });
 
   it("reads stack files as the CLI hands config to programs: defaults, strings, JSON lists, masked secrets", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rc-stack-"));
-    fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    fs.writeFileSync(path.join(dir, "Pulumi.demo.yaml"), [
-      "config:",
-      "  aws:region: eu-west-1",
-      "  remote-claude:azCount: 3",
-      "  remote-claude:albIngressCidrs: [203.0.113.0/24]",
-      "  remote-claude:proxyCredential:",
-      "    secure: v1:AAAABBBBCCCC",
-    ].join("\n"));
+    const dir = projectWithStack("demo", [
+      "aws:region: eu-west-1",
+      "remote-claude:azCount: 3",
+      "remote-claude:albIngressCidrs: [203.0.113.0/24]",
+      "remote-claude:proxyCredential:",
+      "  secure: v1:AAAABBBBCCCC",
+    ]);
     const files = readStackFiles(dir, "demo");
     expect(files.config["aws:region"]).to.equal("eu-west-1");
     expect(files.config["remote-claude:azCount"]).to.equal("3");

@@ -1,11 +1,10 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { typeToken } from "../offline/graph";
 import { planJson, planText, shortType } from "../offline/plan";
+import { projectWithStack } from "./helpers/projectDir";
 import { buildStack, STACKS } from "./helpers/stacks";
 
 const root = path.resolve(__dirname, "..");
@@ -63,14 +62,11 @@ describe("offline plan", () => {
     });
 
     it("prints every config problem and exits non-zero when config is invalid", () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rc-plan-"));
-      fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-      fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), [
-        "config:",
-        "  aws:region: ap-northeast-1",
-        "  remote-claude:azCount: 12",
-        "  remote-claude:dnsAllowedDomains: []",
-      ].join("\n"));
+      const dir = projectWithStack("broken", [
+        "aws:region: ap-northeast-1",
+        "remote-claude:azCount: 12",
+        "remote-claude:dnsAllowedDomains: []",
+      ]);
       const result = runPlan("--stack", "broken", "--project-dir", dir);
       expect(result.status).to.equal(1);
       expect(result.stdout).to.equal("");
