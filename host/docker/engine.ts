@@ -13,6 +13,12 @@ export interface EngineOptions {
   readonly daemonConfig?: Record<string, unknown>;
   /** Extra dockerd flags. The defaults keep the engine off the host network: --bridge none --iptables=false. */
   readonly networkArgs?: readonly string[];
+  /**
+   * Run dockerd in a network namespace of its own (created and deleted with the engine), with
+   * its default bridge and iptables rules: needed by settings such as icc=false, and the host's
+   * network stays untouched.
+   */
+  readonly isolateNetwork?: boolean;
   readonly startTimeoutMs?: number;
   /** Parent of the engine's directory; short, because unix socket paths are limited to 108 bytes. */
   readonly baseDir?: string;
@@ -70,6 +76,8 @@ export class DockerEngine {
     readonly pid: number,
     private readonly child: ChildProcess,
     private readonly cli: string,
+    /** The network namespace dockerd runs in, when isolated. */
+    readonly netns?: string,
   ) {}
 
   get host(): string {
@@ -85,18 +93,29 @@ export class DockerEngine {
     const config = path.join(dir, "daemon.json");
     fs.writeFileSync(config, JSON.stringify(opts.daemonConfig ?? {}, null, 2));
     const log = fs.openSync(path.join(dir, "dockerd.log"), "a");
+    const netns = opts.isolateNetwork ? `rcd-${path.basename(dir).slice(4)}-${process.pid}` : undefined;
+    if (netns) {
+      const add = spawnSync("ip", ["netns", "add", netns], { encoding: "utf8" });
+      if (add.status !== 0) throw new EngineUnavailable(`cannot create network namespace ${netns}: ${add.stderr.trim()}`);
+      spawnSync("ip", ["-n", netns, "link", "set", "lo", "up"]);
+    }
     const args = [
       "--data-root", path.join(dir, "data"),
       "--exec-root", path.join(dir, "x"),
       "--host", `unix://${socket}`,
       "--pidfile", path.join(dir, "d.pid"),
       "--config-file", config,
-      ...(opts.networkArgs ?? ["--bridge", "none", "--iptables=false", "--ip-masq=false"]),
+      ...(opts.networkArgs ?? (netns ? [] : ["--bridge", "none", "--iptables=false", "--ip-masq=false"])),
     ];
-    const child = spawn(dockerdPath() as string, args, { stdio: ["ignore", log, log], detached: true });
+    // nsenter switches only the network namespace (`ip netns exec` would also remount /sys and
+    // hide the cgroups) and execs dockerd in place, so the pid stays dockerd's.
+    const [command, argv] = netns
+      ? ["nsenter", [`--net=/var/run/netns/${netns}`, dockerdPath() as string, ...args]]
+      : [dockerdPath() as string, args];
+    const child = spawn(command, argv, { stdio: ["ignore", log, log], detached: true });
     fs.closeSync(log);
     child.unref();
-    const engine = new DockerEngine(dir, socket, child.pid as number, child, dockerCliPath() as string);
+    const engine = new DockerEngine(dir, socket, child.pid as number, child, dockerCliPath() as string, netns);
     const deadline = Date.now() + (opts.startTimeoutMs ?? 30000);
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) break;
@@ -105,9 +124,10 @@ export class DockerEngine {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    const tail = engine.log().split("\n").slice(-15).join("\n");
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    const tail = engine.log().split("\n").slice(exited ? -3 : -15).join("\n");
     await engine.stop();
-    throw new EngineUnavailable(`dockerd did not come up within ${opts.startTimeoutMs ?? 30000} ms:\n${tail}`);
+    throw new EngineUnavailable(exited ? `dockerd exited at start:\n${tail}` : `dockerd did not come up within ${opts.startTimeoutMs ?? 30000} ms:\n${tail}`);
   }
 
   log(): string {
@@ -182,6 +202,7 @@ export class DockerEngine {
       }
     }
     DockerEngine.removeDir(this.dir);
+    if (this.netns) spawnSync("ip", ["netns", "del", this.netns]);
   }
 
   /** Synchronous last resort (process exit): kill by pid and clean up. */
@@ -194,6 +215,7 @@ export class DockerEngine {
       // already gone
     }
     DockerEngine.removeDir(this.dir);
+    if (this.netns) spawnSync("ip", ["netns", "del", this.netns]);
   }
 
   private static removeDir(dir: string): void {
