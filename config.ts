@@ -2,7 +2,7 @@
 // Keys live in config/<section>.ts; this file joins them, reads them from Pulumi and reports
 // every problem at once (ConfigError) before any resource is created.
 import * as pulumi from "@pulumi/pulumi";
-import { hostKeys } from "./config/hosts";
+import { hostChecks, hostKeys } from "./config/hosts";
 import { networkChecks, networkKeys } from "./config/network";
 import { ConfigError, type ConfigProblem, type CrossCheck, showProblemValue } from "./config/problems";
 import { type ConfigValues, type KeySpec, showValue, string } from "./config/schema";
@@ -19,7 +19,7 @@ export const configSchema = {
   ...secretKeys,
 };
 
-const crossChecks: readonly CrossCheck[] = [...networkChecks];
+const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks];
 
 export type ConfigKey = keyof typeof configSchema;
 

@@ -12,7 +12,8 @@ import { platformAwsDomains } from "./lib/awsServices";
 import { planSubnets } from "./lib/subnetLayout";
 import { EcsCluster } from "./components/cluster";
 import { platformNames } from "./lib/names";
-import type { FoundationOutputs, OutputInputs } from "./stackOutputs";
+import type { FoundationOutputs, HostOutputs, OutputInputs } from "./stackOutputs";
+import { Hosts } from "./components/hosts";
 
 /** Region facts the program needs as plain values before it creates anything. */
 async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accountId: string }> {
@@ -31,7 +32,7 @@ async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accoun
   return { zones: names.slice(0, cfg.azCount), accountId: identity.accountId };
 }
 
-export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs>> {
+export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & HostOutputs>> {
   const { zones, accountId } = await lookUpRegion(cfg);
   const prefix = `${cfg.project}-${cfg.stack}`;
   const names = platformNames(prefix);
@@ -61,7 +62,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     tags,
   });
 
-  new Endpoints("endpoints", {
+  const endpoints = new Endpoints("endpoints", {
     prefix,
     region: cfg.region,
     vpcId: network.vpcId,
@@ -81,6 +82,49 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
 
   const cluster = new EcsCluster("ecs", { name: names.cluster, tags });
 
+  // --- Host pools (issue 3): AMI, launch templates, ASGs, capacity providers on the cluster.
+  // The backend service must depend on hosts.capacityReady (the capacity provider association).
+  const hosts = new Hosts("hosts", {
+    prefix,
+    region: cfg.region,
+    accountId,
+    clusterName: cluster.name,
+    clusterPhysicalName: names.cluster,
+    privateSubnetIds: network.privateSubnetIds,
+    pinnedAmiId: cfg.amiId,
+    rootVolumeGiB: cfg.hostRootVolumeGiB,
+    stopTimeoutSeconds: cfg.containerStopTimeoutSeconds,
+    reservedMemoryMiB: cfg.hostReservedMemoryMiB,
+    logRetentionDays: cfg.logRetentionDays,
+    pools: {
+      backend: {
+        instanceTypes: cfg.backendInstanceTypes,
+        minSize: cfg.backendMinSize,
+        maxSize: cfg.backendMaxSize,
+        spot: cfg.backendSpot,
+        warmPoolSize: 0,
+        targetCapacity: cfg.backendTargetCapacity,
+        securityGroupId: securityGroups.ids.backendHosts,
+        autoScalingGroupName: names.autoScalingGroup.backend,
+        capacityProviderName: names.capacityProvider.backend,
+      },
+      workspace: {
+        instanceTypes: cfg.workspaceInstanceTypes,
+        minSize: cfg.workspaceMinSize,
+        maxSize: cfg.workspaceMaxSize,
+        spot: cfg.workspaceSpot,
+        warmPoolSize: cfg.workspaceWarmPoolSize,
+        targetCapacity: cfg.workspaceTargetCapacity,
+        securityGroupId: securityGroups.ids.workspaceHosts,
+        autoScalingGroupName: names.autoScalingGroup.workspace,
+        capacityProviderName: names.capacityProvider.workspace,
+      },
+    },
+    buildDependsOn: [endpoints, dnsFirewall],
+    tags,
+  });
+  // --- end host pools
+
   return {
     stack: cfg.stack,
     region: cfg.region,
@@ -98,5 +142,13 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     dnsQueryLogGroupName: dnsFirewall.queryLogGroup.name,
     clusterName: cluster.name,
     clusterArn: cluster.arn,
+    // Host outputs (issue 3)
+    amiId: hosts.image.amiId,
+    backendCapacityProvider: hosts.pools.backend.capacityProvider.name,
+    workspaceCapacityProvider: hosts.pools.workspace.capacityProvider.name,
+    backendAutoScalingGroup: hosts.pools.backend.autoScalingGroup.name,
+    workspaceAutoScalingGroup: hosts.pools.workspace.autoScalingGroup.name,
+    backendLaunchTemplateId: hosts.pools.backend.launchTemplate.id,
+    workspaceLaunchTemplateId: hosts.pools.workspace.launchTemplate.id,
   };
 }

@@ -1,10 +1,19 @@
 // Instance types the hosts may use: size and awsvpc task density with and without ENI trunking.
 //
 // Source: AWS, "Supported Amazon EC2 instance types for increased Amazon ECS container network
-// interfaces" (Amazon ECS Developer Guide), as archived in 2023. Task figures are the number of
-// awsvpc tasks per instance (the trunk and the primary interface already subtracted).
-// The seed's table says c6i.xlarge/2xlarge/4xlarge = 12/22/42; AWS's own table says 20/40/60
-// with trunking and 3/3/7 without, so AWS's figures are used here. The load drill reports the
+// interfaces" (Amazon ECS Developer Guide, page eni-trunking-supported-instance-types), as archived
+// in 2023. Task figures are the number of awsvpc tasks per instance (the trunk and the primary
+// interface already subtracted).
+// Checked again in 2026-11: the current guide's page "Increasing Amazon ECS Linux container
+// instance network interfaces" (container-instance-eni) still gives c5.large 2 tasks without
+// trunking and 10 with it (12 interfaces: primary + trunk + 10 branches), which matches the
+// "large" row below. The per-type table page itself could not be retrieved from this workplace
+// (no internet; the search index holds only the container-instance-eni page), so the other rows
+// keep the archived 2023 figures rather than guessed ones.
+// Which figures and why: the seed's table says c6i.xlarge/2xlarge/4xlarge = 12/22/42; AWS's own
+// table says 20/40/60 with trunking and 3/3/7 without, so AWS's figures are used. Config
+// validation only needs "supports trunking", which no later AWS change has withdrawn for these
+// families; the density figures feed the plan's capacity notes, and the load drill reports the
 // real figure from DescribeContainerInstances, which is what to trust on a live stack.
 // Types absent from this table are rejected by config validation: without trunking an instance
 // runs only a handful of workspaces, so density would be bound by ENIs, not memory.
@@ -17,7 +26,7 @@ export interface InstanceTypeInfo {
 }
 
 export const ENI_TRUNKING_SOURCE =
-  "AWS ECS Developer Guide, 'Supported Amazon EC2 instance types for increased Amazon ECS container network interfaces', archived 2023";
+  "AWS ECS Developer Guide, 'Supported Amazon EC2 instance types for increased Amazon ECS container network interfaces', archived 2023; large row re-checked 2026-11 against 'Increasing Amazon ECS Linux container instance network interfaces'";
 
 type SizeRow = readonly [size: string, vcpu: number, tasksWithoutTrunking: number, tasksWithTrunking: number];
 

@@ -39,6 +39,9 @@ const INTERFACE_SERVICES: readonly InterfaceEndpointService[] = [
   { id: "ssm", service: "ssm", names: simple("ssm"), usedBy: "SSM agent on hosts, AMI parameter" },
   { id: "ssmmessages", service: "ssmmessages", names: simple("ssmmessages"), usedBy: "Session Manager" },
   { id: "ec2messages", service: "ec2messages", names: simple("ec2messages"), usedBy: "SSM agent" },
+  // The AMI build instance runs in the private subnets with the hosts' security group (no route
+  // out but the endpoints): AWSTOE on it fetches the component document from Image Builder.
+  { id: "imagebuilder", service: "imagebuilder", names: simple("imagebuilder"), usedBy: "AMI build instance (AWSTOE GetComponent)" },
 ];
 
 const BEDROCK_RUNTIME: InterfaceEndpointService = {
@@ -57,9 +60,13 @@ export function gatewayBuckets(region: string): readonly { bucket: string; host:
   const ecrLayers = `prod-${region}-starport-layer-bucket`;
   // Amazon Linux 2023 package repositories (AL2023 User Guide, "Package repositories").
   const al2023Repos = `al2023-repos-${region}-de612dc2`;
+  // The AWSTOE binary the Image Builder build and test instances download (Image Builder User
+  // Guide, "Manage AWSTOE": ec2imagebuilder-toe-<region>-prod).
+  const toe = `ec2imagebuilder-toe-${region}-prod`;
   return [
     { bucket: ecrLayers, host: `${ecrLayers}.s3.${region}.amazonaws.com`, usedBy: "ECR image layers" },
     { bucket: al2023Repos, host: `${al2023Repos}.s3.dualstack.${region}.amazonaws.com`, usedBy: "AL2023 packages (AMI builds)" },
+    { bucket: toe, host: `${toe}.s3.${region}.amazonaws.com`, usedBy: "AWSTOE binary (AMI build and test instances)" },
   ];
 }
 

@@ -163,6 +163,33 @@ const SHAPES: Record<string, ShapeFn> = {
     arn: arn(ctx, "imagebuilder", `image/${physical}/1.0.0/1`),
     extra: { outputResources: [{ amis: [{ image: `ami-0${h.slice(0, 16)}`, region: ctx.region, accountId: ctx.accountId, name: physical, description: "" }], containers: [] }] },
   }),
+  // --- Host pools (issue 3): Image Builder ARNs carry the version (and build) like AWS's do; ids are the ARNs.
+  "aws:imagebuilder/component:Component": ({ inputs, physical, ctx }) => {
+    const componentArn = arn(ctx, "imagebuilder", `component/${physical}/${inputs.version ?? "1.0.0"}/1`);
+    return { id: componentArn, arn: componentArn, extra: { owner: ctx.accountId, type: "BUILD" } };
+  },
+  "aws:imagebuilder/imageRecipe:ImageRecipe": ({ inputs, physical, ctx }) => {
+    const recipeArn = arn(ctx, "imagebuilder", `image-recipe/${physical}/${inputs.version ?? "1.0.0"}`);
+    return { id: recipeArn, arn: recipeArn, extra: { owner: ctx.accountId, platform: "Linux" } };
+  },
+  "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": ({ physical, ctx }) => {
+    const infraArn = arn(ctx, "imagebuilder", `infrastructure-configuration/${physical}`);
+    return { id: infraArn, arn: infraArn };
+  },
+  "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": ({ physical, ctx }) => {
+    const distributionArn = arn(ctx, "imagebuilder", `distribution-configuration/${physical}`);
+    return { id: distributionArn, arn: distributionArn };
+  },
+  "aws:imagebuilder/imagePipeline:ImagePipeline": ({ physical, ctx }) => {
+    const pipelineArn = arn(ctx, "imagebuilder", `image-pipeline/${physical}`);
+    return { id: pipelineArn, arn: pipelineArn };
+  },
+  "aws:ecs/accountSettingDefault:AccountSettingDefault": ({ inputs, ctx }) => ({
+    id: String(inputs.name),
+    extra: { principalArn: `arn:aws:iam::${ctx.accountId}:root` },
+  }),
+  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ({ inputs }) => ({ id: String(inputs.clusterName) }),
+  // --- end host pools
   "aws:fis/experimentTemplate:ExperimentTemplate": ({ hex: h, ctx }) => ({
     id: `EXT${h.slice(0, 14).toUpperCase()}`,
     arn: arn(ctx, "fis", `experiment-template/EXT${h.slice(0, 14).toUpperCase()}`),

@@ -38,6 +38,32 @@ const SUMMARIES: Record<string, Summarize> = {
   "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (r) =>
     `priority ${r.inputs.priority}, mutation protection ${r.inputs.mutationProtection}`,
   "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": (r) => `fail-open ${r.inputs.firewallFailOpen}`,
+  // --- Host pools (issue 3)
+  "aws:ec2/launchTemplate:LaunchTemplate": (r) => {
+    const m = r.inputs.metadataOptions ?? {};
+    const ebs = r.inputs.blockDeviceMappings?.[0]?.ebs ?? {};
+    return `${r.inputs.instanceType ?? "types from the ASG"}, IMDSv2 ${m.httpTokens}, hop limit ${m.httpPutResponseHopLimit}, ` +
+      `root ${ebs.volumeSize} GiB ${ebs.volumeType}${ebs.encrypted === "true" ? " encrypted" : ""}, public IP ${r.inputs.networkInterfaces?.[0]?.associatePublicIpAddress === "true" ? "yes" : "no"}`;
+  },
+  "aws:autoscaling/group:Group": (r) => {
+    const types = r.inputs.mixedInstancesPolicy?.launchTemplate?.overrides?.map((o: any) => o.instanceType) ?? [];
+    const spot = r.inputs.mixedInstancesPolicy?.instancesDistribution?.onDemandPercentageAboveBaseCapacity === 0;
+    const warm = r.inputs.warmPool ? `, warm pool ${r.inputs.warmPool.minSize} ${r.inputs.warmPool.poolState}` : "";
+    return `${r.inputs.name}: ${r.inputs.minSize}..${r.inputs.maxSize}${types.length ? ` of ${types.join("/")}` : ""}${spot ? " (Spot above the minimum)" : ""}` +
+      `${warm}, scale-in protected, refresh on launch template change`;
+  },
+  "aws:ecs/capacityProvider:CapacityProvider": (r) => {
+    const p = r.inputs.autoScalingGroupProvider ?? {};
+    return `${r.inputs.name}: managed scaling target ${p.managedScaling?.targetCapacity}%, termination protection ${p.managedTerminationProtection}, draining ${p.managedDraining}`;
+  },
+  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (r) =>
+    `${r.inputs.capacityProviders?.join(" + ")} on cluster ${r.inputs.clusterName} (default ${r.inputs.defaultCapacityProviderStrategies?.[0]?.capacityProvider})`,
+  "aws:ecs/accountSettingDefault:AccountSettingDefault": (r) => `${r.inputs.name} = ${r.inputs.value}`,
+  "aws:imagebuilder/imageRecipe:ImageRecipe": (r) => `${r.inputs.name} from ${r.inputs.parentImage}`,
+  "aws:imagebuilder/image:Image": (r) => `builds the host AMI (tests ${r.inputs.imageTestsConfiguration?.imageTestsEnabled ? "on" : "off"})`,
+  "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": (r) =>
+    `${r.inputs.name}: ${r.inputs.instanceTypes?.join(", ")} in ${r.inputs.subnetId}, IMDSv2 ${r.inputs.instanceMetadataOptions?.httpTokens}`,
+  // --- end host pools
 };
 
 export function summarize(r: CapturedResource, g: StackGraph): string {

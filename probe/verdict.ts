@@ -64,6 +64,9 @@ export interface ProbeVerdict {
 }
 
 /** Every check the probe runs, what the hardened workspace must show, and why. */
+/** Where the probe lives; the ops tool ships this file (compressed) in a RunTask command override. */
+export const PROBE_SCRIPT = "probe/workspace_probe.py";
+
 export const PROBE_CHECKS: readonly { id: string; category: CheckCategory; expect: "blocked" | "allowed"; what: string }[] = [
   { id: "imds-v1-get", category: "metadata", expect: "blocked", what: "IMDSv1 GET http://169.254.169.254/latest/meta-data/" },
   { id: "imds-v2-token", category: "metadata", expect: "blocked", what: "IMDSv2 token PUT http://169.254.169.254/latest/api/token" },
@@ -86,6 +89,7 @@ export const PROBE_CHECKS: readonly { id: string; category: CheckCategory; expec
   { id: "mount", category: "syscall", expect: "blocked", what: "mount a tmpfs" },
   { id: "keyctl", category: "syscall", expect: "blocked", what: "keyctl(KEYCTL_GET_KEYRING_ID)" },
   { id: "add-key", category: "syscall", expect: "blocked", what: "add_key()" },
+  { id: "request-key", category: "syscall", expect: "blocked", what: "request_key()" },
   { id: "bpf", category: "syscall", expect: "blocked", what: "bpf(BPF_PROG_LOAD)" },
   { id: "ptrace", category: "syscall", expect: "blocked", what: "ptrace(PTRACE_ATTACH) of another process" },
   { id: "perf-event-open", category: "syscall", expect: "blocked", what: "perf_event_open()" },
@@ -96,6 +100,11 @@ export const PROBE_CHECKS: readonly { id: string; category: CheckCategory; expec
   { id: "open-by-handle-at", category: "syscall", expect: "blocked", what: "open_by_handle_at()" },
   { id: "chroot", category: "syscall", expect: "blocked", what: "chroot()" },
   { id: "setns", category: "syscall", expect: "blocked", what: "setns() into another namespace" },
+  { id: "pivot-root", category: "syscall", expect: "blocked", what: "pivot_root()" },
+  { id: "fanotify-init", category: "syscall", expect: "blocked", what: "fanotify_init() (filesystem-wide event watching)" },
+  { id: "clone-newuser", category: "syscall", expect: "blocked", what: "clone(CLONE_NEWUSER) (a namespace through clone, not unshare)" },
+  { id: "raw-socket", category: "syscall", expect: "blocked", what: "a raw socket (packet crafting, ARP/ICMP spoofing)" },
+  { id: "mknod-device", category: "syscall", expect: "blocked", what: "mknod() of a character device" },
   { id: "capabilities", category: "capabilities", expect: "blocked", what: "any effective or permitted capability (CapEff/CapPrm non-zero)" },
   { id: "raise-capability", category: "capabilities", expect: "blocked", what: "raising a capability (setuid to root / capset)" },
   { id: "no-new-privileges", category: "capabilities", expect: "blocked", what: "gaining privileges through exec (NoNewPrivs must be 1)" },

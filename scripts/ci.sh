@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, installed only where missing.
-DEBIAN_PACKAGES=(squid openssl)
+# Host hardening suite: a private dockerd (docker.io), images assembled from busybox-static,
+# Debian's python3 and node; network namespaces and the IMDS rules (iproute2, iptables); the user
+# data linted (shellcheck); Docker 20.10's reference seccomp profile (golang-github-docker-docker-dev).
+# The egress proxy test runs the real Squid in front of a TLS server (squid, openssl).
+DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 golang-github-docker-docker-dev squid openssl)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -96,6 +96,7 @@ for (const stack of STACKS) {
       expect(policy.Statement[0].Resource).to.deep.equal([
         "arn:aws:s3:::prod-ap-northeast-1-starport-layer-bucket/*",
         "arn:aws:s3:::al2023-repos-ap-northeast-1-de612dc2/*",
+        "arn:aws:s3:::ec2imagebuilder-toe-ap-northeast-1-prod/*",
       ]);
       const tables = [...subnetsOfTier(g, "private"), ...subnetsOfTier(g, "isolated")].map((s) => routeTableOf(g, s.physicalId as string));
       expect([...s3[0].inputs.routeTableIds].sort()).to.deep.equal([...new Set(tables)].sort());
@@ -105,7 +106,7 @@ for (const stack of STACKS) {
       const endpoints = g.ofType(aws.ec2.VpcEndpoint).filter((e) => e.inputs.vpcEndpointType === "Interface");
       const services = endpoints.map((e) => String(e.inputs.serviceName).replace("com.amazonaws.ap-northeast-1.", "")).sort();
       expect(services).to.deep.equal([
-        "bedrock-runtime", "ec2messages", "ecr.api", "ecr.dkr", "ecs", "ecs-agent", "ecs-telemetry",
+        "bedrock-runtime", "ec2messages", "ecr.api", "ecr.dkr", "ecs", "ecs-agent", "ecs-telemetry", "imagebuilder",
         "logs", "monitoring", "secretsmanager", "ssm", "ssmmessages",
       ]);
       const privateIds = subnetsOfTier(g, "private").map((s) => s.physicalId);

@@ -1,0 +1,71 @@
+// A dockerd started with the project's daemon.json (only the profile's path adapted to the test)
+// applies the project's seccomp profile to containers that name none.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { HOST_PATHS, hostFile } from "../../host/render";
+import { engine, image, PROBE_DIR, PROJECT_PROFILE, VERDICT_LINE } from "../helpers/docker";
+
+const CAP_SYS_RESOURCE = 24;
+
+/**
+ * The nofile limit a container can get here. On a host root may raise it to daemon.json's value;
+ * a sandbox whose root lacks CAP_SYS_RESOURCE cannot go above its own hard limit, so the test
+ * adapts the value (like the profile's path) and says so.
+ */
+function nofileHere(wanted: number): number {
+  const capEff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]}`);
+  if ((capEff >> BigInt(CAP_SYS_RESOURCE)) & BigInt(1)) return wanted;
+  const hard = Number(spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim());
+  if (hard < wanted) console.warn(`    note: no CAP_SYS_RESOURCE here: nofile ${wanted} adapted to this machine's hard limit ${hard}`);
+  return Math.min(wanted, hard);
+}
+
+describe("the project's daemon.json in a real dockerd", function () {
+  this.timeout(120000);
+  const nofile = nofileHere(JSON.parse(hostFile("daemon.json"))["default-ulimits"].nofile.Hard);
+
+  async function daemon(ctx: Mocha.Context) {
+    const config = JSON.parse(hostFile("daemon.json"));
+    expect(config["seccomp-profile"]).to.equal(HOST_PATHS.seccompProfile);
+    // Same settings; only the profile's path is the test's copy (host/files/seccomp.json).
+    config["seccomp-profile"] = PROJECT_PROFILE;
+    config["default-ulimits"].nofile = { ...config["default-ulimits"].nofile, Soft: nofile, Hard: nofile };
+    expect(fs.existsSync(PROJECT_PROFILE)).to.equal(true);
+    // icc=false needs iptables: the daemon runs in a network namespace of its own, so its rules stay there.
+    return engine(ctx, "project-daemon-json", { daemonConfig: config, isolateNetwork: true });
+  }
+
+  it("starts, and reports the project's profile as the default", async function () {
+    const e = await daemon(this);
+    const info = await e.docker(["info", "--format", "{{json .SecurityOptions}}"]);
+    // install.sh --verify checks exactly this on the hosts.
+    expect(info.stdout).to.include(`profile=${PROJECT_PROFILE}`);
+  });
+
+  it("confines a container that names no profile: Seccomp 2, no new privileges, the default ulimits", async function () {
+    const e = await daemon(this);
+    const tag = await image(e, "busybox");
+    const run = await e.docker(["run", "--rm", "--network", "none", tag, "sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; ulimit -n; ulimit -c"]);
+    expect(run.stdout.trim().split("\n").map((l) => l.replace(/\s+/g, " "))).to.deep.equal(["NoNewPrivs: 1", "Seccomp: 2", String(nofile), "0"]);
+    const unconfined = await e.docker(["run", "--rm", "--network", "none", "--security-opt", "seccomp=unconfined", tag, "grep", "^Seccomp:", "/proc/self/status"]);
+    expect(unconfined.stdout.replace(/\s+/g, " ").trim()).to.equal("Seccomp: 0");
+  });
+
+  it("refuses the profile's denials in that container (ENOSYS), which Docker's built-in default would allow", async function () {
+    const e = await daemon(this);
+    const tag = await image(e, "python");
+    const run = await e.docker([
+      "run", "--rm", "--network", "none", "--user", "1000:1000",
+      "--mount", `type=bind,src=${PROBE_DIR},dst=/probe,readonly`,
+      "-e", 'PROBE_CONFIG={"imdsAddress":"127.0.0.1","ecsCredentialsAddress":"127.0.0.1","timeoutMs":300}',
+      tag, "python3", "/probe/workspace_probe.py",
+    ]);
+    const checks = new Map<string, { blocked: boolean; detail: string }>(JSON.parse(VERDICT_LINE.exec(run.stdout)![1]).checks.map((c: any) => [c.id, c]));
+    for (const id of ["io-uring-setup", "keyctl", "userfaultfd", "ptrace", "bpf"]) {
+      expect(checks.get(id), id).to.deep.include({ blocked: true, detail: "ENOSYS" });
+    }
+    // Capability-conditional rules stay: without CAP_SYS_ADMIN a namespace is refused with EPERM.
+    expect(checks.get("unshare-user"), "unshare-user").to.deep.include({ blocked: true, detail: "EPERM" });
+  });
+});

@@ -1,0 +1,133 @@
+// The project's seccomp profile with the workspace's runtime settings, in a real Docker engine:
+// the in-task probe (probe/workspace_probe.py) runs inside containers only, and its verdicts are
+// checked against what is really blocked (an unconfined run shows the same calls succeed).
+import { expect } from "chai";
+import { workspaceRunArgs } from "../../host/docker/runtime";
+import { DENY_ERRNO } from "../../host/seccomp";
+import { PROBE_CHECKS, type ProbeCheck, type ProbeConfig, type ProbeVerdict, PROBE_SCHEMA, VERDICT_PREFIX } from "../../probe/verdict";
+import { DOCKER_DEFAULT_PROFILE, engine, image, PROBE_DIR, PROJECT_PROFILE, VERDICT_LINE } from "../helpers/docker";
+
+/** Targets that exist nowhere: no traffic leaves the container's own (empty) network namespace. */
+const OFFLINE_CONFIG: ProbeConfig = { imdsAddress: "127.0.0.1", ecsCredentialsAddress: "127.0.0.1", timeoutMs: 500 };
+const HOST_ONLY = new Set(["syscall", "capabilities", "filesystem", "identity"]);
+
+async function runProbe(ctx: Mocha.Context, seccomp: string, config: ProbeConfig = OFFLINE_CONFIG, extra: string[] = [], command?: string) {
+  const e = await engine(ctx);
+  const tag = await image(e, "python");
+  const args = [
+    "run", "--rm", ...workspaceRunArgs({ seccompProfile: seccomp }), ...extra,
+    "--mount", `type=bind,src=${PROBE_DIR},dst=/probe,readonly`,
+    "-e", `PROBE_CONFIG=${JSON.stringify(config)}`,
+    tag, ...(command ? ["sh", "-c", command] : ["python3", "/probe/workspace_probe.py"]),
+  ];
+  const result = await e.docker(args, { timeoutMs: 60000 });
+  const lines = result.stdout.split("\n").filter((l) => l.startsWith(VERDICT_PREFIX));
+  expect(lines, `exactly one verdict line in:\n${result.stdout}\n${result.stderr}`).to.have.length(1);
+  const verdict = JSON.parse(VERDICT_LINE.exec(lines[0])![1]) as ProbeVerdict;
+  return { verdict, byId: new Map<string, ProbeCheck>(verdict.checks.map((c) => [c.id, c])) };
+}
+
+describe("workspace hardening in a real Docker engine (probe)", function () {
+  this.timeout(120000);
+  let confined: Awaited<ReturnType<typeof runProbe>>;
+  let unconfined: Awaited<ReturnType<typeof runProbe>>;
+  let dockerDefault: Awaited<ReturnType<typeof runProbe>>;
+
+  before(async function () {
+    this.timeout(180000);
+    confined = await runProbe(this, PROJECT_PROFILE);
+    unconfined = await runProbe(this, "unconfined");
+    dockerDefault = await runProbe(this, DOCKER_DEFAULT_PROFILE);
+  });
+
+  it("prints one verdict with every check of the contract, in order, as the non-root workspace user", () => {
+    expect(confined.verdict.schema).to.equal(PROBE_SCHEMA);
+    expect(confined.verdict.uid).to.equal(1000);
+    expect(confined.verdict.checks.map((c) => [c.id, c.category])).to.deep.equal(PROBE_CHECKS.map((c) => [c.id, c.category]));
+    // Targets that are not configured are skipped, never reported as blocked.
+    for (const id of ["dns-blocked-domain", "tcp-postgres", "secret-in-files"]) {
+      expect(confined.byId.get(id)).to.include({ skipped: true, blocked: false });
+    }
+  });
+
+  it("blocks at least 20 forbidden operations under the project's profile and the workspace settings", () => {
+    const forbidden = PROBE_CHECKS.filter((c) => HOST_ONLY.has(c.category) && c.expect === "blocked");
+    const notBlocked = forbidden.filter((c) => !confined.byId.get(c.id)?.blocked).map((c) => `${c.id}: ${confined.byId.get(c.id)?.detail}`);
+    expect(notBlocked, "operations that were not blocked").to.deep.equal([]);
+    expect(forbidden.length).to.be.greaterThanOrEqual(20);
+    // The metadata checks too (nothing listens: the container has no network but loopback).
+    for (const id of ["imds-v1-get", "imds-v2-token", "ecs-credentials"]) expect(confined.byId.get(id)?.blocked, id).to.equal(true);
+  });
+
+  it("is the profile, not a missing capability, that refuses the added syscalls (ENOSYS only the profile gives; they work unconfined)", () => {
+    const enosys = "ENOSYS";
+    expect(DENY_ERRNO).to.equal(38);
+    for (const id of ["keyctl", "add-key", "request-key", "bpf", "ptrace", "perf-event-open", "userfaultfd", "io-uring-setup", "open-by-handle-at", "pivot-root", "fanotify-init"]) {
+      expect(confined.byId.get(id)?.detail, id).to.equal(enosys);
+      const free = unconfined.byId.get(id)!;
+      expect(free.blocked && free.detail === enosys, `${id} unconfined: ${free.detail}`).to.equal(false);
+    }
+    // Succeed outright without seccomp (same user, no capabilities): only the profile stops them.
+    for (const id of ["keyctl", "add-key", "ptrace", "perf-event-open", "userfaultfd", "io-uring-setup", "unshare-user", "clone-newuser"]) {
+      expect(unconfined.byId.get(id)?.blocked, `${id} unconfined: ${unconfined.byId.get(id)?.detail}`).to.equal(false);
+      expect(confined.byId.get(id)?.blocked, id).to.equal(true);
+    }
+  });
+
+  it("refuses what Docker 20.10's own default allows (io_uring without capabilities, ptrace)", () => {
+    for (const id of ["io-uring-setup", "ptrace"]) {
+      expect(dockerDefault.byId.get(id)?.blocked, `${id} under Docker's default: ${dockerDefault.byId.get(id)?.detail}`).to.equal(false);
+      expect(confined.byId.get(id)?.blocked, id).to.equal(true);
+    }
+  });
+
+  it("reports reachable targets as not blocked: the probe's verdicts follow what really happens", async function () {
+    // A fake metadata service, credentials endpoint, database port and DNS server on the
+    // container's own loopback; a marker in the environment and in a file.
+    const fake = [
+      "import socket, struct, threading, time",
+      "def http():",
+      "  s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 80)); s.listen(8)",
+      "  while True:",
+      "    c, _ = s.accept(); req = c.recv(4096)",
+      "    body = b'{\"AccessKeyId\":\"AKIAFAKE\"}' if b'/v2/credentials' in req else b'token-or-metadata'",
+      "    c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(body) + body); c.close()",
+      "def pg():",
+      "  s = socket.socket(); s.bind(('127.0.0.1', 5432)); s.listen(8)",
+      "  while True: s.accept()[0].close()",
+      "def dns():",
+      "  s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 53))",
+      "  while True:",
+      "    q, a = s.recvfrom(512); ok = b'allowed' in q",
+      "    head = q[:2] + struct.pack('>HHHHH', 0x8180 if ok else 0x8183, 1, 1 if ok else 0, 0, 0)",
+      "    ans = b'\\xc0\\x0c' + struct.pack('>HHIH', 1, 1, 60, 4) + bytes([127, 0, 0, 9]) if ok else b''",
+      "    s.sendto(head + q[12:] + ans, a)",
+      "for f in (http, pg, dns): threading.Thread(target=f, daemon=True).start()",
+      "time.sleep(30)",
+    ].join("\n");
+    const config: ProbeConfig = {
+      ...OFFLINE_CONFIG,
+      blockedDomain: "blocked.example",
+      allowedDomain: "allowed.example",
+      postgres: { host: "127.0.0.1", port: 5432 },
+      redis: { host: "127.0.0.1", port: 6379 },
+      secretMarkers: ["rc-marker-7f3a"],
+    };
+    const command = `printf '%s' '${Buffer.from(fake).toString("base64")}' | base64 -d > /tmp/fake.py && python3 /tmp/fake.py & ` +
+      "echo rc-marker-7f3a > /tmp/leak.txt; sleep 1; python3 /probe/workspace_probe.py";
+    const { byId } = await runProbe(this, PROJECT_PROFILE, config, ["--dns", "127.0.0.1", "-e", "LEAKED=rc-marker-7f3a", "--sysctl", "net.ipv4.ip_unprivileged_port_start=0"], command);
+    const reached = (id: string) => expect(byId.get(id), id).to.include({ blocked: false });
+    const refused = (id: string) => expect(byId.get(id), id).to.include({ blocked: true });
+    reached("imds-v1-get");
+    reached("imds-v2-token");
+    reached("ecs-credentials");
+    reached("tcp-postgres");
+    refused("tcp-redis");
+    reached("dns-allowed-domain");
+    refused("dns-blocked-domain");
+    expect(byId.get("dns-blocked-domain")?.detail).to.equal("rcode=3 answers=0");
+    reached("secret-in-environment");
+    reached("secret-in-files");
+    expect(byId.get("secret-in-files")?.detail).to.match(/marker in \/(proc\/self\/environ|tmp\/leak\.txt)/);
+  });
+});
