@@ -12,7 +12,10 @@ import { platformAwsDomains } from "./lib/awsServices";
 import { planSubnets } from "./lib/subnetLayout";
 import { EcsCluster } from "./components/cluster";
 import { platformNames } from "./lib/names";
-import type { FoundationOutputs, OutputInputs } from "./stackOutputs";
+import type { FoundationOutputs, OutputInputs, ServiceOutputs } from "./stackOutputs";
+// Services layer (issue 4).
+import { parseCertificateArn } from "./config/services";
+import { buildDataLayer, buildServiceLayer } from "./services";
 
 /** Region facts the program needs as plain values before it creates anything. */
 async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accountId: string }> {
@@ -28,10 +31,24 @@ async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accoun
       expected: `at most ${names.length}: ${cfg.region} has ${names.length} available zones (${names.join(", ")})`,
     }]);
   }
+  certificateAccountCheck(cfg, identity.accountId);
   return { zones: names.slice(0, cfg.azCount), accountId: identity.accountId };
 }
 
-export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs>> {
+/** An ALB can only use an ACM certificate of its own account: catches a stack file's placeholder. */
+function certificateAccountCheck(cfg: StackConfig, accountId: string) {
+  const cert = cfg.certificateArn ? parseCertificateArn(cfg.certificateArn) : undefined;
+  if (cert && cert.accountId !== accountId) {
+    throw new ConfigError(cfg.stack, [{
+      key: fullKey("certificateArn"),
+      value: JSON.stringify(cfg.certificateArn),
+      expected: `a certificate of the account the stack deploys to (${accountId}); this one belongs to ${cert.accountId}` +
+        (cert.accountId === "123456789012" ? ", the placeholder account of the stack file: put your ACM certificate's ARN there" : ""),
+    }]);
+  }
+}
+
+export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & ServiceOutputs>> {
   const { zones, accountId } = await lookUpRegion(cfg);
   const prefix = `${cfg.project}-${cfg.stack}`;
   const names = platformNames(prefix);
@@ -61,6 +78,10 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     tags,
   });
 
+  // Services layer, part 1: key, secrets and data stores (the DNS Firewall allows their endpoints).
+  const layer = { cfg, prefix, names, accountId, zones, network, securityGroups, tags };
+  const data = buildDataLayer(layer);
+
   new Endpoints("endpoints", {
     prefix,
     region: cfg.region,
@@ -73,13 +94,17 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
   const dnsFirewall = new DnsFirewall("dns-firewall", {
     prefix,
     vpcId: network.vpcId,
-    allowedDomains: [...cfg.dnsAllowedDomains, ...platformAwsDomains(cfg.region, accountId)],
+    allowedDomains: [...cfg.dnsAllowedDomains, ...platformAwsDomains(cfg.region, accountId), ...data.endpointNames],
     blockResponse: cfg.dnsBlockResponse,
     logRetentionDays: cfg.logRetentionDays,
     tags,
   });
 
   const cluster = new EcsCluster("ecs", { name: names.cluster, tags });
+
+  // Services layer, part 2: images, workspace, ALB, alarms, backend, FIS. capacityReady: the
+  // hosts' ClusterCapacityProviders resource goes here once the host pools exist.
+  const services = buildServiceLayer(layer, data, cluster, { capacityReady: [] });
 
   return {
     stack: cfg.stack,
@@ -98,5 +123,6 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     dnsQueryLogGroupName: dnsFirewall.queryLogGroup.name,
     clusterName: cluster.name,
     clusterArn: cluster.arn,
+    ...services,
   };
 }
