@@ -29,8 +29,8 @@ export const dataKeys = {
   redisEngineVersion: string({
     description: "Redis OSS engine version of the replication group.",
     default: "7.1",
-    expected: "a Redis OSS version 6.2 or 7.0/7.1 (TLS with AUTH and at-rest encryption need 6.2 or later)",
-    check: (v) => (/^(6\.2|7\.[01])$/.test(v) ? undefined : "is not a supported version"),
+    expected: "a Redis OSS version 7.0 or 7.1 (the TLS-required transit mode needs 7.0.5 or later)",
+    check: (v) => (/^7\.[01]$/.test(v) ? undefined : "is not a supported version"),
   }),
   redisSnapshotRetentionDays: integer({ description: "Days ElastiCache keeps daily snapshots.", default: 3, min: 1, max: 35, unit: "days" }),
 };
