@@ -125,7 +125,10 @@ const SHAPES: Record<string, ShapeFn> = {
   // Services layer (issue 4): generated secrets and awsx image builds (a remote component).
   "random:index/randomPassword:RandomPassword": ({ inputs, hex: h }) => ({
     id: "none",
-    extra: { result: createHash("sha256").update(`password|${h}`).digest("base64").replace(/[^A-Za-z0-9]/g, "").padEnd(Number(inputs.length ?? 32), "x").slice(0, Number(inputs.length ?? 32)) },
+    extra: {
+      result: Array.from({ length: 4 }, (_, i) => createHash("sha512").update(`password|${h}|${i}`).digest("base64")).join("")
+        .replace(/[^A-Za-z0-9]/g, "").slice(0, Number(inputs.length ?? 32)),
+    },
   }),
   "awsx:ecr:Image": ({ inputs, hex: h }) => ({
     id: "",

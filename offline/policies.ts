@@ -71,16 +71,18 @@ export function stackResources(graph: StackGraph): PolicyResource[] {
   const byId = new Map<string, PolicyResource>();
   for (const r of custom) {
     const matches = typeMatcher(r.type);
+    // A copy: a policy (or a test breaking a resource on purpose) must not alter the graph.
+    const props = structuredClone(r.state) as Record<string, any>;
     byId.set(r.id, {
       type: r.type,
-      props: r.state as Record<string, any>,
+      props,
       urn: r.urn,
       name: r.name,
       opts: optionsOf(r, (id) => graph.get(id)?.urn),
       dependencies: [],
       propertyDependencies: {},
       isType: (cls) => matches(cls),
-      asType: ((cls: unknown) => (matches(cls) ? r.state : undefined)) as PolicyResource["asType"],
+      asType: ((cls: unknown) => (matches(cls) ? props : undefined)) as PolicyResource["asType"],
     });
   }
   for (const r of custom) {
