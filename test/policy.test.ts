@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { parse } from "yaml";
 import type { CapturedResource, StackGraph } from "../offline/graph";
+import { PLAN_SECTIONS, planText } from "../offline/plan";
 import { evaluatePolicies, resourceArgs, runPolicies, runResourcePolicy, runStackPolicy, stackResources } from "../offline/policies";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "../policy/data";
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy } from "../policy/ecs";
@@ -78,6 +79,17 @@ describe("policy pack", () => {
 
   it("reads production stacks from URNs the way config.ts does", () => {
     for (const stack of ["prod", "prod-eu", "staging", "production", "dev-prod"]) expect(packIsProd(stack), stack).to.equal(isProdStack(stack));
+  });
+
+  it("is part of the offline plan: one line per policy and the count that pass", async () => {
+    const g = await buildStack("prod");
+    const text = planText(g, PLAN_SECTIONS.map((section) => section(g)));
+    expect(text).to.include("Policy pack remote-claude-security:");
+    expect(text).to.include("  pass  workspace-task-no-task-role");
+    expect(text).to.include("  n/a   launch-template-imdsv2-hop-limit-1 (nothing in this stack it applies to)");
+    expect(text).to.include("15 of 15 policies pass");
+    expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
+    expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
   });
 
   for (const stack of STACKS) {
