@@ -26,6 +26,11 @@ export const DB_PORT = 5432;
 export const DB_BACKUP_WINDOW = "17:00-18:00";
 export const DB_MAINTENANCE_WINDOW = "sun:18:30-sun:19:30";
 
+/** The instance identifier (CloudWatch's DBInstanceIdentifier), known before the instance exists. */
+export function dbIdentifier(prefix: string): string {
+  return `${prefix}-db`;
+}
+
 export class Database extends pulumi.ComponentResource {
   readonly instance: aws.rds.Instance;
   readonly parameterGroup: aws.rds.ParameterGroup;
@@ -38,7 +43,7 @@ export class Database extends pulumi.ComponentResource {
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("remote-claude:data:Database", name, {}, opts);
     const parent = { parent: this };
-    const identifier = `${args.prefix}-db`;
+    const identifier = dbIdentifier(args.prefix);
     const tags = { ...args.tags, Name: identifier };
 
     const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {

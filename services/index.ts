@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from "../config/services";
 import { DEPLOYMENT_ROLLBACK_ALARMS, IMPACT_ALARMS } from "../components/alarmSpecs";
 import { ChaosTemplates } from "../components/chaos";
 import type { EcsCluster } from "../components/cluster";
-import { Database, DB_NAME, DB_PORT } from "../components/database";
+import { Database, DB_NAME, DB_PORT, dbIdentifier } from "../components/database";
 import { Registry } from "../components/ecr";
 import { PlatformKey } from "../components/kms";
 import type { Network } from "../components/network";
@@ -160,7 +160,7 @@ export function buildServiceLayer(
     serviceName: names.backendService,
     albArnSuffix: alb.arnSuffix,
     targetGroupArnSuffixes: targetGroups.map((tg) => tg.arnSuffix),
-    dbIdentifier: `${prefix}-db`,
+    dbIdentifier: dbIdentifier(prefix),
     dbAllocatedStorageGiB: cfg.dbAllocatedStorageGiB,
     redisMemberIds: data.redis.memberIds,
     metricsNamespace: names.metricsNamespace,
