@@ -282,7 +282,6 @@ export class BackendService extends pulumi.ComponentResource {
         { type: "spread", field: "attribute:ecs.availability-zone" },
         { type: "spread", field: "instanceId" },
       ],
-      availabilityZoneRebalancing: "ENABLED",
       loadBalancers: [{ targetGroupArn: lb.blue.arn, containerName: CONTAINERS.backend, containerPort: BACKEND_PORT, advancedConfiguration }],
       healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds,
       deploymentController: { type: "ECS" },
