@@ -7,6 +7,9 @@ import { networkChecks, networkKeys } from "./config/network";
 import { ConfigError, type ConfigProblem, type CrossCheck, showProblemValue } from "./config/problems";
 import { type ConfigValues, type KeySpec, showValue, string } from "./config/schema";
 import { secretKeys } from "./config/secrets";
+// Services and data (issue 4).
+import { dataChecks, dataKeys } from "./config/data";
+import { serviceChecks, serviceKeys } from "./config/services";
 
 export { ConfigError } from "./config/problems";
 
@@ -17,9 +20,11 @@ export const configSchema = {
   ...networkKeys,
   ...hostKeys,
   ...secretKeys,
+  ...serviceKeys,
+  ...dataKeys,
 };
 
-const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks];
+const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks];
 
 export type ConfigKey = keyof typeof configSchema;
 

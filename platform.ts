@@ -12,8 +12,10 @@ import { platformAwsDomains } from "./lib/awsServices";
 import { planSubnets } from "./lib/subnetLayout";
 import { EcsCluster } from "./components/cluster";
 import { platformNames } from "./lib/names";
-import type { FoundationOutputs, HostOutputs, OutputInputs } from "./stackOutputs";
+import type { FoundationOutputs, HostOutputs, OutputInputs, ServiceOutputs } from "./stackOutputs";
 import { Hosts } from "./components/hosts";
+import { parseCertificateArn } from "./config/services";
+import { buildDataLayer, buildServiceLayer } from "./services";
 
 /** Region facts the program needs as plain values before it creates anything. */
 async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accountId: string }> {
@@ -29,10 +31,24 @@ async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accoun
       expected: `at most ${names.length}: ${cfg.region} has ${names.length} available zones (${names.join(", ")})`,
     }]);
   }
+  certificateAccountCheck(cfg, identity.accountId);
   return { zones: names.slice(0, cfg.azCount), accountId: identity.accountId };
 }
 
-export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & HostOutputs>> {
+/** An ALB can only use an ACM certificate of its own account: catches a stack file's placeholder. */
+function certificateAccountCheck(cfg: StackConfig, accountId: string) {
+  const cert = cfg.certificateArn ? parseCertificateArn(cfg.certificateArn) : undefined;
+  if (cert && cert.accountId !== accountId) {
+    throw new ConfigError(cfg.stack, [{
+      key: fullKey("certificateArn"),
+      value: JSON.stringify(cfg.certificateArn),
+      expected: `a certificate of the account the stack deploys to (${accountId}); this one belongs to ${cert.accountId}` +
+        (cert.accountId === "123456789012" ? ", the placeholder account of the stack file: put your ACM certificate's ARN there" : ""),
+    }]);
+  }
+}
+
+export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & HostOutputs & ServiceOutputs>> {
   const { zones, accountId } = await lookUpRegion(cfg);
   const prefix = `${cfg.project}-${cfg.stack}`;
   const names = platformNames(prefix);
@@ -62,6 +78,10 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     tags,
   });
 
+  // Services layer, part 1: key, secrets and data stores (the DNS Firewall allows their endpoints).
+  const layer = { cfg, prefix, names, accountId, zones, network, securityGroups, tags };
+  const data = buildDataLayer(layer);
+
   const endpoints = new Endpoints("endpoints", {
     prefix,
     region: cfg.region,
@@ -74,7 +94,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
   const dnsFirewall = new DnsFirewall("dns-firewall", {
     prefix,
     vpcId: network.vpcId,
-    allowedDomains: [...cfg.dnsAllowedDomains, ...platformAwsDomains(cfg.region, accountId)],
+    allowedDomains: [...cfg.dnsAllowedDomains, ...platformAwsDomains(cfg.region, accountId), ...data.endpointNames],
     blockResponse: cfg.dnsBlockResponse,
     logRetentionDays: cfg.logRetentionDays,
     tags,
@@ -82,8 +102,8 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
 
   const cluster = new EcsCluster("ecs", { name: names.cluster, tags });
 
-  // --- Host pools (issue 3): AMI, launch templates, ASGs, capacity providers on the cluster.
-  // The backend service must depend on hosts.capacityReady (the capacity provider association).
+  // Host pools: AMI, launch templates, ASGs, capacity providers on the cluster. The AMI build
+  // waits for the endpoints and the DNS Firewall its build instance goes through.
   const hosts = new Hosts("hosts", {
     prefix,
     region: cfg.region,
@@ -123,7 +143,10 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     buildDependsOn: [endpoints, dnsFirewall],
     tags,
   });
-  // --- end host pools
+
+  // Services layer, part 2: images, workspace, ALB, alarms, backend, FIS. The backend service
+  // waits for the capacity providers to be attached to the cluster.
+  const services = buildServiceLayer(layer, data, cluster, { capacityReady: [hosts.capacityReady] });
 
   return {
     stack: cfg.stack,
@@ -142,7 +165,6 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     dnsQueryLogGroupName: dnsFirewall.queryLogGroup.name,
     clusterName: cluster.name,
     clusterArn: cluster.arn,
-    // Host outputs (issue 3)
     amiId: hosts.image.amiId,
     backendCapacityProvider: hosts.pools.backend.capacityProvider.name,
     workspaceCapacityProvider: hosts.pools.workspace.capacityProvider.name,
@@ -150,5 +172,6 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     workspaceAutoScalingGroup: hosts.pools.workspace.autoScalingGroup.name,
     backendLaunchTemplateId: hosts.pools.backend.launchTemplate.id,
     workspaceLaunchTemplateId: hosts.pools.workspace.launchTemplate.id,
+    ...services,
   };
 }

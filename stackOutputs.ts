@@ -47,6 +47,8 @@ export interface ServiceOutputs {
   readonly albArnSuffix: string;
   readonly backendTargetGroupArn: string;
   readonly backendTargetGroupArnSuffix: string;
+  /** Every target group the backend serves from: blue, and green with blue/green deployments. */
+  readonly backendTargetGroupArns: string[];
   readonly backendLogGroupName: string;
   readonly workspaceLogGroupName: string;
   readonly ecrRepositoryUrls: Record<"backend" | "workspace" | "credentialProxy", string>;
@@ -101,6 +103,7 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   albArnSuffix: "ALB ARN suffix (CloudWatch LoadBalancer dimension).",
   backendTargetGroupArn: "Target group of the backend service.",
   backendTargetGroupArnSuffix: "Its ARN suffix (CloudWatch TargetGroup dimension).",
+  backendTargetGroupArns: "Every target group the backend may serve from (blue, and green when it deploys blue/green: ECS swaps them).",
   backendLogGroupName: "Log group of the backend containers.",
   workspaceLogGroupName: "Log group of the workspace containers (the security probe's verdicts land here).",
   ecrRepositoryUrls: "ECR repository URL per image (backend, workspace, credentialProxy).",

@@ -74,6 +74,16 @@ function unwrapSecrets(value: unknown, path: string, secretPaths: string[]): any
   return value;
 }
 
+/** Input property → ids ("type::name") of the resources its value came from (what CrossGuard sees too). */
+function capturePropertyDependencies(req: RegisterRequest): Record<string, string[]> {
+  const deps: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((value, key) => {
+    const urns = value.getUrnsList();
+    if (urns.length > 0) deps[key] = urns.map(urnToId);
+  });
+  return deps;
+}
+
 function captureOptions(req: RegisterRequest): ResourceOptions {
   const implicit = new Set<string>();
   req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((u) => implicit.add(u)));
@@ -112,7 +122,14 @@ export async function runOffline(run: OfflineRun): Promise<StackGraph> {
     pulumi.runtime.setAllConfig({ ...run.config }, [...(run.secretKeys ?? [])]);
 
     const monitor = (pulumi.runtime.getMonitor() as unknown) as MockMonitorLike;
-    const pending: { urn?: string; req: RegisterRequest; inputs: Record<string, any>; secretPaths: string[]; options: ResourceOptions }[] = [];
+    const pending: {
+      urn?: string;
+      req: RegisterRequest;
+      inputs: Record<string, any>;
+      secretPaths: string[];
+      options: ResourceOptions;
+      propertyDependencies: Record<string, string[]>;
+    }[] = [];
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
       run.onRegister?.(req.getType(), req.getName());
@@ -123,6 +140,7 @@ export async function runOffline(run: OfflineRun): Promise<StackGraph> {
         inputs: unwrapSecrets(raw, "", secretPaths) as Record<string, any>,
         secretPaths,
         options: captureOptions(req),
+        propertyDependencies: capturePropertyDependencies(req),
       } as (typeof pending)[number];
       pending.push(entry);
       return register(req, (err, resp) => {
@@ -151,6 +169,7 @@ export async function runOffline(run: OfflineRun): Promise<StackGraph> {
           inputs: p.inputs,
           secretPaths: p.secretPaths,
           options: p.options,
+          propertyDependencies: p.propertyDependencies,
           physicalId: record?.id ?? undefined,
           state: record ? unwrapSecrets(deserializeState(record.state), "", stateSecrets) : {},
         };

@@ -29,6 +29,8 @@ export interface CapturedResource {
   /** Dotted paths of inputs that were Pulumi secrets, e.g. "secretString" or "environment.0.value". */
   readonly secretPaths: readonly string[];
   readonly options: ResourceOptions;
+  /** Input property → ids of the resources its value depends on (as the engine and CrossGuard see them). */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   /** What the mock returned: the physical id and output properties. */
   readonly physicalId?: string;
   readonly state: Readonly<Record<string, any>>;

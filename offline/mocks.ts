@@ -118,6 +118,23 @@ const SHAPES: Record<string, ShapeFn> = {
     const suffix = `targetgroup/${physical}/${h.slice(0, 16)}`;
     return { id: arn(ctx, "elasticloadbalancing", suffix), arn: arn(ctx, "elasticloadbalancing", suffix), extra: { arnSuffix: suffix } };
   },
+  "aws:lb/listenerRule:ListenerRule": ({ hex: h, ctx }) => {
+    const ruleArn = arn(ctx, "elasticloadbalancing", `listener-rule/app/${h.slice(0, 8)}/${h.slice(8, 24)}/${h.slice(24, 40)}/${h.slice(0, 16)}`);
+    return { id: ruleArn, arn: ruleArn };
+  },
+  // Services layer (issue 4): generated secrets and awsx image builds (a remote component).
+  "random:index/randomPassword:RandomPassword": ({ inputs, hex: h }) => ({
+    id: "none",
+    extra: {
+      result: Array.from({ length: 4 }, (_, i) => createHash("sha512").update(`password|${h}|${i}`).digest("base64")).join("")
+        .replace(/[^A-Za-z0-9]/g, "").slice(0, Number(inputs.length ?? 32)),
+    },
+  }),
+  "awsx:ecr:Image": ({ inputs, hex: h }) => ({
+    id: "",
+    extra: { imageUri: `${inputs.repositoryUrl}@sha256:${createHash("sha256").update(`image|${h}`).digest("hex")}` },
+  }),
+  "aws:sns/topicSubscription:TopicSubscription": ({ inputs, hex: h }) => ({ id: `${inputs.topic}:${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`, arn: `${inputs.topic}:${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}` }),
   "aws:lb/listener:Listener": ({ hex: h, ctx }) => ({ id: arn(ctx, "elasticloadbalancing", `listener/app/${h.slice(0, 16)}`), arn: arn(ctx, "elasticloadbalancing", `listener/app/${h.slice(0, 16)}`) }),
   "aws:rds/instance:Instance": ({ inputs, physical, hex: h, ctx }) => {
     const identifier = String(inputs.identifier ?? physical);

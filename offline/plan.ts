@@ -4,6 +4,8 @@
 import * as path from "node:path";
 import { runOffline } from "./engine";
 import type { CapturedResource, ResourceOptions, StackGraph } from "./graph";
+import { allPolicies, POLICY_PACK_NAME } from "../policy/policies";
+import { policySection } from "./policies";
 import { readStackFiles } from "./stackFiles";
 import { summarize } from "./summaries";
 
@@ -33,7 +35,10 @@ export interface PlanJson {
 /** A section computed from the graph; the plan prints it after the resources. */
 export type PlanSectionBuilder = (graph: StackGraph) => PlanSection;
 
-export const PLAN_SECTIONS: PlanSectionBuilder[] = [];
+export const PLAN_SECTIONS: PlanSectionBuilder[] = [
+  // Security posture: the policy pack (policy/) over the planned graph.
+  (graph) => policySection(graph, allPolicies, POLICY_PACK_NAME),
+];
 
 export const MASK = "[secret]";
 

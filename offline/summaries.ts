@@ -17,6 +17,41 @@ function peer(r: CapturedResource, g: StackGraph): string {
   return String(i.cidrIpv4 ?? i.cidrIpv6);
 }
 
+const containerNames = (r: CapturedResource) => {
+  try {
+    return (JSON.parse(String(r.inputs.containerDefinitions)) as { name: string }[]).map((c) => c.name).join(" + ");
+  } catch {
+    return "?";
+  }
+};
+
+const SERVICE_SUMMARIES: Record<string, Summarize> = {
+  "aws:ecs/service:Service": (r) =>
+    `${r.inputs.name}: ${r.inputs.desiredCount} tasks on ${r.inputs.capacityProviderStrategies?.map((s: { capacityProvider: string }) => s.capacityProvider).join(", ")}, ` +
+    `${String(r.inputs.deploymentConfiguration?.strategy ?? "ROLLING").toLowerCase().replace("_", "/")}, circuit breaker ${r.inputs.deploymentCircuitBreaker?.rollback ? "with rollback" : "off"}`,
+  "aws:ecs/taskDefinition:TaskDefinition": (r) =>
+    `${r.inputs.family}: ${containerNames(r)}, ${r.inputs.networkMode}, ${r.inputs.cpu} CPU / ${r.inputs.memory} MiB, ${r.inputs.taskRoleArn ? "task role" : "no task role"}`,
+  "aws:lb/loadBalancer:LoadBalancer": (r) => `${r.inputs.name}, ${r.inputs.internal ? "internal" : "internet-facing"}, idle timeout ${r.inputs.idleTimeout} s`,
+  "aws:lb/targetGroup:TargetGroup": (r) => `${r.inputs.name}: ${r.inputs.targetType} ${r.inputs.protocol}/${r.inputs.port}, health ${r.inputs.healthCheck?.path}`,
+  "aws:lb/listener:Listener": (r) =>
+    `${r.inputs.protocol}/${r.inputs.port}${r.inputs.defaultActions?.[0]?.type === "redirect" ? " -> HTTPS redirect" : ""}${r.inputs.sslPolicy ? ` (${r.inputs.sslPolicy})` : ""}`,
+  "aws:lb/listenerRule:ListenerRule": (r) =>
+    `priority ${r.inputs.priority}: forward ${r.inputs.actions?.[0]?.forward ? "weighted blue/green" : "to the target group"}`,
+  "aws:appautoscaling/target:Target": (r) => `${r.inputs.resourceId}: ${r.inputs.minCapacity}..${r.inputs.maxCapacity}`,
+  "aws:appautoscaling/policy:Policy": (r) => `${r.inputs.name}: target ${r.inputs.targetTrackingScalingPolicyConfiguration?.targetValue}`,
+  "aws:rds/instance:Instance": (r) =>
+    `${r.inputs.identifier}: postgres ${r.inputs.engineVersion} ${r.inputs.instanceClass}, ${r.inputs.multiAz ? "Multi-AZ" : "single AZ"}, encrypted ${r.inputs.storageEncrypted ? "yes" : "NO"}, deletion protection ${r.inputs.deletionProtection ? "on" : "off"}`,
+  "aws:rds/parameterGroup:ParameterGroup": (r) => `${r.inputs.name}: ${(r.inputs.parameters ?? []).map((p: { name: string; value: string }) => `${p.name}=${p.value}`).join(", ")}`,
+  "aws:elasticache/replicationGroup:ReplicationGroup": (r) =>
+    `${r.inputs.replicationGroupId}: redis ${r.inputs.engineVersion} ${r.inputs.nodeType} x${r.inputs.numCacheClusters}, ${r.inputs.multiAzEnabled ? "Multi-AZ failover" : "single node"}, TLS ${r.inputs.transitEncryptionMode ?? "off"} + AUTH`,
+  "aws:ecr/repository:Repository": (r) => `${r.inputs.name}: tags ${String(r.inputs.imageTagMutability).toLowerCase()}, scan on push ${r.inputs.imageScanningConfiguration?.scanOnPush ? "on" : "off"}`,
+  "aws:kms/key:Key": (r) => `rotation ${r.inputs.enableKeyRotation ? "on" : "off"}, deletion window ${r.inputs.deletionWindowInDays} days`,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (r) => `${r.inputs.name} (${r.inputs.comparisonOperator} ${r.inputs.threshold})`,
+  "aws:fis/experimentTemplate:ExperimentTemplate": (r) =>
+    `${r.inputs.actions?.[0]?.actionId} on ${r.inputs.targets?.[0]?.selectionMode} ${r.inputs.targets?.[0]?.resourceType}, ${r.inputs.stopConditions?.length} stop alarms`,
+  "awsx:ecr:Image": (r) => `build ${r.inputs.context} -> ${r.inputs.imageTag ?? "(digest)"}`,
+};
+
 const SUMMARIES: Record<string, Summarize> = {
   "aws:ec2/vpc:Vpc": (r) => `${r.inputs.cidrBlock}, DNS hostnames ${r.inputs.enableDnsHostnames ? "on" : "off"}`,
   "aws:ec2/subnet:Subnet": (r) => `${r.inputs.cidrBlock} in ${r.inputs.availabilityZone} (${r.inputs.tags?.Tier ?? "?"})`,
@@ -38,7 +73,7 @@ const SUMMARIES: Record<string, Summarize> = {
   "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (r) =>
     `priority ${r.inputs.priority}, mutation protection ${r.inputs.mutationProtection}`,
   "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": (r) => `fail-open ${r.inputs.firewallFailOpen}`,
-  // --- Host pools (issue 3)
+  // Host pools.
   "aws:ec2/launchTemplate:LaunchTemplate": (r) => {
     const m = r.inputs.metadataOptions ?? {};
     const ebs = r.inputs.blockDeviceMappings?.[0]?.ebs ?? {};
@@ -63,7 +98,9 @@ const SUMMARIES: Record<string, Summarize> = {
   "aws:imagebuilder/image:Image": (r) => `builds the host AMI (tests ${r.inputs.imageTestsConfiguration?.imageTestsEnabled ? "on" : "off"})`,
   "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": (r) =>
     `${r.inputs.name}: ${r.inputs.instanceTypes?.join(", ")} in ${r.inputs.subnetId}, IMDSv2 ${r.inputs.instanceMetadataOptions?.httpTokens}`,
-  // --- end host pools
+
+  // Services layer.
+  ...SERVICE_SUMMARIES,
 };
 
 export function summarize(r: CapturedResource, g: StackGraph): string {

@@ -19,7 +19,9 @@ async function main(): Promise<number> {
   try {
     const graph = await planStack(args.stack, args.projectDir);
     const sections = PLAN_SECTIONS.map((build) => build(graph));
-    console.log(args.json ? JSON.stringify(planJson(graph, sections), null, 2) : planText(graph, sections));
+    // Wait until stdout has taken all of it: process.exit() would cut a piped plan short (> 64 KiB).
+    const text = `${args.json ? JSON.stringify(planJson(graph, sections), null, 2) : planText(graph, sections)}\n`;
+    await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
     return 0;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof StackFileError) {

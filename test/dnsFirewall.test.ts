@@ -72,7 +72,10 @@ for (const stack of STACKS) {
       ]) {
         expect(allowed, name).to.include(name);
       }
-      expect(allowed).to.deep.equal([...new Set([...stackConfig(stack).dnsAllowedDomains, ...platformAwsDomains(region, "123456789012")])].sort());
+      // The data stores' endpoints (the backend resolves them) are allowed too.
+      const dataEndpoints = [g.one(aws.rds.Instance).state.address, g.one(aws.elasticache.ReplicationGroup).state.primaryEndpointAddress];
+      expect(allowed).to.include.members(dataEndpoints);
+      expect(allowed).to.deep.equal([...new Set([...stackConfig(stack).dnsAllowedDomains, ...platformAwsDomains(region, "123456789012"), ...dataEndpoints])].sort());
     });
 
     it("never allows a blanket wildcard over AWS names", () => {

@@ -198,6 +198,11 @@ for (const stack of STACKS) {
       expect(g.ofType(aws.ecs.CapacityProvider)).to.have.length(2);
     });
 
+    it("makes the backend service wait for the capacity providers' attachment to the cluster", () => {
+      const association = g.one(aws.ecs.ClusterCapacityProviders);
+      expect(g.one(aws.ecs.Service).options.dependsOn).to.include(association.id);
+    });
+
     it("turns ENI trunking on for the account and keeps it on destroy", () => {
       const setting = g.one(aws.ecs.AccountSettingDefault);
       expect(setting.inputs).to.include({ name: "awsvpcTrunking", value: "enabled" });
@@ -210,11 +215,20 @@ for (const stack of STACKS) {
         const group = resolveId(g, capacityProvider(g, cpPool).inputs.autoScalingGroupProvider.autoScalingGroupArn);
         expect(group.id).to.equal(asg(g, cpPool).id);
         const attributes = attributesOf(launchTemplateOfAsg(g, group));
+        // The task definitions as the program declares them, not a copy of their constraint.
         for (const taskPool of POOLS) {
-          const placed = matchesExpression(poolPlacementConstraint(taskPool).expression, attributes);
+          const family = `remote-claude-${stack}-${taskPool}`;
+          const task = g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family === family);
+          expect(task, family).to.not.equal(undefined);
+          expect(task!.inputs.placementConstraints).to.deep.equal([poolPlacementConstraint(taskPool)]);
+          const placed = task!.inputs.placementConstraints.every((c: { expression: string }) => matchesExpression(c.expression, attributes));
           expect(placed, `${taskPool} task on ${cpPool} hosts`).to.equal(taskPool === cpPool);
         }
       }
+      // The backend service asks for its own pool's capacity provider.
+      const service = g.one(aws.ecs.Service);
+      expect(service.inputs.capacityProviderStrategies.map((c: { capacityProvider: string }) => c.capacityProvider))
+        .to.deep.equal([`remote-claude-${stack}-backend`]);
       // And no other group or launch template launches hosts of either pool.
       expect(g.ofType(aws.autoscaling.Group)).to.have.length(2);
       const pools = g.ofType(aws.ec2.LaunchTemplate).map((lt) => attributesOf(lt)[POOL_ATTRIBUTE]).sort();

@@ -68,6 +68,9 @@ describe("offline plan", () => {
         "aws:region: ap-northeast-1",
         "remote-claude:azCount: 12",
         "remote-claude:dnsAllowedDomains: []",
+        "remote-claude:backendImage: 1.0.0",
+        "remote-claude:workspaceImage: 1.0.0",
+        "remote-claude:credentialProxyImage: 1.0.0",
       ]);
       const result = runPlan("--stack", "broken", "--project-dir", dir);
       expect(result.status).to.equal(1);

@@ -1,0 +1,97 @@
+// Task definition invariants. The workspace task runs untrusted code: no task role, nothing
+// privileged, every capability dropped, a non-root user, a read-only root filesystem,
+// no-new-privileges, and the proxy's credential in the proxy container only. No task definition
+// of the platform may be privileged or share the host's network or PID namespace.
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { CONTAINERS, POOL_ATTRIBUTE } from "../lib/names";
+import { asList, TYPES } from "./util";
+
+type Container = Record<string, any>;
+
+function containersOf(props: Record<string, any>): Container[] {
+  const raw = props.containerDefinitions;
+  if (raw === undefined) return [];
+  const parsed = typeof raw === "string" ? JSON.parse(raw) : raw;
+  return asList<Container>(parsed);
+}
+
+/** A workspace task definition: placed on the workspace pool, or named so. */
+export function isWorkspaceTaskDefinition(props: Record<string, any>): boolean {
+  const onWorkspacePool = asList<{ type?: string; expression?: string }>(props.placementConstraints).some((c) =>
+    c.type === "memberOf" && typeof c.expression === "string" && new RegExp(`attribute:${POOL_ATTRIBUTE.replace(/\./g, "\\.")}\\s*==\\s*workspace\\b`).test(c.expression));
+  return onWorkspacePool || /-workspace$/.test(String(props.family ?? ""));
+}
+
+function workspaceOnly(validate: (props: Record<string, any>, report: ReportViolation, name: string) => void) {
+  return (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type !== TYPES.taskDefinition || !isWorkspaceTaskDefinition(args.props)) args.notApplicable("not a workspace task definition");
+    validate(args.props, report, args.name);
+  };
+}
+
+const ROOT_USER = /^(root|0)(:.*)?$/;
+
+export const workspaceNoTaskRole: ResourceValidationPolicy = {
+  name: "workspace-task-no-task-role",
+  description: "The workspace task definition has no task role (nothing at 169.254.170.2 to steal) and uses awsvpc networking.",
+  enforcementLevel: "mandatory",
+  validateResource: workspaceOnly((props, report, name) => {
+    if (props.taskRoleArn !== undefined && props.taskRoleArn !== null && props.taskRoleArn !== "") {
+      report(`${name}: a workspace task must have no task role; it has ${props.taskRoleArn}.`);
+    }
+    if (props.networkMode !== "awsvpc") report(`${name}: networkMode must be "awsvpc" (its own ENI and security group), not ${JSON.stringify(props.networkMode)}.`);
+  }),
+};
+
+export const workspaceContainersHardened: ResourceValidationPolicy = {
+  name: "workspace-containers-hardened",
+  description: "Every workspace container drops all capabilities and adds none, runs as a non-root user on a read-only root filesystem with no-new-privileges, and is not privileged.",
+  enforcementLevel: "mandatory",
+  validateResource: workspaceOnly((props, report, name) => {
+    const containers = containersOf(props);
+    if (containers.length === 0) report(`${name}: no container definitions to check.`);
+    for (const c of containers) {
+      const where = `${name}/${c.name}`;
+      if (c.privileged === true) report(`${where}: privileged must be false.`);
+      const caps = c.linuxParameters?.capabilities ?? {};
+      if (!asList<string>(caps.drop).includes("ALL")) report(`${where}: linuxParameters.capabilities.drop must include "ALL".`);
+      if (asList<string>(caps.add).length > 0) report(`${where}: adds capabilities ${asList<string>(caps.add).join(", ")}; a workspace adds none.`);
+      if (typeof c.user !== "string" || c.user === "" || ROOT_USER.test(c.user)) {
+        report(`${where}: user must be set to a non-root uid (got ${JSON.stringify(c.user)}).`);
+      }
+      if (c.readonlyRootFilesystem !== true) report(`${where}: readonlyRootFilesystem must be true (write to the workspace volume and tmpfs only).`);
+      if (!asList<string>(c.dockerSecurityOptions).includes("no-new-privileges")) report(`${where}: dockerSecurityOptions must include "no-new-privileges".`);
+    }
+  }),
+};
+
+export const workspaceSecretOnlyInProxy: ResourceValidationPolicy = {
+  name: "workspace-secret-only-in-proxy",
+  description: `In the workspace task only the ${CONTAINERS.credentialProxy} container receives secrets; the agent and any other container get none (no secrets, no environment files).`,
+  enforcementLevel: "mandatory",
+  validateResource: workspaceOnly((props, report, name) => {
+    for (const c of containersOf(props)) {
+      if (c.name === CONTAINERS.credentialProxy) continue;
+      const secrets = asList<{ name?: string }>(c.secrets);
+      if (secrets.length > 0) report(`${name}/${c.name}: receives secrets ${secrets.map((s) => s.name).join(", ")}; only ${CONTAINERS.credentialProxy} may.`);
+      if (asList(c.environmentFiles).length > 0) report(`${name}/${c.name}: has environmentFiles; only ${CONTAINERS.credentialProxy} may receive secret material.`);
+    }
+  }),
+};
+
+export const ecsNoPrivilegedTasks: ResourceValidationPolicy = {
+  name: "ecs-no-privileged-tasks",
+  description: "No task definition is privileged, adds SYS_ADMIN/NET_ADMIN/ALL capabilities, or shares the host's network or PID namespace.",
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type !== TYPES.taskDefinition) args.notApplicable("not a task definition");
+    const p = args.props;
+    if (p.networkMode === "host") report(`${args.name}: networkMode "host" shares the host's network (and its IMDS) with the task.`);
+    if (p.pidMode === "host") report(`${args.name}: pidMode "host" lets the task see and signal host processes.`);
+    for (const c of containersOf(p)) {
+      if (c.privileged === true) report(`${args.name}/${c.name}: privileged containers are not allowed.`);
+      const added = asList<string>(c.linuxParameters?.capabilities?.add).filter((cap) => ["ALL", "SYS_ADMIN", "NET_ADMIN", "CAP_SYS_ADMIN", "CAP_NET_ADMIN"].includes(cap));
+      if (added.length > 0) report(`${args.name}/${c.name}: adds ${added.join(", ")} (NET_ADMIN could delete the IMDS block route).`);
+    }
+  },
+};

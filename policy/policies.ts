@@ -1,0 +1,33 @@
+// The policy pack's policies, in one list: index.ts serves them to `pulumi preview --policy-pack
+// policy`, and the repository's tests run the same objects over the offline graphs.
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "./data";
+import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy } from "./ecs";
+import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
+import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
+import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
+
+export const POLICY_PACK_NAME = "remote-claude-security";
+
+export const resourcePolicies: readonly ResourceValidationPolicy[] = [
+  workspaceNoTaskRole,
+  workspaceContainersHardened,
+  workspaceSecretOnlyInProxy,
+  ecsNoPrivilegedTasks,
+  launchTemplateImdsv2,
+  launchTemplateBlocksTaskImds,
+  rdsEncryptedPrivate,
+  elasticacheEncryptedAuthenticated,
+  prodDataMultiAzProtected,
+  iamRunTaskScoped,
+  iamPassRoleScoped,
+  iamNoBroadManagedPolicies,
+];
+
+export const stackPolicies: readonly StackValidationPolicy[] = [
+  noPublicIngressExceptAlb,
+  dnsFirewallFailClosed,
+  rdsRequiresTls,
+];
+
+export const allPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [...resourcePolicies, ...stackPolicies];

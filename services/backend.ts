@@ -1,0 +1,375 @@
+// The backend ECS service: FastAPI tasks on the backend host pool behind the ALB, which start,
+// watch and stop workspace tasks through ECS. Its task role is the only role in the platform that
+// can call RunTask, which is why it never shares a host with a workspace (placement + pools).
+import * as aws from "@pulumi/aws";
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
+import * as pulumi from "@pulumi/pulumi";
+import { policyJson, serviceTrustPolicy } from "../lib/iam";
+import { RUNTASK_ENV } from "../lib/launchContract";
+import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
+import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
+import type { BackendLoadBalancer } from "./loadBalancer";
+import { poolPlacementConstraint } from "../lib/placement";
+import { httpHealthCommand, LOG_MAX_BUFFER_SIZE } from "./workspaceContainers";
+
+export const BACKEND_PORT = 8000;
+/** Environment variables the backend reads its data stores' coordinates from. */
+export const BACKEND_ENV = {
+  databaseHost: "DATABASE_HOST",
+  databasePort: "DATABASE_PORT",
+  databaseName: "DATABASE_NAME",
+  databaseUser: "DATABASE_USER",
+  databasePassword: "DATABASE_PASSWORD",
+  databaseSslMode: "DATABASE_SSLMODE",
+  redisHost: "REDIS_HOST",
+  redisPort: "REDIS_PORT",
+  redisTls: "REDIS_TLS",
+  redisAuthToken: "REDIS_AUTH_TOKEN",
+  metricsNamespace: "METRICS_NAMESPACE",
+  region: "AWS_REGION",
+} as const;
+/** Minutes a blue/green deployment keeps blue after green takes production traffic. */
+export const BLUE_GREEN_BAKE_MINUTES = 10;
+
+export interface BackendServiceArgs {
+  readonly prefix: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly image: pulumi.Input<string>;
+  readonly repositoryArn: pulumi.Input<string>;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly healthCheckPath: string;
+  readonly healthCheckGracePeriodSeconds: number;
+  readonly desiredCount: number;
+  readonly minCount: number;
+  readonly maxCount: number;
+  readonly cpuTargetPercent: number;
+  readonly requestsPerTaskTarget: number;
+  readonly strategy: "rolling" | "blueGreen";
+  readonly family: string;
+  readonly serviceName: string;
+  readonly capacityProvider: string;
+  readonly clusterName: string;
+  readonly clusterArn: pulumi.Input<string>;
+  readonly subnetIds: pulumi.Input<string>[];
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly logGroupName: string;
+  readonly logRetentionDays: number;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly loadBalancer: BackendLoadBalancer;
+  /** What RunTask needs, handed to the backend in its environment (RUNTASK_ENV). */
+  readonly workspace: {
+    readonly family: string;
+    readonly executionRoleArn: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Input<string>[];
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly capacityProvider: string;
+  };
+  readonly database: { readonly host: pulumi.Input<string>; readonly port: number; readonly name: string; readonly masterSecretArn: pulumi.Input<string> };
+  readonly redis: { readonly host: pulumi.Input<string>; readonly port: number; readonly authSecretArn: pulumi.Input<string> };
+  readonly metricsNamespace: string;
+  /** Alarms that fail (and roll back) a deployment when they fire during it. */
+  readonly deploymentAlarmNames: pulumi.Input<string>[];
+  /**
+   * The capacity providers must be attached to the cluster before the service can use them
+   * (aws.ecs.ClusterCapacityProviders of the host pools): the service depends on these.
+   */
+  readonly capacityReady?: pulumi.Resource[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface BackendContainerSettings {
+  readonly image: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly healthCheckPath: string;
+  readonly environment: Readonly<Record<string, string>>;
+  /** Environment variable → Secrets Manager reference (ARN, or ARN:json-key::). */
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly logGroup: string;
+  readonly region: string;
+}
+
+/** The backend container: port 8000, no capabilities, read-only root with a tmpfs /tmp. */
+export function backendContainer(s: BackendContainerSettings): ContainerDefinition {
+  return {
+    name: CONTAINERS.backend,
+    image: s.image,
+    essential: true,
+    cpu: s.cpu,
+    memory: s.memoryMiB,
+    portMappings: [{ name: "http", containerPort: BACKEND_PORT, protocol: "tcp" }],
+    environment: Object.entries(s.environment).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
+    secrets: Object.entries(s.secrets).sort(([a], [b]) => a.localeCompare(b)).map(([name, valueFrom]) => ({ name, valueFrom })),
+    privileged: false,
+    readonlyRootFilesystem: true,
+    dockerSecurityOptions: ["no-new-privileges"],
+    linuxParameters: {
+      capabilities: { drop: ["ALL"], add: [] },
+      initProcessEnabled: true,
+      tmpfs: [{ containerPath: "/tmp", size: 256, mountOptions: ["nosuid", "nodev"] }],
+    },
+    ulimits: [{ name: "nofile", softLimit: 65536, hardLimit: 65536 }],
+    healthCheck: { command: httpHealthCommand(BACKEND_PORT, s.healthCheckPath), interval: 15, timeout: 5, retries: 3, startPeriod: 30 },
+    // Long streams get time to finish when a task is replaced (the ALB drains for longer).
+    stopTimeout: 120,
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": s.logGroup,
+        "awslogs-region": s.region,
+        "awslogs-stream-prefix": LOG_STREAM_PREFIX.backend,
+        mode: "non-blocking",
+        "max-buffer-size": LOG_MAX_BUFFER_SIZE,
+      },
+    },
+  };
+}
+
+export class BackendService extends pulumi.ComponentResource {
+  readonly service: aws.ecs.Service;
+  readonly taskDefinition: aws.ecs.TaskDefinition;
+  readonly taskRole: aws.iam.Role;
+  readonly executionRole: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly serviceName: string;
+
+  constructor(name: string, args: BackendServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("remote-claude:services:BackendService", name, {}, opts);
+    const parent = { parent: this };
+    this.serviceName = args.serviceName;
+
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+      name: args.logGroupName,
+      retentionInDays: args.logRetentionDays,
+      kmsKeyId: args.kmsKeyArn,
+      tags: { ...args.tags, Name: args.logGroupName },
+    }, parent);
+
+    this.taskRole = new aws.iam.Role(`${name}-task`, {
+      name: `${args.prefix}-backend-task`,
+      description: "Backend tasks: start, watch and stop workspace tasks on this cluster only",
+      assumeRolePolicy: policyJson(serviceTrustPolicy(ECS_TASKS_SERVICE, args.accountId)),
+      tags: args.tags,
+    }, parent);
+    new aws.iam.RolePolicy(`${name}-task`, {
+      role: this.taskRole.id,
+      name: "backend-task",
+      policy: policyJson(backendTaskRolePolicy({
+        region: args.region,
+        accountId: args.accountId,
+        clusterName: args.clusterName,
+        clusterArn: args.clusterArn,
+        workspaceFamily: args.workspace.family,
+        workspaceExecutionRoleArn: args.workspace.executionRoleArn,
+        metricsNamespace: args.metricsNamespace,
+      })),
+    }, parent);
+
+    const secretArns = [args.database.masterSecretArn, args.redis.authSecretArn];
+    this.executionRole = new aws.iam.Role(`${name}-execution`, {
+      name: `${args.prefix}-backend-execution`,
+      description: "ECS agent on behalf of backend tasks: pull the backend image, write logs, read its two secrets",
+      assumeRolePolicy: policyJson(serviceTrustPolicy(ECS_TASKS_SERVICE, args.accountId)),
+      tags: args.tags,
+    }, parent);
+    new aws.iam.RolePolicy(`${name}-execution`, {
+      role: this.executionRole.id,
+      name: "backend-execution",
+      policy: policyJson(executionRolePolicy({
+        region: args.region,
+        repositoryArns: [args.repositoryArn],
+        logGroupArn: this.logGroup.arn,
+        secretArns,
+        kmsKeyArn: args.kmsKeyArn,
+      })),
+    }, parent);
+
+    const container = pulumi
+      .all([
+        args.image,
+        pulumi.all(args.workspace.subnetIds),
+        args.workspace.securityGroupId,
+        args.database.host,
+        args.database.masterSecretArn,
+        args.redis.host,
+        args.redis.authSecretArn,
+      ])
+      .apply(([image, workspaceSubnets, workspaceSg, dbHost, dbSecret, redisHost, redisSecret]) => backendContainer({
+        image,
+        cpu: args.cpu,
+        memoryMiB: args.memoryMiB,
+        healthCheckPath: args.healthCheckPath,
+        logGroup: args.logGroupName,
+        region: args.region,
+        environment: {
+          [RUNTASK_ENV.managerType]: "ecs",
+          [RUNTASK_ENV.cluster]: args.clusterName,
+          [RUNTASK_ENV.taskDefinition]: args.workspace.family,
+          [RUNTASK_ENV.subnets]: workspaceSubnets.join(","),
+          [RUNTASK_ENV.securityGroups]: workspaceSg,
+          [RUNTASK_ENV.capacityProvider]: args.workspace.capacityProvider,
+          [BACKEND_ENV.databaseHost]: dbHost,
+          [BACKEND_ENV.databasePort]: String(args.database.port),
+          [BACKEND_ENV.databaseName]: args.database.name,
+          [BACKEND_ENV.databaseSslMode]: "verify-full",
+          [BACKEND_ENV.redisHost]: redisHost,
+          [BACKEND_ENV.redisPort]: String(args.redis.port),
+          [BACKEND_ENV.redisTls]: "true",
+          [BACKEND_ENV.metricsNamespace]: args.metricsNamespace,
+          [BACKEND_ENV.region]: args.region,
+        },
+        secrets: {
+          // JSON keys of the RDS-managed master secret.
+          [BACKEND_ENV.databaseUser]: `${dbSecret}:username::`,
+          [BACKEND_ENV.databasePassword]: `${dbSecret}:password::`,
+          [BACKEND_ENV.redisAuthToken]: redisSecret,
+        },
+      }));
+
+    this.taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
+      family: args.family,
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["EC2"],
+      taskRoleArn: this.taskRole.arn,
+      executionRoleArn: this.executionRole.arn,
+      cpu: String(args.cpu),
+      memory: String(args.memoryMiB),
+      containerDefinitions: container.apply((c) => JSON.stringify([c])),
+      placementConstraints: [poolPlacementConstraint("backend")],
+      tags: { ...args.tags, Name: args.family },
+    }, { parent: this, dependsOn: [this.logGroup] });
+
+    const lb = args.loadBalancer;
+    const blueGreen = args.strategy === "blueGreen";
+    if (blueGreen && !lb.green) throw new Error("blue/green deployment needs the load balancer's green target group");
+    let advancedConfiguration: aws.types.input.ecs.ServiceLoadBalancerAdvancedConfiguration | undefined;
+    if (blueGreen && lb.green) {
+      const infraRole = new aws.iam.Role(`${name}-blue-green`, {
+        name: `${args.prefix}-backend-blue-green`,
+        description: "ECS shifts the backend's production traffic between blue and green",
+        assumeRolePolicy: policyJson(serviceTrustPolicy("ecs.amazonaws.com", args.accountId)),
+        tags: args.tags,
+      }, parent);
+      const infraPolicy = new aws.iam.RolePolicy(`${name}-blue-green`, {
+        role: infraRole.id,
+        name: "backend-blue-green",
+        policy: policyJson(blueGreenInfrastructurePolicy({
+          listenerArns: [lb.productionListener.arn],
+          productionRuleArn: lb.productionRule.arn,
+          targetGroupArns: [lb.blue.arn, lb.green.arn],
+        })),
+      }, parent);
+      advancedConfiguration = {
+        alternateTargetGroupArn: lb.green.arn,
+        productionListenerRule: lb.productionRule.arn,
+        // The policy must be in place before ECS assumes the role.
+        roleArn: pulumi.all([infraRole.arn, infraPolicy.id]).apply(([arn]) => arn),
+      };
+    }
+
+    this.service = new aws.ecs.Service(`${name}-service`, {
+      name: args.serviceName,
+      cluster: args.clusterArn,
+      taskDefinition: this.taskDefinition.arn,
+      desiredCount: args.desiredCount,
+      // launchType stays unset: it conflicts with a capacity provider strategy.
+      capacityProviderStrategies: [{ capacityProvider: args.capacityProvider, weight: 1, base: 0 }],
+      networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+      // One task per AZ first, then one per host: an AZ or a host takes down as few as possible.
+      orderedPlacementStrategies: [
+        { type: "spread", field: "attribute:ecs.availability-zone" },
+        { type: "spread", field: "instanceId" },
+      ],
+      loadBalancers: [{ targetGroupArn: lb.blue.arn, containerName: CONTAINERS.backend, containerPort: BACKEND_PORT, advancedConfiguration }],
+      healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds,
+      deploymentController: { type: "ECS" },
+      deploymentConfiguration: blueGreen
+        ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(BLUE_GREEN_BAKE_MINUTES) }
+        : { strategy: "ROLLING" },
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      alarms: { alarmNames: args.deploymentAlarmNames, enable: true, rollback: true },
+      enableEcsManagedTags: true,
+      propagateTags: "SERVICE",
+      // Nobody gets a shell in a task whose role can start workspaces.
+      enableExecuteCommand: false,
+      waitForSteadyState: false,
+      tags: { ...args.tags, Name: args.serviceName },
+    }, {
+      parent: this,
+      dependsOn: [lb.productionRule, ...(args.capacityReady ?? [])],
+      // Target tracking owns the count once the service exists.
+      ignoreChanges: ["desiredCount"],
+    });
+
+    this.createAutoscaling(name, args);
+    this.registerOutputs({ serviceName: this.serviceName, taskDefinitionArn: this.taskDefinition.arn });
+  }
+
+  private createAutoscaling(name: string, args: BackendServiceArgs) {
+    const parent = { parent: this };
+    const target = new aws.appautoscaling.Target(`${name}-scaling`, {
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: pulumi.interpolate`service/${args.clusterName}/${this.service.name}`,
+      minCapacity: args.minCount,
+      maxCapacity: args.maxCount,
+      tags: args.tags,
+    }, parent);
+    const common = {
+      policyType: "TargetTrackingScaling",
+      resourceId: target.resourceId,
+      scalableDimension: target.scalableDimension,
+      serviceNamespace: target.serviceNamespace,
+    };
+    new aws.appautoscaling.Policy(`${name}-cpu`, {
+      name: `${args.serviceName}-cpu`,
+      ...common,
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+        targetValue: args.cpuTargetPercent,
+        scaleOutCooldown: 60,
+        scaleInCooldown: 300,
+      },
+    }, parent);
+    new aws.appautoscaling.Policy(`${name}-requests`, {
+      name: `${args.serviceName}-requests-per-task`,
+      ...common,
+      targetTrackingScalingPolicyConfiguration: {
+        // ALB requests per running task, from the load balancer's total: unlike the predefined
+        // ALBRequestCountPerTarget (one target group), it stays right when blue/green swaps groups.
+        customizedMetricSpecification: {
+          metrics: [
+            {
+              id: "requests",
+              metricStat: {
+                metric: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", dimensions: [{ name: "LoadBalancer", value: args.loadBalancer.arnSuffix }] },
+                stat: "Sum",
+              },
+              returnData: false,
+            },
+            {
+              id: "tasks",
+              metricStat: {
+                metric: {
+                  namespace: "ECS/ContainerInsights",
+                  metricName: "RunningTaskCount",
+                  dimensions: [{ name: "ClusterName", value: args.clusterName }, { name: "ServiceName", value: args.serviceName }],
+                },
+                stat: "Average",
+              },
+              returnData: false,
+            },
+            { id: "requestsPerTask", expression: "requests / tasks", label: "ALB requests per backend task", returnData: true },
+          ],
+        },
+        targetValue: args.requestsPerTaskTarget,
+        scaleOutCooldown: 60,
+        scaleInCooldown: 300,
+      },
+    }, parent);
+  }
+}

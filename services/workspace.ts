@@ -1,0 +1,101 @@
+// The workspace task definition that the backend starts with RunTask, one task per conversation:
+// awsvpc (its own ENI and security group), no task role (nothing to steal from 169.254.170.2),
+// an execution role that can only pull the two images, write the workspace logs and read the
+// proxy's secret, and placement on the workspace host pool only.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { policyJson, serviceTrustPolicy } from "../lib/iam";
+import { poolPlacementConstraint } from "../lib/placement";
+import { ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
+import { workspaceContainers, workspaceTaskSize, workspaceVolumes } from "./workspaceContainers";
+
+export interface WorkspaceTaskArgs {
+  readonly prefix: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly family: string;
+  readonly logGroupName: string;
+  readonly logRetentionDays: number;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly agentImage: pulumi.Input<string>;
+  readonly proxyImage: pulumi.Input<string>;
+  readonly repositoryArns: pulumi.Input<string>[];
+  readonly proxySecretArn: pulumi.Input<string>;
+  readonly agentCpu: number;
+  readonly agentMemoryMiB: number;
+  readonly tmpfsMiB: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export class WorkspaceTask extends pulumi.ComponentResource {
+  readonly taskDefinition: aws.ecs.TaskDefinition;
+  readonly executionRole: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly family: string;
+
+  constructor(name: string, args: WorkspaceTaskArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("remote-claude:services:WorkspaceTask", name, {}, opts);
+    const parent = { parent: this };
+    this.family = args.family;
+
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+      name: args.logGroupName,
+      retentionInDays: args.logRetentionDays,
+      kmsKeyId: args.kmsKeyArn,
+      tags: { ...args.tags, Name: args.logGroupName },
+    }, parent);
+
+    this.executionRole = new aws.iam.Role(`${name}-execution`, {
+      name: `${args.prefix}-workspace-execution`,
+      description: "ECS agent on behalf of workspace tasks: pull the two images, write logs, read the proxy secret",
+      assumeRolePolicy: policyJson(serviceTrustPolicy(ECS_TASKS_SERVICE, args.accountId)),
+      tags: args.tags,
+    }, parent);
+    new aws.iam.RolePolicy(`${name}-execution`, {
+      role: this.executionRole.id,
+      name: "workspace-execution",
+      policy: policyJson(executionRolePolicy({
+        region: args.region,
+        repositoryArns: args.repositoryArns,
+        logGroupArn: this.logGroup.arn,
+        secretArns: [args.proxySecretArn],
+        kmsKeyArn: args.kmsKeyArn,
+      })),
+    }, parent);
+
+    const containers = pulumi
+      .all([args.agentImage, args.proxyImage, args.proxySecretArn])
+      .apply(([agentImage, proxyImage, proxySecretArn]) => workspaceContainers({
+        agentImage,
+        proxyImage,
+        proxySecretArn,
+        agentCpu: args.agentCpu,
+        agentMemoryMiB: args.agentMemoryMiB,
+        tmpfsMiB: args.tmpfsMiB,
+        logGroup: args.logGroupName,
+        region: args.region,
+      }));
+    const size = containers.apply(workspaceTaskSize);
+
+    this.taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
+      family: args.family,
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["EC2"],
+      // No taskRoleArn: a workspace holds no AWS credentials at all.
+      executionRoleArn: this.executionRole.arn,
+      cpu: size.apply((s) => String(s.cpu)),
+      memory: size.apply((s) => String(s.memoryMiB)),
+      containerDefinitions: containers.apply((c) => JSON.stringify(c)),
+      volumes: workspaceVolumes().map((v) => ({
+        name: v.name as string,
+        dockerVolumeConfiguration: v.dockerVolumeConfiguration
+          ? { scope: v.dockerVolumeConfiguration.scope, driver: v.dockerVolumeConfiguration.driver }
+          : undefined,
+      })),
+      placementConstraints: [poolPlacementConstraint("workspace")],
+      tags: { ...args.tags, Name: args.family },
+    }, { parent: this, dependsOn: [this.logGroup] });
+
+    this.registerOutputs({ family: args.family, taskDefinitionArn: this.taskDefinition.arn });
+  }
+}

@@ -1,0 +1,134 @@
+// The workspace task's containers, as a pure function of plain values: the task definition uses
+// it, and so can anything that must run a workspace exactly like ECS does (a local Docker target
+// deriving its runtime settings, the security drill's expectations). No Pulumi in here.
+//
+// workspace-agent: :9000, non-root, read-only root filesystem (the workspace volume and a tmpfs
+// /tmp are the only writable places), every capability dropped, no-new-privileges, an init
+// process, ulimits, a health check, and it starts only once the proxy is HEALTHY.
+// credential-proxy: :8080, the only container that receives the credential secret, hardened the
+// same way, essential (if it dies the task stops: the agent cannot work without it).
+import type { ContainerDefinition, Volume } from "@aws-sdk/client-ecs";
+import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
+
+export const AGENT_PORT = 9000;
+export const PROXY_PORT = 8080;
+/** Unprivileged uid:gid both containers run as (the images must own their files accordingly). */
+export const WORKSPACE_USER = "1000:1000";
+export const WORKSPACE_VOLUME = "workspace";
+export const WORKSPACE_MOUNT_PATH = "/workspace";
+/** Environment variable through which the proxy receives its credential (from Secrets Manager). */
+export const PROXY_CREDENTIAL_ENV = "PROXY_CREDENTIAL";
+/** The proxy's size: it only relays requests and adds the credential. */
+export const PROXY_CPU = 128;
+export const PROXY_MEMORY_MIB = 128;
+export const PROXY_TMPFS_MIB = 16;
+/** awslogs: never block the container on a slow log pipe; drop beyond this buffer instead. */
+export const LOG_MAX_BUFFER_SIZE = "4m";
+export const ULIMITS = { nofile: 65536, nproc: 4096 } as const;
+
+export interface WorkspaceContainerSettings {
+  readonly agentImage: string;
+  readonly proxyImage: string;
+  /** CPU units and hard memory limit of the agent. */
+  readonly agentCpu: number;
+  readonly agentMemoryMiB: number;
+  readonly tmpfsMiB: number;
+  /** Secrets Manager ARN of the proxy's credential. */
+  readonly proxySecretArn: string;
+  readonly logGroup: string;
+  readonly region: string;
+}
+
+/** An HTTP GET of 127.0.0.1:<port><path> that fails on any error: the images ship Python 3. */
+export function httpHealthCommand(port: number, path = "/health"): string[] {
+  return ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}${path}', timeout=3)`];
+}
+
+function logConfiguration(s: WorkspaceContainerSettings): ContainerDefinition["logConfiguration"] {
+  return {
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": s.logGroup,
+      "awslogs-region": s.region,
+      "awslogs-stream-prefix": LOG_STREAM_PREFIX.workspace,
+      mode: "non-blocking",
+      "max-buffer-size": LOG_MAX_BUFFER_SIZE,
+    },
+  };
+}
+
+/** Settings both containers share: nothing privileged, nothing writable but what is mounted. */
+function hardened(tmpfsMiB: number): Pick<ContainerDefinition, "user" | "privileged" | "readonlyRootFilesystem" | "dockerSecurityOptions" | "linuxParameters" | "ulimits"> {
+  return {
+    user: WORKSPACE_USER,
+    privileged: false,
+    readonlyRootFilesystem: true,
+    // ECS accepts only no-new-privileges/apparmor/label/credentialspec here; the seccomp
+    // profile is the hosts' Docker daemon default (daemon.json).
+    dockerSecurityOptions: ["no-new-privileges"],
+    linuxParameters: {
+      capabilities: { drop: ["ALL"], add: [] },
+      initProcessEnabled: true,
+      tmpfs: [{ containerPath: "/tmp", size: tmpfsMiB, mountOptions: ["nosuid", "nodev"] }],
+    },
+    ulimits: [
+      { name: "nofile", softLimit: ULIMITS.nofile, hardLimit: ULIMITS.nofile },
+      { name: "nproc", softLimit: ULIMITS.nproc, hardLimit: ULIMITS.nproc },
+    ],
+  };
+}
+
+export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDefinition[] {
+  const proxy: ContainerDefinition = {
+    name: CONTAINERS.credentialProxy,
+    image: s.proxyImage,
+    essential: true,
+    cpu: PROXY_CPU,
+    memory: PROXY_MEMORY_MIB,
+    portMappings: [{ name: "proxy", containerPort: PROXY_PORT, protocol: "tcp" }],
+    environment: [{ name: "PROXY_LISTEN", value: `127.0.0.1:${PROXY_PORT}` }],
+    secrets: [{ name: PROXY_CREDENTIAL_ENV, valueFrom: s.proxySecretArn }],
+    ...hardened(PROXY_TMPFS_MIB),
+    healthCheck: { command: httpHealthCommand(PROXY_PORT), interval: 5, timeout: 3, retries: 3, startPeriod: 5 },
+    stopTimeout: 10,
+    logConfiguration: logConfiguration(s),
+  };
+  const agent: ContainerDefinition = {
+    name: CONTAINERS.workspaceAgent,
+    image: s.agentImage,
+    essential: true,
+    cpu: s.agentCpu,
+    memory: s.agentMemoryMiB,
+    portMappings: [{ name: "agent", containerPort: AGENT_PORT, protocol: "tcp" }],
+    environment: [
+      { name: "AGENT_PORT", value: String(AGENT_PORT) },
+      { name: "WORKSPACE_DIR", value: WORKSPACE_MOUNT_PATH },
+      // The agent reaches the credential only through the proxy, never directly.
+      { name: "CREDENTIAL_PROXY_URL", value: `http://127.0.0.1:${PROXY_PORT}` },
+    ],
+    mountPoints: [{ sourceVolume: WORKSPACE_VOLUME, containerPath: WORKSPACE_MOUNT_PATH, readOnly: false }],
+    ...hardened(s.tmpfsMiB),
+    dependsOn: [{ containerName: CONTAINERS.credentialProxy, condition: "HEALTHY" }],
+    healthCheck: { command: httpHealthCommand(AGENT_PORT), interval: 10, timeout: 3, retries: 3, startPeriod: 10 },
+    stopTimeout: 30,
+    logConfiguration: logConfiguration(s),
+  };
+  return [proxy, agent];
+}
+
+/**
+ * The task's volumes: the writable workspace. A task-scoped Docker volume rather than a bind
+ * mount: Docker fills a new volume from the image's /workspace, ownership included, so the
+ * non-root agent can write to it (a bind mount's host directory would belong to root).
+ */
+export function workspaceVolumes(): Volume[] {
+  return [{ name: WORKSPACE_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } }];
+}
+
+/** Task-level size: the sum of the containers' CPU and hard memory limits. */
+export function workspaceTaskSize(containers: readonly ContainerDefinition[]): { cpu: number; memoryMiB: number } {
+  return {
+    cpu: containers.reduce((sum, c) => sum + (c.cpu ?? 0), 0),
+    memoryMiB: containers.reduce((sum, c) => sum + (c.memory ?? 0), 0),
+  };
+}

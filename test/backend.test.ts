@@ -1,0 +1,220 @@
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import { RUNTASK_ENV } from "../lib/launchContract";
+import { CONTAINERS, LOG_STREAM_PREFIX, POOL_ATTRIBUTE } from "../lib/names";
+import type { StackGraph } from "../offline/graph";
+import { BACKEND_ENV, BLUE_GREEN_BAKE_MINUTES } from "../services/backend";
+import { DEREGISTRATION_DELAY_SECONDS, TLS_POLICY } from "../services/loadBalancer";
+import { resolveId } from "./helpers/graph";
+import { containerNamed, envOf, FULL_STAGING, inlineStatements, STAGING_CERT, statementBySid } from "./helpers/services";
+import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
+
+for (const stack of STACKS) {
+  describe(`backend service (${stack})`, () => {
+    let g: StackGraph;
+    before(async () => {
+      g = await buildStack(stack);
+    });
+    const cfg = () => stackConfig(stack);
+    const service = () => g.one(aws.ecs.Service);
+    const taskDef = () => g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family === `remote-claude-${stack}-backend`)!;
+
+    it("runs on the backend pool's capacity provider, in the private subnets, behind the backend security group", () => {
+      const s = service().inputs;
+      expect(s.name).to.equal(`remote-claude-${stack}-backend`);
+      expect(s.cluster).to.equal(g.one(aws.ecs.Cluster).state.arn);
+      expect(s.launchType).to.equal(undefined);
+      expect(s.capacityProviderStrategies).to.deep.equal([{ capacityProvider: `remote-claude-${stack}-backend`, weight: 1, base: 0 }]);
+      expect(s.networkConfiguration.assignPublicIp).to.equal(false);
+      expect(s.networkConfiguration.subnets.map((id: string) => resolveId(g, id).inputs.tags.Tier)).to.deep.equal(cfg().azCount === 3 ? ["private", "private", "private"] : ["private", "private"]);
+      expect(s.networkConfiguration.securityGroups.map((id: string) => resolveId(g, id).inputs.tags.Role)).to.deep.equal(["backend"]);
+      expect(s.enableExecuteCommand).to.equal(false);
+    });
+
+    it("spreads over AZs, then hosts; rolls back failed deployments (circuit breaker and the 5xx alarm)", () => {
+      const s = service().inputs;
+      expect(s.orderedPlacementStrategies).to.deep.equal([
+        { type: "spread", field: "attribute:ecs.availability-zone" },
+        { type: "spread", field: "instanceId" },
+      ]);
+      expect(s.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
+      expect(s.alarms).to.deep.equal({ alarmNames: [`remote-claude-${stack}-backend-5xx`], enable: true, rollback: true });
+      expect(g.ofType(aws.cloudwatch.MetricAlarm).map((a) => a.inputs.name)).to.include(s.alarms.alarmNames[0]);
+      expect(s.deploymentMinimumHealthyPercent).to.equal(100);
+      expect(s.healthCheckGracePeriodSeconds).to.equal(cfg().backendHealthCheckGraceSeconds);
+      expect(s.desiredCount).to.equal(cfg().backendDesiredCount);
+      // Autoscaling owns the count after creation.
+      expect(service().options.ignoreChanges).to.deep.equal(["desiredCount"]);
+    });
+
+    it("registers the backend container on port 8000 with the ALB's target group", () => {
+      const [lb] = service().inputs.loadBalancers;
+      expect(lb).to.include({ containerName: CONTAINERS.backend, containerPort: 8000 });
+      const tg = resolveId(g, lb.targetGroupArn);
+      expect(tg.inputs).to.include({ targetType: "ip", protocol: "HTTP", port: 8000, deregistrationDelay: DEREGISTRATION_DELAY_SECONDS });
+      expect(tg.inputs.healthCheck).to.include({ path: cfg().backendHealthCheckPath, matcher: "200", port: "traffic-port" });
+      expect(resolveId(g, tg.inputs.vpcId).type).to.equal("aws:ec2/vpc:Vpc");
+    });
+
+    it("waits for the production listener rule before it registers targets", () => {
+      // Explicitly, or through an input (the blue/green production rule).
+      const dependencies = [...service().options.dependsOn, ...Object.values(service().propertyDependencies).flat()];
+      expect(dependencies).to.include("aws:lb/listenerRule:ListenerRule::alb-production");
+    });
+
+    it("has a task definition for the backend pool: awsvpc, EC2, task and execution roles, sized from config", () => {
+      const t = taskDef().inputs;
+      expect(t.networkMode).to.equal("awsvpc");
+      expect(t.requiresCompatibilities).to.deep.equal(["EC2"]);
+      expect(t.cpu).to.equal(String(cfg().backendCpu));
+      expect(t.memory).to.equal(String(cfg().backendMemoryMiB));
+      expect(t.placementConstraints).to.deep.equal([{ type: "memberOf", expression: `attribute:${POOL_ATTRIBUTE} == backend` }]);
+      expect(resolveId(g, t.taskRoleArn).inputs.name).to.equal(`remote-claude-${stack}-backend-task`);
+      expect(resolveId(g, t.executionRoleArn).inputs.name).to.equal(`remote-claude-${stack}-backend-execution`);
+      expect(service().inputs.taskDefinition).to.equal(taskDef().state.arn);
+    });
+
+    it("hands the backend everything RunTask needs and the data stores' coordinates in its environment", () => {
+      const env = envOf(containerNamed(taskDef(), CONTAINERS.backend));
+      const workspaceSg = g.one(aws.ec2.SecurityGroup, "sg-workspace");
+      const privateSubnets = g.ofType(aws.ec2.Subnet).filter((s) => s.inputs.tags.Tier === "private").map((s) => s.physicalId);
+      expect(env[RUNTASK_ENV.managerType]).to.equal("ecs");
+      expect(env[RUNTASK_ENV.cluster]).to.equal(`remote-claude-${stack}`);
+      expect(env[RUNTASK_ENV.taskDefinition]).to.equal(`remote-claude-${stack}-workspace`);
+      expect(env[RUNTASK_ENV.subnets].split(",")).to.deep.equal(privateSubnets);
+      expect(env[RUNTASK_ENV.securityGroups]).to.equal(workspaceSg.physicalId);
+      expect(env[RUNTASK_ENV.capacityProvider]).to.equal(`remote-claude-${stack}-workspace`);
+      expect(env[BACKEND_ENV.databaseHost]).to.equal(g.one(aws.rds.Instance).state.address);
+      expect(env[BACKEND_ENV.redisHost]).to.equal(g.one(aws.elasticache.ReplicationGroup).state.primaryEndpointAddress);
+      expect(env[BACKEND_ENV.redisTls]).to.equal("true");
+      expect(env[BACKEND_ENV.databaseSslMode]).to.equal("verify-full");
+      // Nothing secret sits in the plain environment.
+      expect(Object.values(env).join(" ")).not.to.match(/secretsmanager|password/i);
+    });
+
+    it("gets the database and Redis credentials as secrets from Secrets Manager", () => {
+      const c = containerNamed(taskDef(), CONTAINERS.backend);
+      const dbSecret = g.one(aws.rds.Instance).state.masterUserSecrets[0].secretArn;
+      const redisSecret = g.one(aws.secretsmanager.Secret, "secrets-redis-auth").state.arn;
+      expect(c.secrets).to.deep.equal([
+        { name: BACKEND_ENV.databasePassword, valueFrom: `${dbSecret}:password::` },
+        { name: BACKEND_ENV.databaseUser, valueFrom: `${dbSecret}:username::` },
+        { name: BACKEND_ENV.redisAuthToken, valueFrom: redisSecret },
+      ]);
+    });
+
+    it("hardens the backend container and logs without blocking", () => {
+      const c = containerNamed(taskDef(), CONTAINERS.backend);
+      expect(c.portMappings).to.deep.equal([{ name: "http", containerPort: 8000, protocol: "tcp" }]);
+      expect(c.readonlyRootFilesystem).to.equal(true);
+      expect(c.privileged).to.equal(false);
+      expect(c.linuxParameters?.capabilities).to.deep.equal({ drop: ["ALL"], add: [] });
+      expect(c.dockerSecurityOptions).to.deep.equal(["no-new-privileges"]);
+      expect(c.healthCheck?.command?.join(" ")).to.include(`http://127.0.0.1:8000${cfg().backendHealthCheckPath}`);
+      expect(c.logConfiguration).to.deep.equal({
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": `/remote-claude-${stack}/backend`,
+          "awslogs-region": "ap-northeast-1",
+          "awslogs-stream-prefix": LOG_STREAM_PREFIX.backend,
+          mode: "non-blocking",
+          "max-buffer-size": "4m",
+        },
+      });
+    });
+
+    it("scales between min and max on CPU and on ALB requests per task", () => {
+      const target = g.one(aws.appautoscaling.Target);
+      expect(target.inputs).to.include({ serviceNamespace: "ecs", scalableDimension: "ecs:service:DesiredCount", minCapacity: cfg().backendMinCount, maxCapacity: cfg().backendMaxCount });
+      expect(target.inputs.resourceId).to.equal(`service/remote-claude-${stack}/remote-claude-${stack}-backend`);
+      const policies = g.ofType(aws.appautoscaling.Policy);
+      expect(policies).to.have.length(2);
+      for (const p of policies) {
+        expect(p.inputs.policyType).to.equal("TargetTrackingScaling");
+        expect(p.inputs.resourceId).to.equal(target.inputs.resourceId);
+      }
+      const cpu = policies.find((p) => p.name === "backend-cpu")!.inputs.targetTrackingScalingPolicyConfiguration;
+      expect(cpu.predefinedMetricSpecification).to.deep.equal({ predefinedMetricType: "ECSServiceAverageCPUUtilization" });
+      expect(cpu.targetValue).to.equal(cfg().backendCpuTargetPercent);
+      const requests = policies.find((p) => p.name === "backend-requests")!.inputs.targetTrackingScalingPolicyConfiguration;
+      expect(requests.targetValue).to.equal(cfg().backendRequestsPerTaskTarget);
+      const [req, tasks, expr] = requests.customizedMetricSpecification.metrics;
+      expect(req.metricStat.metric).to.deep.include({ namespace: "AWS/ApplicationELB", metricName: "RequestCount" });
+      expect(req.metricStat.metric.dimensions).to.deep.equal([{ name: "LoadBalancer", value: g.one(aws.lb.LoadBalancer).state.arnSuffix }]);
+      expect(tasks.metricStat.metric).to.deep.include({ namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount" });
+      expect(expr).to.include({ expression: "requests / tasks", returnData: true });
+    });
+
+    it("puts the internet-facing ALB in the public subnets with a long idle timeout", () => {
+      const alb = g.one(aws.lb.LoadBalancer).inputs;
+      expect(alb).to.include({ internal: false, loadBalancerType: "application", idleTimeout: cfg().albIdleTimeoutSeconds, dropInvalidHeaderFields: true });
+      expect(alb.subnets.map((id: string) => resolveId(g, id).inputs.tags.Tier)).to.satisfy((tiers: string[]) => tiers.every((t) => t === "public"));
+      expect(alb.securityGroups.map((id: string) => resolveId(g, id).inputs.tags.Role)).to.deep.equal(["alb"]);
+      expect(cfg().albIdleTimeoutSeconds).to.be.at.least(900);
+      expect(alb.enableDeletionProtection).to.equal(stack === "prod");
+    });
+  });
+}
+
+describe("backend ALB listeners", () => {
+  it("prod serves HTTPS with its certificate and TLS 1.2+, and redirects HTTP to it", async () => {
+    const g = await buildStack("prod");
+    const listeners = g.ofType(aws.lb.Listener);
+    const https = listeners.find((l) => l.inputs.port === 443)!;
+    expect(https.inputs).to.include({ protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: stackConfig("prod").certificateArn });
+    const http = listeners.find((l) => l.inputs.port === 80)!;
+    expect(http.inputs.defaultActions).to.deep.equal([{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
+    expect(listeners).to.have.length(2);
+    expect(resolveId(g, g.one(aws.lb.ListenerRule).inputs.listenerArn).id).to.equal(https.id);
+  });
+
+  it("staging with a certificate does the same; without one it serves HTTP on 80 only", async () => {
+    const withCert = await buildStack("staging", FULL_STAGING);
+    expect(withCert.ofType(aws.lb.Listener).map((l) => [l.inputs.port, l.inputs.protocol]).sort()).to.deep.equal([[443, "HTTPS"], [80, "HTTP"]]);
+    expect(withCert.ofType(aws.lb.Listener).find((l) => l.inputs.port === 443)!.inputs.certificateArn).to.equal(STAGING_CERT);
+    const plain = await buildStack("staging");
+    const [only] = plain.ofType(aws.lb.Listener);
+    expect(plain.ofType(aws.lb.Listener)).to.have.length(1);
+    expect(only.inputs).to.include({ port: 80, protocol: "HTTP" });
+    expect(resolveId(plain, plain.one(aws.lb.ListenerRule).inputs.listenerArn).id).to.equal(only.id);
+  });
+});
+
+describe("backend deployments", () => {
+  it("staging rolls: one target group, a plain forward rule", async () => {
+    const g = await buildStack("staging");
+    expect(g.one(aws.ecs.Service).inputs.deploymentConfiguration).to.deep.equal({ strategy: "ROLLING" });
+    expect(g.ofType(aws.lb.TargetGroup)).to.have.length(1);
+    const rule = g.one(aws.lb.ListenerRule);
+    expect(rule.inputs.actions).to.deep.equal([{ type: "forward", targetGroupArn: g.one(aws.lb.TargetGroup).state.arn }]);
+    expect(rule.options.ignoreChanges).to.deep.equal([]);
+    expect(g.one(aws.ecs.Service).inputs.loadBalancers[0].advancedConfiguration).to.equal(undefined);
+  });
+
+  it("prod deploys blue/green natively: alternate target group, production rule, infrastructure role", async () => {
+    const g = await buildStack("prod");
+    const s = g.one(aws.ecs.Service).inputs;
+    expect(s.deploymentController).to.deep.equal({ type: "ECS" });
+    expect(s.deploymentConfiguration).to.deep.equal({ strategy: "BLUE_GREEN", bakeTimeInMinutes: String(BLUE_GREEN_BAKE_MINUTES) });
+    const [lb] = s.loadBalancers;
+    const blue = resolveId(g, lb.targetGroupArn);
+    const green = resolveId(g, lb.advancedConfiguration.alternateTargetGroupArn);
+    expect([blue.name, green.name]).to.deep.equal(["alb-blue", "alb-green"]);
+    const rule = resolveId(g, lb.advancedConfiguration.productionListenerRule);
+    expect(rule.type).to.equal("aws:lb/listenerRule:ListenerRule");
+    expect(rule.inputs.actions).to.deep.equal([{ type: "forward", forward: { targetGroups: [{ arn: blue.state.arn, weight: 100 }, { arn: green.state.arn, weight: 0 }] } }]);
+    // ECS shifts the weights; Pulumi must not shift them back.
+    expect(rule.options.ignoreChanges).to.deep.equal(["actions"]);
+
+    const role = resolveId(g, lb.advancedConfiguration.roleArn);
+    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({ Service: "ecs.amazonaws.com" });
+    const statements = inlineStatements(g, "backend-blue-green");
+    expect(statementBySid(statements, "ShiftProductionTraffic").Resource).to.deep.equal([
+      g.ofType(aws.lb.Listener).find((l) => l.inputs.port === 443)!.state.arn,
+      rule.state.arn,
+    ]);
+    expect(statementBySid(statements, "RegisterTasksInBlueAndGreen").Resource).to.deep.equal([blue.state.arn, green.state.arn]);
+    expect(statementBySid(statements, "ReadLoadBalancerState").Action.every((a: string) => a.startsWith("elasticloadbalancing:Describe"))).to.equal(true);
+    expect(g.outputs.backendTargetGroupArns).to.deep.equal([blue.state.arn, green.state.arn]);
+  });
+});

@@ -1,0 +1,101 @@
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import type { StackGraph } from "../offline/graph";
+import { inlineStatements, statementBySid } from "./helpers/services";
+import { buildStack, STACKS } from "./helpers/stacks";
+
+for (const stack of STACKS) {
+  describe(`backend IAM (${stack})`, () => {
+    let g: StackGraph;
+    before(async () => {
+      g = await buildStack(stack);
+    });
+    const task = () => inlineStatements(g, "backend-task");
+    const clusterArn = () => g.one(aws.ecs.Cluster).state.arn;
+    const onThisCluster = () => ({ ArnEquals: { "ecs:cluster": clusterArn() } });
+    const base = "arn:aws:ecs:ap-northeast-1:123456789012";
+
+    it("has exactly these statements, all Allow, no wildcard actions", () => {
+      expect(task().map((s) => s.Sid)).to.deep.equal([
+        "RunWorkspaceTasksOnThisCluster",
+        "TagWorkspaceTasksAtLaunch",
+        "WatchAndStopTasksOnThisCluster",
+        "ListTasksOnThisCluster",
+        "PassOnlyTheWorkspaceExecutionRole",
+        "PublishPlatformMetrics",
+      ]);
+      for (const s of task()) {
+        expect(s.Effect).to.equal("Allow");
+        expect([s.Action].flat().join(" ")).not.to.include("*");
+      }
+    });
+
+    it("runs only the workspace task definition family, only on this cluster", () => {
+      expect(statementBySid(task(), "RunWorkspaceTasksOnThisCluster")).to.deep.equal({
+        Sid: "RunWorkspaceTasksOnThisCluster",
+        Effect: "Allow",
+        Action: "ecs:RunTask",
+        Resource: `${base}:task-definition/remote-claude-${stack}-workspace:*`,
+        Condition: onThisCluster(),
+      });
+    });
+
+    it("tags tasks only as part of RunTask", () => {
+      expect(statementBySid(task(), "TagWorkspaceTasksAtLaunch")).to.deep.include({
+        Action: "ecs:TagResource",
+        Resource: `${base}:task/remote-claude-${stack}/*`,
+        Condition: { StringEquals: { "ecs:CreateAction": "RunTask" } },
+      });
+    });
+
+    it("describes, stops and lists tasks only on this cluster", () => {
+      expect(statementBySid(task(), "WatchAndStopTasksOnThisCluster")).to.deep.include({
+        Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+        Resource: `${base}:task/remote-claude-${stack}/*`,
+        Condition: onThisCluster(),
+      });
+      expect(statementBySid(task(), "ListTasksOnThisCluster")).to.deep.include({
+        Action: "ecs:ListTasks",
+        Resource: `${base}:container-instance/remote-claude-${stack}/*`,
+        Condition: onThisCluster(),
+      });
+    });
+
+    it("passes only the workspace execution role, only to ECS tasks", () => {
+      const workspaceExecution = g.one(aws.iam.Role, "workspace-execution");
+      expect(statementBySid(task(), "PassOnlyTheWorkspaceExecutionRole")).to.deep.include({
+        Action: "iam:PassRole",
+        Resource: workspaceExecution.state.arn,
+        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      });
+      expect(g.outputs.workspaceExecutionRoleArn).to.equal(workspaceExecution.state.arn);
+    });
+
+    it("publishes metrics only into the platform's namespace and reads no secret itself", () => {
+      expect(statementBySid(task(), "PublishPlatformMetrics")).to.deep.include({
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "RemoteClaude" } },
+      });
+      expect(JSON.stringify(task())).not.to.match(/secretsmanager|kms:/);
+    });
+
+    it("lets its execution role read only the backend's two secrets and pull only the backend image", () => {
+      const s = inlineStatements(g, "backend-execution");
+      expect(statementBySid(s, "ReadOwnSecrets").Resource).to.deep.equal([
+        g.one(aws.rds.Instance).state.masterUserSecrets[0].secretArn,
+        g.one(aws.secretsmanager.Secret, "secrets-redis-auth").state.arn,
+      ]);
+      expect(statementBySid(s, "PullOwnImages").Resource).to.deep.equal([g.one(aws.ecr.Repository, "ecr-backend").state.arn]);
+      expect(JSON.stringify(s)).not.to.include(g.one(aws.secretsmanager.Secret, "secrets-proxy-credential").state.arn);
+    });
+
+    it("trusts only ECS tasks of this account", () => {
+      const role = g.one(aws.iam.Role, "backend-task");
+      expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } }],
+      });
+    });
+  });
+}

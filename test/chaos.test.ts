@@ -1,0 +1,174 @@
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import { IMPACT_ALARMS } from "../components/alarmSpecs";
+import { type ChaosScope, drainagePercentage, experimentSpecs, MAX_STOP_CONDITIONS } from "../components/chaos";
+import { platformNames } from "../lib/names";
+import type { CapturedResource, StackGraph } from "../offline/graph";
+import { spotPools } from "../services";
+import { resolveId } from "./helpers/graph";
+import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
+
+const template = (g: StackGraph, drill: string) => g.one(aws.fis.ExperimentTemplate, `chaos-${drill}`);
+const statementsOfRole = (g: StackGraph, t: CapturedResource) => {
+  const role = resolveId(g, t.inputs.roleArn);
+  const policies = g.ofType(aws.iam.RolePolicy).filter((p) => p.inputs.role === role.physicalId);
+  expect(policies, `${t.name}'s role policies`).to.have.length(1);
+  return JSON.parse(policies[0].inputs.policy).Statement as any[];
+};
+const actionsOf = (statements: any[]) => statements.flatMap((s) => [s.Action].flat()).sort();
+
+for (const stack of STACKS) {
+  describe(`FIS experiment templates (${stack})`, () => {
+    let g: StackGraph;
+    before(async () => {
+      g = await buildStack(stack);
+    });
+    const names = platformNames(`remote-claude-${stack}`);
+    // Staging runs its backend pool on Spot above the minimum (backendSpot), so it gets that pool's
+    // Spot interruption drill; prod runs no Spot and gets the Redis AZ power drill instead.
+    const drills = stack === "prod"
+      ? ["kill-backend-task", "drain-az", "terminate-backend-host", "terminate-workspace-host", "rds-failover", "redis-az-power"]
+      : ["kill-backend-task", "drain-az", "terminate-backend-host", "terminate-workspace-host", "spot-interruption-backend", "rds-failover"];
+
+    it("has one template per drill, exported by drill name", () => {
+      expect(Object.keys(g.outputs.fisTemplateIds)).to.deep.equal(drills);
+      for (const drill of drills) expect(g.outputs.fisTemplateIds[drill]).to.equal(template(g, drill).physicalId);
+      // The workspace pool has a warm pool, which AWS forbids with Spot: never a workspace Spot drill.
+      expect(g.ofType(aws.fis.ExperimentTemplate).map((t) => t.name)).not.to.include.members(["chaos-spot-interruption-workspace"]);
+    });
+
+    it("stops every experiment on the user-impact alarms (at most 5), bounds targets by COUNT, fails on empty targets", () => {
+      const impact = IMPACT_ALARMS.map((k) => g.one(aws.cloudwatch.MetricAlarm, `observability-${k}`).state.arn);
+      for (const t of g.ofType(aws.fis.ExperimentTemplate)) {
+        expect(t.inputs.stopConditions).to.have.length.within(1, MAX_STOP_CONDITIONS);
+        expect(t.inputs.stopConditions).to.deep.equal(impact.map((value) => ({ source: "aws:cloudwatch:alarm", value })));
+        expect(t.inputs.targets).to.have.length(1);
+        expect(t.inputs.targets[0].selectionMode, t.name).to.match(/^COUNT\(1\)$/);
+        expect(t.inputs.actions).to.have.length(1);
+        // The action acts on the template's one target.
+        expect(t.inputs.actions[0].target.value).to.equal(t.inputs.targets[0].name);
+        expect(t.inputs.experimentOptions).to.deep.equal({ accountTargeting: "single-account", emptyTargetResolutionMode: "fail" });
+        const trust = JSON.parse(resolveId(g, t.inputs.roleArn).inputs.assumeRolePolicy).Statement[0];
+        expect(trust.Principal).to.deep.equal({ Service: "fis.amazonaws.com" });
+        expect(trust.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
+      }
+    });
+
+    it("kill-backend-task stops one task of the backend service and may stop nothing off this cluster", () => {
+      const t = template(g, "kill-backend-task");
+      expect(t.inputs.actions[0]).to.deep.include({ actionId: "aws:ecs:stop-task", target: { key: "Tasks", value: "Tasks" } });
+      expect(t.inputs.targets[0]).to.deep.include({ resourceType: "aws:ecs:task", parameters: { cluster: names.cluster, service: names.backendService } });
+      const s = statementsOfRole(g, t);
+      expect(actionsOf(s)).to.deep.equal(["ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "tag:GetResources"]);
+      const stop = s.find((x) => [x.Action].flat().includes("ecs:StopTask"));
+      expect(stop.Resource).to.equal(`arn:aws:ecs:ap-northeast-1:123456789012:task/${names.cluster}/*`);
+      expect(stop.Condition).to.deep.equal({ ArnEquals: { "ecs:cluster": g.one(aws.ecs.Cluster).state.arn } });
+    });
+
+    it("drain-az drains about one AZ's share of this cluster's instances for 10 minutes", () => {
+      const t = template(g, "drain-az");
+      const azs = stackConfig(stack).azCount;
+      expect(t.inputs.actions[0]).to.deep.include({ actionId: "aws:ecs:drain-container-instances", target: { key: "Clusters", value: "Clusters" } });
+      expect(t.inputs.actions[0].parameters).to.deep.equal([
+        { key: "drainagePercentage", value: String(drainagePercentage(azs)) },
+        { key: "duration", value: "PT10M" },
+      ]);
+      expect(drainagePercentage(azs)).to.equal(azs === 3 ? 33 : 50);
+      expect(t.inputs.targets[0]).to.deep.include({ resourceType: "aws:ecs:cluster", resourceArns: [g.one(aws.ecs.Cluster).state.arn] });
+      const s = statementsOfRole(g, t);
+      const drain = s.find((x) => x.Action === "ecs:UpdateContainerInstancesState");
+      expect(drain.Resource).to.equal(`arn:aws:ecs:ap-northeast-1:123456789012:container-instance/${names.cluster}/*`);
+      expect(drain.Condition).to.deep.equal({ ArnEquals: { "ecs:cluster": g.one(aws.ecs.Cluster).state.arn } });
+    });
+
+    for (const pool of ["backend", "workspace"] as const) {
+      it(`terminate-${pool}-host terminates one running instance of the ${pool} Auto Scaling group, and only those`, () => {
+        const t = template(g, `terminate-${pool}-host`);
+        expect(t.inputs.actions[0].actionId).to.equal("aws:ec2:terminate-instances");
+        expect(t.inputs.targets[0]).to.deep.include({
+          resourceType: "aws:ec2:instance",
+          resourceTags: [{ key: "aws:autoscaling:groupName", value: names.autoScalingGroup[pool] }],
+          filters: [{ path: "State.Name", values: ["running"] }],
+        });
+        const s = statementsOfRole(g, t);
+        const terminate = s.find((x) => x.Action === "ec2:TerminateInstances");
+        expect(terminate.Resource).to.equal("arn:aws:ec2:ap-northeast-1:123456789012:instance/*");
+        expect(terminate.Condition).to.deep.equal({ StringEquals: { "aws:ResourceTag/aws:autoscaling:groupName": names.autoScalingGroup[pool] } });
+        expect(actionsOf(s)).to.deep.equal(["ec2:DescribeInstances", "ec2:TerminateInstances"]);
+      });
+    }
+
+    it(`rds-failover reboots this database${stack === "prod" ? " with a forced failover" : " (no standby to fail over to)"}`, () => {
+      const t = template(g, "rds-failover");
+      const db = g.one(aws.rds.Instance);
+      expect(t.inputs.actions[0]).to.deep.include({ actionId: "aws:rds:reboot-db-instances", parameters: [{ key: "forceFailover", value: String(stack === "prod") }] });
+      expect(t.inputs.targets[0]).to.deep.include({ resourceType: "aws:rds:db", resourceArns: [db.state.arn] });
+      const reboot = statementsOfRole(g, t).find((x) => x.Action === "rds:RebootDBInstance");
+      expect(reboot.Resource).to.equal(db.state.arn);
+    });
+
+    if (stack === "prod") {
+      it("redis-az-power cuts power to the primary's AZ of this replication group", () => {
+        const t = template(g, "redis-az-power");
+        const rg = g.one(aws.elasticache.ReplicationGroup);
+        expect(t.inputs.actions[0]).to.deep.include({ actionId: "aws:elasticache:replicationgroup-interrupt-az-power", parameters: [{ key: "duration", value: "PT10M" }] });
+        expect(t.inputs.targets[0]).to.deep.include({
+          resourceType: "aws:elasticache:replicationgroup",
+          resourceTags: [{ key: "Name", value: rg.inputs.replicationGroupId }],
+          parameters: { availabilityZoneIdentifier: rg.inputs.preferredCacheClusterAzs[0] },
+        });
+        expect(rg.inputs.tags.Name).to.equal(rg.inputs.replicationGroupId);
+        const interrupt = statementsOfRole(g, t).find((x) => x.Action === "elasticache:InterruptClusterAzPower");
+        expect(interrupt.Resource).to.equal(rg.state.arn);
+      });
+    } else {
+      it("has no Redis AZ-power template: a single node has no replica to promote", () => {
+        expect(g.ofType(aws.fis.ExperimentTemplate).map((t) => t.name)).not.to.include("chaos-redis-az-power");
+      });
+    }
+
+    it("leaves out the in-task aws:ecs:task-* faults (they need an SSM sidecar and exec access)", () => {
+      for (const t of g.ofType(aws.fis.ExperimentTemplate)) expect(t.inputs.actions[0].actionId).not.to.match(/^aws:ecs:task-/);
+    });
+  });
+}
+
+describe("spot interruption drills", () => {
+  const scope: ChaosScope = {
+    prefix: "p",
+    region: "ap-northeast-1",
+    accountId: "123456789012",
+    clusterName: "p",
+    clusterArn: "arn:aws:ecs:ap-northeast-1:123456789012:cluster/p",
+    backendServiceName: "p-backend",
+    autoScalingGroups: { backend: "p-backend-hosts", workspace: "p-workspace-hosts" },
+    spotPools: ["workspace"],
+    azCount: 2,
+    database: { arn: "arn:aws:rds:ap-northeast-1:123456789012:db:p-db", multiAz: false },
+    redis: { arn: "arn:aws:elasticache:ap-northeast-1:123456789012:replicationgroup:p-redis", replicationGroupId: "p-redis", multiAz: false, availabilityZone: "ap-northeast-1a" },
+  };
+
+  it("a Spot pool gets a template that interrupts one of its Spot hosts with 2 minutes' notice", () => {
+    const spot = experimentSpecs(scope).find((s) => s.drill === "spot-interruption-workspace")!;
+    expect(spot.action).to.deep.equal({ actionId: "aws:ec2:send-spot-instance-interruptions", parameters: { durationBeforeInterruption: "PT2M" }, targetKey: "SpotInstances" });
+    expect(spot.target).to.deep.equal({
+      resourceType: "aws:ec2:spot-instance",
+      selectionMode: "COUNT(1)",
+      resourceTags: { "aws:autoscaling:groupName": "p-workspace-hosts" },
+      filters: { "State.Name": ["running"] },
+    });
+    expect(spot.permissions[0]).to.deep.include({
+      Action: "ec2:SendSpotInstanceInterruptions",
+      Condition: { StringEquals: { "aws:ResourceTag/aws:autoscaling:groupName": "p-workspace-hosts" } },
+    });
+    expect(experimentSpecs(scope).map((s) => s.drill)).not.to.include("spot-interruption-backend");
+  });
+
+  it("the Spot flags come from the hosts' config keys (backendSpot, workspaceSpot)", () => {
+    const cfg = stackConfig("staging");
+    expect(spotPools(cfg)).to.deep.equal(["backend"]);
+    expect(spotPools({ ...cfg, backendSpot: false } as typeof cfg)).to.deep.equal([]);
+    expect(spotPools({ ...cfg, backendSpot: false, workspaceSpot: true } as typeof cfg)).to.deep.equal(["workspace"]);
+    expect(spotPools({ ...cfg, backendSpot: true, workspaceSpot: true } as typeof cfg)).to.deep.equal(["backend", "workspace"]);
+  });
+});

@@ -1,0 +1,334 @@
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { parse } from "yaml";
+import type { CapturedResource, StackGraph } from "../offline/graph";
+import { PLAN_SECTIONS, planText } from "../offline/plan";
+import { evaluatePolicies, resourceArgs, runPolicies, runResourcePolicy, runStackPolicy, stackResources } from "../offline/policies";
+import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "../policy/data";
+import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy } from "../policy/ecs";
+import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
+import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
+import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
+import { allPolicies, POLICY_PACK_NAME, resourcePolicies, stackPolicies } from "../policy/policies";
+import { isProdStack as packIsProd } from "../policy/util";
+import { isProdStack } from "../config";
+import { buildStack, STACKS } from "./helpers/stacks";
+
+const root = path.resolve(__dirname, "..");
+
+/** A copy of a captured resource with some inputs replaced (or removed with undefined). */
+function withInputs(r: CapturedResource, patch: Record<string, unknown>, extra: Partial<CapturedResource> = {}): CapturedResource {
+  const inputs: Record<string, unknown> = { ...structuredClone(r.inputs), ...patch };
+  for (const [k, v] of Object.entries(patch)) if (v === undefined) delete inputs[k];
+  return { ...r, inputs, ...extra };
+}
+
+function violationsOf(policy: ResourceValidationPolicy, r: CapturedResource, g?: StackGraph): string[] {
+  return runResourcePolicy(policy, resourceArgs(r, g)).violations.map((v) => v.message);
+}
+
+/** The stack as stack policies see it, after `mutate` (on copies). */
+function stackViolations(policy: StackValidationPolicy, g: StackGraph, mutate: (resources: PolicyResource[]) => PolicyResource[] | void): string[] {
+  const resources = stackResources(g);
+  const changed = mutate(resources) ?? resources;
+  return runStackPolicy(policy, changed).violations.map((v) => v.message);
+}
+
+const named = (resources: PolicyResource[], name: string) => {
+  const found = resources.find((r) => r.name === name);
+  if (!found) throw new Error(`no resource ${name}`);
+  return found;
+};
+
+const containers = (r: CapturedResource) => JSON.parse(r.inputs.containerDefinitions);
+const withContainers = (r: CapturedResource, edit: (cs: any[]) => void) => {
+  const cs = containers(r);
+  edit(cs);
+  return withInputs(r, { containerDefinitions: JSON.stringify(cs) });
+};
+
+describe("policy pack", () => {
+  it("is a CrossGuard pack users can run: PulumiPolicy.yaml, package.json with a version, index.ts serving every policy", () => {
+    const yaml = parse(fs.readFileSync(path.join(root, "policy/PulumiPolicy.yaml"), "utf8"));
+    expect(yaml.runtime).to.equal("nodejs");
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "policy/package.json"), "utf8"));
+    const rootPkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+    expect(pkg.version).to.match(/^\d+\.\d+\.\d+$/);
+    expect(pkg.dependencies["@pulumi/policy"]).to.equal(rootPkg.dependencies["@pulumi/policy"]);
+    expect(pkg.dependencies["@pulumi/pulumi"]).to.equal(rootPkg.dependencies["@pulumi/pulumi"]);
+    expect(fs.existsSync(path.join(root, "policy/package-lock.json"))).to.equal(true);
+    const index = fs.readFileSync(path.join(root, "policy/index.ts"), "utf8");
+    expect(index).to.match(/new PolicyPack\(POLICY_PACK_NAME, \{[\s\S]*policies: \[\.\.\.allPolicies\]/);
+    expect(POLICY_PACK_NAME).to.equal("remote-claude-security");
+  });
+
+  it("has uniquely named, mandatory policies", () => {
+    const names = allPolicies.map((p) => p.name);
+    expect(new Set(names).size).to.equal(names.length);
+    expect(names).to.have.length(15);
+    for (const p of allPolicies) {
+      expect(p.enforcementLevel, p.name).to.equal("mandatory");
+      expect(p.description, p.name).to.have.length.greaterThan(20);
+    }
+    expect(resourcePolicies.length + stackPolicies.length).to.equal(allPolicies.length);
+  });
+
+  it("reads production stacks from URNs the way config.ts does", () => {
+    for (const stack of ["prod", "prod-eu", "staging", "production", "dev-prod"]) expect(packIsProd(stack), stack).to.equal(isProdStack(stack));
+  });
+
+  it("is part of the offline plan: one line per policy and the count that pass", async () => {
+    const g = await buildStack("prod");
+    const text = planText(g, PLAN_SECTIONS.map((section) => section(g)));
+    expect(text).to.include("Policy pack remote-claude-security:");
+    expect(text).to.include("  pass  workspace-task-no-task-role");
+    expect(text).to.include("  pass  launch-template-imdsv2-hop-limit-1");
+    expect(text).to.include("15 of 15 policies pass");
+    expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
+    expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
+  });
+
+  for (const stack of STACKS) {
+    it(`passes on the ${stack} stack, and every policy that can apply does`, async () => {
+      const g = await buildStack(stack);
+      expect(runPolicies(g, allPolicies)).to.deep.equal([]);
+      const outcomes = evaluatePolicies(g, allPolicies);
+      const notApplicable = [...outcomes].filter(([, o]) => !o.applicable).map(([name]) => name).sort();
+      // Prod-only rules skip staging; everything else applies to something in both stacks.
+      const expected = stack === "staging" ? ["prod-data-multi-az-protected"] : [];
+      expect(notApplicable).to.deep.equal(expected);
+    });
+  }
+});
+
+describe("policies catch deliberately broken resources", () => {
+  let staging: StackGraph;
+  let prod: StackGraph;
+  before(async () => {
+    [staging, prod] = await Promise.all([buildStack("staging"), buildStack("prod")]);
+  });
+  const workspaceTask = (g: StackGraph) => g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family.endsWith("-workspace"))!;
+  const backendTask = (g: StackGraph) => g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family.endsWith("-backend"))!;
+
+  it("workspace-task-no-task-role: a task role or another network mode", () => {
+    expect(violationsOf(workspaceNoTaskRole, workspaceTask(staging))).to.deep.equal([]);
+    expect(violationsOf(workspaceNoTaskRole, withInputs(workspaceTask(staging), { taskRoleArn: "arn:aws:iam::123456789012:role/x" }))).to.have.length(1);
+    expect(violationsOf(workspaceNoTaskRole, withInputs(workspaceTask(staging), { networkMode: "bridge" }))).to.have.length(1);
+    // Recognised by its placement even under another family name.
+    expect(violationsOf(workspaceNoTaskRole, withInputs(workspaceTask(staging), { family: "renamed", taskRoleArn: "arn:aws:iam::123456789012:role/x" }))).to.have.length(1);
+    expect(runResourcePolicy(workspaceNoTaskRole, resourceArgs(backendTask(staging))).applicable).to.equal(false);
+  });
+
+  it("workspace-containers-hardened: each weakening is caught", () => {
+    const t = workspaceTask(staging);
+    expect(violationsOf(workspaceContainersHardened, t)).to.deep.equal([]);
+    const breakAgent = (edit: (agent: any) => void) => violationsOf(workspaceContainersHardened, withContainers(t, (cs) => edit(cs.find((c) => c.name === "workspace-agent"))));
+    expect(breakAgent((a) => (a.privileged = true))).to.have.length(1).and.have.property("0").that.matches(/privileged/);
+    expect(breakAgent((a) => (a.user = "0:0"))).to.have.length(1).and.have.property("0").that.matches(/non-root/);
+    expect(breakAgent((a) => delete a.user)).to.have.length(1).and.have.property("0").that.matches(/non-root/);
+    expect(breakAgent((a) => (a.readonlyRootFilesystem = false))).to.have.length(1).and.have.property("0").that.matches(/readonlyRootFilesystem/);
+    expect(breakAgent((a) => (a.linuxParameters.capabilities.drop = ["NET_RAW"]))).to.have.length(1).and.have.property("0").that.matches(/drop must include "ALL"/);
+    expect(breakAgent((a) => (a.linuxParameters.capabilities.add = ["NET_ADMIN"]))).to.have.length(1).and.have.property("0").that.matches(/NET_ADMIN/);
+    expect(breakAgent((a) => (a.dockerSecurityOptions = []))).to.have.length(1).and.have.property("0").that.matches(/no-new-privileges/);
+  });
+
+  it("workspace-secret-only-in-proxy: a secret or an environment file in the agent", () => {
+    const t = workspaceTask(prod);
+    expect(violationsOf(workspaceSecretOnlyInProxy, t)).to.deep.equal([]);
+    const broken = withContainers(t, (cs) => (cs.find((c) => c.name === "workspace-agent").secrets = [{ name: "LEAK", valueFrom: "arn:aws:secretsmanager:x" }]));
+    expect(violationsOf(workspaceSecretOnlyInProxy, broken)).to.have.length(1).and.have.property("0").that.matches(/workspace-agent: receives secrets LEAK/);
+    const envFile = withContainers(t, (cs) => (cs.find((c) => c.name === "workspace-agent").environmentFiles = [{ type: "s3", value: "arn:aws:s3:::b/k" }]));
+    expect(violationsOf(workspaceSecretOnlyInProxy, envFile)).to.have.length(1);
+  });
+
+  it("ecs-no-privileged-tasks: privileged, dangerous capabilities, host network or PID", () => {
+    const t = backendTask(prod);
+    expect(violationsOf(ecsNoPrivilegedTasks, t)).to.deep.equal([]);
+    expect(violationsOf(ecsNoPrivilegedTasks, withContainers(t, (cs) => (cs[0].privileged = true)))).to.have.length(1);
+    expect(violationsOf(ecsNoPrivilegedTasks, withContainers(t, (cs) => (cs[0].linuxParameters.capabilities.add = ["SYS_ADMIN"])))).to.have.length(1);
+    expect(violationsOf(ecsNoPrivilegedTasks, withInputs(t, { networkMode: "host" }))).to.have.length(1);
+    expect(violationsOf(ecsNoPrivilegedTasks, withInputs(t, { pidMode: "host" }))).to.have.length(1);
+  });
+
+  describe("launch templates (synthetic: the host pools' templates are built elsewhere)", () => {
+    const userData = (text: string, gzip = false) => (gzip ? zlib.gzipSync(Buffer.from(text)) : Buffer.from(text)).toString("base64");
+    const GOOD_CONFIG = "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<EOF\nECS_CLUSTER=remote-claude-prod\nECS_AWSVPC_BLOCK_IMDS=true\nECS_DISABLE_PRIVILEGED=true\nEOF\n";
+    const template = (props: Record<string, unknown>): CapturedResource => ({
+      urn: "urn:pulumi:prod::remote-claude::aws:ec2/launchTemplate:LaunchTemplate::hosts-workspace",
+      id: "aws:ec2/launchTemplate:LaunchTemplate::hosts-workspace",
+      type: "aws:ec2/launchTemplate:LaunchTemplate",
+      name: "hosts-workspace",
+      custom: true,
+      inputs: props,
+      secretPaths: [],
+      propertyDependencies: {},
+      options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, dependsOn: [], ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [], aliases: [] },
+      state: props,
+    });
+    const compliant = { metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 }, userData: userData(GOOD_CONFIG) };
+
+    it("launch-template-imdsv2-hop-limit-1: optional tokens, hop limit 2, or no metadata options", () => {
+      expect(violationsOf(launchTemplateImdsv2, template(compliant))).to.deep.equal([]);
+      expect(violationsOf(launchTemplateImdsv2, template({ ...compliant, metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } }))).to.have.length(1).and.have.property("0").that.matches(/httpTokens must be "required"/);
+      expect(violationsOf(launchTemplateImdsv2, template({ ...compliant, metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } }))).to.have.length(1).and.have.property("0").that.matches(/hop ?limit must be 1|HopLimit must be 1/i);
+      expect(violationsOf(launchTemplateImdsv2, template({ userData: compliant.userData }))).to.have.length(1).and.have.property("0").that.matches(/metadataOptions is not set/);
+    });
+
+    it("launch-template-ecs-agent-hardening: reads plain, gzip and MIME user data; catches missing or reversed settings", () => {
+      expect(violationsOf(launchTemplateBlocksTaskImds, template(compliant))).to.deep.equal([]);
+      expect(violationsOf(launchTemplateBlocksTaskImds, template({ ...compliant, userData: userData(GOOD_CONFIG, true) }))).to.deep.equal([]);
+      const mime = [
+        "Content-Type: multipart/mixed; boundary=\"B\"", "MIME-Version: 1.0", "", "--B",
+        "Content-Type: text/x-shellscript", "Content-Transfer-Encoding: base64", "",
+        Buffer.from(GOOD_CONFIG).toString("base64"), "--B--", "",
+      ].join("\n");
+      expect(violationsOf(launchTemplateBlocksTaskImds, template({ ...compliant, userData: userData(mime) }))).to.deep.equal([]);
+      expect(violationsOf(launchTemplateBlocksTaskImds, template({ ...compliant, userData: userData(GOOD_CONFIG.replace("ECS_AWSVPC_BLOCK_IMDS=true\n", "")) })))
+        .to.have.length(1).and.have.property("0").that.matches(/does not set ECS_AWSVPC_BLOCK_IMDS=true/);
+      expect(violationsOf(launchTemplateBlocksTaskImds, template({ ...compliant, userData: userData(`${GOOD_CONFIG}echo ECS_AWSVPC_BLOCK_IMDS=false >> /etc/ecs/ecs.config\n`) })))
+        .to.have.length(0, "an echo line is not a setting line");
+      expect(violationsOf(launchTemplateBlocksTaskImds, template({ ...compliant, userData: userData(`${GOOD_CONFIG}ECS_AWSVPC_BLOCK_IMDS=false\n`) })))
+        .to.have.length(1).and.have.property("0").that.matches(/sets ECS_AWSVPC_BLOCK_IMDS to true, false/);
+      expect(violationsOf(launchTemplateBlocksTaskImds, template({ ...compliant, userData: userData(GOOD_CONFIG.replace("ECS_DISABLE_PRIVILEGED=true", "ECS_DISABLE_PRIVILEGED=false")) })))
+        .to.have.length(1).and.have.property("0").that.matches(/ECS_DISABLE_PRIVILEGED to false/);
+      expect(violationsOf(launchTemplateBlocksTaskImds, template({ metadataOptions: compliant.metadataOptions }))).to.have.length(1).and.have.property("0").that.matches(/no user data/);
+    });
+  });
+
+  it("rds-encrypted-private: unencrypted or public databases", () => {
+    const db = prod.one(aws.rds.Instance);
+    expect(violationsOf(rdsEncryptedPrivate, db)).to.deep.equal([]);
+    expect(violationsOf(rdsEncryptedPrivate, withInputs(db, { storageEncrypted: false }))).to.have.length(1);
+    expect(violationsOf(rdsEncryptedPrivate, withInputs(db, { publiclyAccessible: true }))).to.have.length(1);
+  });
+
+  it("rds-requires-tls: a parameter group without rds.force_ssl, or none at all", () => {
+    expect(stackViolations(rdsRequiresTls, staging, () => undefined)).to.deep.equal([]);
+    expect(stackViolations(rdsRequiresTls, staging, (rs) => {
+      named(rs, "database-params").props.parameters = [{ name: "log_connections", value: "1" }];
+    })).to.have.length(1).and.have.property("0").that.matches(/does not set rds.force_ssl = 1/);
+    expect(stackViolations(rdsRequiresTls, staging, (rs) => {
+      named(rs, "database-postgres").propertyDependencies.parameterGroupName = [];
+    })).to.have.length(1).and.have.property("0").that.matches(/uses no parameter group/);
+  });
+
+  it("elasticache-encrypted-authenticated: no AUTH, plain-text allowed, unencrypted, or a standalone cluster", () => {
+    const rg = staging.one(aws.elasticache.ReplicationGroup);
+    expect(violationsOf(elasticacheEncryptedAuthenticated, rg)).to.deep.equal([]);
+    expect(violationsOf(elasticacheEncryptedAuthenticated, withInputs(rg, { authToken: undefined }))).to.have.length(1).and.have.property("0").that.matches(/authToken or userGroupIds/);
+    expect(violationsOf(elasticacheEncryptedAuthenticated, withInputs(rg, { transitEncryptionMode: "preferred" }))).to.have.length(1);
+    expect(violationsOf(elasticacheEncryptedAuthenticated, withInputs(rg, { atRestEncryptionEnabled: false, transitEncryptionEnabled: false }))).to.have.length(2);
+    const standalone = withInputs(rg, {}, { type: "aws:elasticache/cluster:Cluster", inputs: { engine: "redis" } });
+    expect(violationsOf(elasticacheEncryptedAuthenticated, standalone)).to.have.length(1).and.have.property("0").that.matches(/standalone cache cluster/);
+  });
+
+  it("prod-data-multi-az-protected: single-AZ, unprotected or deletable production data; staging is exempt", () => {
+    const db = prod.one(aws.rds.Instance);
+    const rg = prod.one(aws.elasticache.ReplicationGroup);
+    expect(violationsOf(prodDataMultiAzProtected, db)).to.deep.equal([]);
+    expect(violationsOf(prodDataMultiAzProtected, rg)).to.deep.equal([]);
+    expect(violationsOf(prodDataMultiAzProtected, withInputs(db, { multiAz: false }))).to.have.length(1).and.have.property("0").that.matches(/multiAz/);
+    expect(violationsOf(prodDataMultiAzProtected, withInputs(db, { deletionProtection: false, skipFinalSnapshot: true }))).to.have.length(2);
+    expect(violationsOf(prodDataMultiAzProtected, withInputs(db, {}, { options: { ...db.options, protect: false } }))).to.have.length(1).and.have.property("0").that.matches(/protect/);
+    expect(violationsOf(prodDataMultiAzProtected, withInputs(rg, { numCacheClusters: 1, multiAzEnabled: false, automaticFailoverEnabled: false }))).to.have.length(3);
+    expect(runResourcePolicy(prodDataMultiAzProtected, resourceArgs(staging.one(aws.rds.Instance))).applicable).to.equal(false);
+  });
+
+  describe("IAM", () => {
+    const backendPolicy = () => prod.one(aws.iam.RolePolicy, "backend-task");
+    const withStatements = (edit: (statements: any[]) => void) => {
+      const doc = JSON.parse(backendPolicy().inputs.policy);
+      edit(doc.Statement);
+      return withInputs(backendPolicy(), { policy: JSON.stringify(doc) });
+    };
+    const sid = (statements: any[], name: string) => statements.find((s) => s.Sid === name);
+
+    it("iam-runtask-scoped: any task definition, any cluster, or a wildcard action", () => {
+      expect(violationsOf(iamRunTaskScoped, backendPolicy())).to.deep.equal([]);
+      expect(violationsOf(iamRunTaskScoped, withStatements((s) => (sid(s, "RunWorkspaceTasksOnThisCluster").Resource = "*")))).to.have.length(1).and.have.property("0").that.matches(/task-definition/);
+      expect(violationsOf(iamRunTaskScoped, withStatements((s) => delete sid(s, "RunWorkspaceTasksOnThisCluster").Condition))).to.have.length(1).and.have.property("0").that.matches(/ecs:cluster/);
+      expect(violationsOf(iamRunTaskScoped, withStatements((s) => (sid(s, "WatchAndStopTasksOnThisCluster").Action = "ecs:*")))).to.have.length(1).and.have.property("0").that.matches(/wildcard/);
+      expect(violationsOf(iamRunTaskScoped, withStatements((s) => s.push({ Effect: "Allow", NotAction: "iam:*", Resource: "*" })))).to.have.length(1).and.have.property("0").that.matches(/wildcard or NotAction/);
+      // Any role carrying such a policy is caught, not only the backend's.
+      const inline = withInputs(prod.one(aws.iam.Role, "backend-task"), { inlinePolicies: [{ name: "x", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }] });
+      expect(violationsOf(iamRunTaskScoped, inline)).to.have.length(1);
+    });
+
+    it("iam-passrole-scoped: any role, or to any service", () => {
+      expect(violationsOf(iamPassRoleScoped, backendPolicy())).to.deep.equal([]);
+      expect(violationsOf(iamPassRoleScoped, withStatements((s) => (sid(s, "PassOnlyTheWorkspaceExecutionRole").Resource = "arn:aws:iam::123456789012:role/*")))).to.have.length(1).and.have.property("0").that.matches(/specific role ARNs/);
+      expect(violationsOf(iamPassRoleScoped, withStatements((s) => delete sid(s, "PassOnlyTheWorkspaceExecutionRole").Condition))).to.have.length(1).and.have.property("0").that.matches(/PassedToService/);
+      expect(violationsOf(iamPassRoleScoped, withStatements((s) => (sid(s, "PassOnlyTheWorkspaceExecutionRole").Action = "iam:Pass*")))).to.have.length(1).and.have.property("0").that.matches(/wildcard/);
+    });
+
+    it("iam-no-broad-managed-policies: AdministratorAccess and friends", () => {
+      const attachment = withInputs(prod.one(aws.iam.RolePolicy, "backend-task"), {}, {
+        type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        inputs: { role: "x", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+      });
+      expect(violationsOf(iamNoBroadManagedPolicies, attachment)).to.have.length(1).and.have.property("0").that.matches(/AdministratorAccess/);
+      const fine = withInputs(attachment, { policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role" });
+      expect(violationsOf(iamNoBroadManagedPolicies, fine)).to.deep.equal([]);
+      expect(violationsOf(iamNoBroadManagedPolicies, withInputs(prod.one(aws.iam.Role, "backend-task"), { managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonECS_FullAccess"] }))).to.have.length(1);
+    });
+  });
+
+  describe("stack-wide", () => {
+    const ingress = (from: PolicyResource, group: PolicyResource, props: Record<string, unknown>): PolicyResource => ({
+      ...from,
+      urn: `${from.urn}-broken`,
+      name: "broken-ingress",
+      props: { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", ...props },
+      propertyDependencies: { securityGroupId: [group] },
+    });
+    const someIngress = (rs: PolicyResource[]) => rs.find((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")!;
+
+    it("no-public-ingress-except-alb: the internet on another group, another port, or another protocol", () => {
+      expect(stackViolations(noPublicIngressExceptAlb, prod, () => undefined)).to.deep.equal([]);
+      expect(stackViolations(noPublicIngressExceptAlb, prod, (rs) => [...rs, ingress(someIngress(rs), named(rs, "sg-workspace"), {})]))
+        .to.have.length(1).and.have.property("0").that.matches(/sg-workspace, which no internet-facing load balancer uses/);
+      expect(stackViolations(noPublicIngressExceptAlb, prod, (rs) => [...rs, ingress(someIngress(rs), named(rs, "sg-alb"), { fromPort: 22, toPort: 22 })]))
+        .to.have.length(1).and.have.property("0").that.matches(/only TCP 80 and 443 may be public/);
+      expect(stackViolations(noPublicIngressExceptAlb, prod, (rs) => [...rs, ingress(someIngress(rs), named(rs, "sg-alb"), { ipProtocol: "-1", cidrIpv4: undefined, cidrIpv6: "::/0" })]))
+        .to.have.length(1);
+      expect(stackViolations(noPublicIngressExceptAlb, prod, (rs) => {
+        named(rs, "sg-backend").props.ingress = [{ protocol: "tcp", fromPort: 8000, toPort: 8000, cidrBlocks: ["0.0.0.0/0"] }];
+      })).to.have.length(1);
+      // The ALB's group stops counting as the ALB's once the load balancer is internal.
+      expect(stackViolations(noPublicIngressExceptAlb, prod, (rs) => {
+        named(rs, "alb-alb").props.internal = true;
+      }).length).to.be.greaterThan(0);
+    });
+
+    it("dns-firewall-fail-closed: no association, fail-open, no final block-all, unprotected association", () => {
+      expect(stackViolations(dnsFirewallFailClosed, staging, () => undefined)).to.deep.equal([]);
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => rs.filter((r) => r.name !== "dns-firewall-vpc"))).to.have.length(1).and.have.property("0").that.matches(/no DNS Firewall rule group associated/);
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
+        named(rs, "dns-firewall-fail-closed").props.firewallFailOpen = "ENABLED";
+      })).to.have.length(2);
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
+        named(rs, "dns-firewall-block-all").props.priority = 50;
+      })).to.have.length(1).and.have.property("0").that.matches(/must come last/);
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => rs.filter((r) => r.name !== "dns-firewall-block-all"))).to.have.length(1).and.have.property("0").that.matches(/no BLOCK rule for "\*"/);
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
+        named(rs, "dns-firewall-everything").props.domains = ["*.example.com"];
+      })).to.have.length(1).and.have.property("0").that.matches(/no BLOCK rule for "\*"/);
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
+        named(rs, "dns-firewall-vpc").props.mutationProtection = "DISABLED";
+      })).to.have.length(1).and.have.property("0").that.matches(/mutationProtection/);
+    });
+  });
+
+  it("every policy has a broken case above", () => {
+    const covered = [
+      workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
+      launchTemplateBlocksTaskImds, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
+      iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed,
+    ].map((p) => p.name).sort();
+    expect(covered).to.deep.equal(allPolicies.map((p) => p.name).sort());
+  });
+});

@@ -1,0 +1,163 @@
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import { CONTAINERS, LOG_STREAM_PREFIX, POOL_ATTRIBUTE } from "../lib/names";
+import type { StackGraph } from "../offline/graph";
+import {
+  AGENT_PORT,
+  PROXY_CREDENTIAL_ENV,
+  PROXY_PORT,
+  WORKSPACE_MOUNT_PATH,
+  WORKSPACE_USER,
+  WORKSPACE_VOLUME,
+  workspaceContainers,
+  workspaceTaskSize,
+  workspaceVolumes,
+} from "../services/workspaceContainers";
+import { resolveId } from "./helpers/graph";
+import { containerNamed, containersOf, inlineStatements, statementBySid } from "./helpers/services";
+import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
+
+const SETTINGS = {
+  agentImage: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/x/workspace:1.0.0",
+  proxyImage: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/x/credential-proxy:1.0.0",
+  agentCpu: 1024,
+  agentMemoryMiB: 2048,
+  tmpfsMiB: 512,
+  proxySecretArn: "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x/credential-proxy-abcdef",
+  logGroup: "/x/workspace",
+  region: "ap-northeast-1",
+};
+
+describe("workspace containers (pure)", () => {
+  const [proxy, agent] = workspaceContainers(SETTINGS);
+
+  it("is the agent and the credential proxy, both essential", () => {
+    expect([proxy.name, agent.name]).to.deep.equal([CONTAINERS.credentialProxy, CONTAINERS.workspaceAgent]);
+    expect(proxy.essential).to.equal(true);
+    expect(agent.essential).to.equal(true);
+    expect(agent.portMappings).to.deep.equal([{ name: "agent", containerPort: AGENT_PORT, protocol: "tcp" }]);
+    expect(proxy.portMappings).to.deep.equal([{ name: "proxy", containerPort: PROXY_PORT, protocol: "tcp" }]);
+  });
+
+  it("hardens both: non-root, read-only root, no capabilities, no-new-privileges, init, ulimits, tmpfs", () => {
+    for (const c of [proxy, agent]) {
+      expect(c.user, c.name).to.equal(WORKSPACE_USER);
+      expect(c.user).not.to.match(/^(0|root)(:|$)/);
+      expect(c.readonlyRootFilesystem).to.equal(true);
+      expect(c.privileged).to.equal(false);
+      expect(c.dockerSecurityOptions).to.deep.equal(["no-new-privileges"]);
+      expect(c.linuxParameters?.capabilities).to.deep.equal({ drop: ["ALL"], add: [] });
+      expect(c.linuxParameters?.initProcessEnabled).to.equal(true);
+      expect(c.ulimits?.map((u) => u.name)).to.deep.equal(["nofile", "nproc"]);
+      expect(c.linuxParameters?.tmpfs?.[0]).to.include({ containerPath: "/tmp" });
+    }
+    expect(agent.linuxParameters?.tmpfs?.[0].size).to.equal(SETTINGS.tmpfsMiB);
+  });
+
+  it("gives the agent only the workspace volume to write and sizes it from the settings", () => {
+    expect(agent.mountPoints).to.deep.equal([{ sourceVolume: WORKSPACE_VOLUME, containerPath: WORKSPACE_MOUNT_PATH, readOnly: false }]);
+    expect(proxy.mountPoints).to.equal(undefined);
+    expect([agent.cpu, agent.memory]).to.deep.equal([1024, 2048]);
+    expect(workspaceTaskSize([proxy, agent])).to.deep.equal({ cpu: 1024 + (proxy.cpu ?? 0), memoryMiB: 2048 + (proxy.memory ?? 0) });
+    expect(workspaceVolumes()).to.deep.equal([{ name: WORKSPACE_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } }]);
+  });
+
+  it("starts the agent only once the proxy is HEALTHY, and health-checks both on their ports", () => {
+    expect(agent.dependsOn).to.deep.equal([{ containerName: CONTAINERS.credentialProxy, condition: "HEALTHY" }]);
+    expect(proxy.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${PROXY_PORT}/health`);
+    expect(agent.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${AGENT_PORT}/health`);
+    expect(agent.healthCheck?.command?.[0]).to.equal("CMD");
+  });
+
+  it("gives the credential to the proxy only; the agent reaches it through localhost", () => {
+    expect(proxy.secrets).to.deep.equal([{ name: PROXY_CREDENTIAL_ENV, valueFrom: SETTINGS.proxySecretArn }]);
+    expect(agent.secrets).to.equal(undefined);
+    const agentEnv = Object.fromEntries((agent.environment ?? []).map((e) => [e.name, e.value]));
+    expect(agentEnv.CREDENTIAL_PROXY_URL).to.equal(`http://127.0.0.1:${PROXY_PORT}`);
+    expect(JSON.stringify(agent)).not.to.include(SETTINGS.proxySecretArn);
+  });
+
+  it("logs through awslogs without blocking, with a bounded buffer, under the workspace prefix", () => {
+    for (const c of [proxy, agent]) {
+      expect(c.logConfiguration).to.deep.equal({
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": SETTINGS.logGroup,
+          "awslogs-region": SETTINGS.region,
+          "awslogs-stream-prefix": LOG_STREAM_PREFIX.workspace,
+          mode: "non-blocking",
+          "max-buffer-size": "4m",
+        },
+      });
+    }
+  });
+});
+
+for (const stack of STACKS) {
+  describe(`workspace task definition (${stack})`, () => {
+    let g: StackGraph;
+    before(async () => {
+      g = await buildStack(stack);
+    });
+    const taskDef = () => g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family === `remote-claude-${stack}-workspace`)!;
+
+    it("is awsvpc on EC2 with no task role, placed on the workspace pool only", () => {
+      const t = taskDef().inputs;
+      expect(t.networkMode).to.equal("awsvpc");
+      expect(t.requiresCompatibilities).to.deep.equal(["EC2"]);
+      expect(t).not.to.have.property("taskRoleArn");
+      expect(t.placementConstraints).to.deep.equal([{ type: "memberOf", expression: `attribute:${POOL_ATTRIBUTE} == workspace` }]);
+      expect(t.volumes).to.deep.equal([{ name: WORKSPACE_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } }]);
+    });
+
+    it("uses the containers of workspaceContainers() with this stack's images, sizes, secret and log group", () => {
+      const cfg = stackConfig(stack);
+      const repoUrl = (suffix: string) => `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/remote-claude-${stack}/${suffix}`;
+      const expected = workspaceContainers({
+        agentImage: `${repoUrl("workspace")}:${cfg.workspaceImage}`,
+        proxyImage: `${repoUrl("credential-proxy")}:${cfg.credentialProxyImage}`,
+        agentCpu: cfg.workspaceAgentCpu,
+        agentMemoryMiB: cfg.workspaceAgentMemoryMiB,
+        tmpfsMiB: cfg.workspaceTmpfsMiB,
+        proxySecretArn: g.one(aws.secretsmanager.Secret, "secrets-proxy-credential").state.arn,
+        logGroup: `/remote-claude-${stack}/workspace`,
+        region: "ap-northeast-1",
+      });
+      expect(containersOf(taskDef())).to.deep.equal(JSON.parse(JSON.stringify(expected)));
+      const size = workspaceTaskSize(expected);
+      expect(taskDef().inputs.cpu).to.equal(String(size.cpu));
+      expect(taskDef().inputs.memory).to.equal(String(size.memoryMiB));
+      expect(containerNamed(taskDef(), CONTAINERS.workspaceAgent).memory).to.equal(cfg.workspaceAgentMemoryMiB);
+    });
+
+    it("has an execution role that pulls only its two images, writes only its logs and reads only the proxy's secret", () => {
+      const role = resolveId(g, taskDef().inputs.executionRoleArn);
+      const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
+      expect(trust.Principal).to.deep.equal({ Service: "ecs-tasks.amazonaws.com" });
+      expect(trust.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
+      const s = inlineStatements(g, "workspace-execution");
+      expect(s.map((x) => x.Sid)).to.deep.equal(["RegistryLogin", "PullOwnImages", "WriteOwnLogs", "ReadOwnSecrets", "DecryptOwnSecrets"]);
+      expect(statementBySid(s, "RegistryLogin")).to.deep.include({ Action: "ecr:GetAuthorizationToken", Resource: "*" });
+      expect(statementBySid(s, "PullOwnImages").Resource).to.deep.equal([
+        g.one(aws.ecr.Repository, "ecr-workspace").state.arn,
+        g.one(aws.ecr.Repository, "ecr-credential-proxy").state.arn,
+      ]);
+      expect(statementBySid(s, "WriteOwnLogs").Resource).to.deep.equal([`arn:aws:logs:ap-northeast-1:123456789012:log-group:/remote-claude-${stack}/workspace:log-stream:*`]);
+      expect(statementBySid(s, "ReadOwnSecrets")).to.deep.include({ Action: "secretsmanager:GetSecretValue", Resource: [g.one(aws.secretsmanager.Secret, "secrets-proxy-credential").state.arn] });
+      expect(statementBySid(s, "DecryptOwnSecrets")).to.deep.include({
+        Action: "kms:Decrypt",
+        Resource: g.one(aws.kms.Key).state.arn,
+        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.ap-northeast-1.amazonaws.com" } },
+      });
+      // Nothing attached besides that one inline policy.
+      expect(g.ofType(aws.iam.RolePolicyAttachment).filter((a) => a.inputs.role === role.physicalId)).to.have.length(0);
+    });
+
+    it("writes to a KMS-encrypted log group with the configured retention", () => {
+      const group = g.ofType(aws.cloudwatch.LogGroup).find((l) => l.inputs.name === `/remote-claude-${stack}/workspace`)!;
+      expect(group.inputs.retentionInDays).to.equal(stackConfig(stack).logRetentionDays);
+      expect(group.inputs.kmsKeyId).to.equal(g.one(aws.kms.Key).state.arn);
+      expect(g.outputs.workspaceLogGroupName).to.equal(`/remote-claude-${stack}/workspace`);
+    });
+  });
+}
