@@ -22,6 +22,8 @@ export interface AwsSettings {
   readonly profile?: string;
   /** SDK attempts per call (first try + retries). */
   readonly maxAttempts?: number;
+  /** Fixed credentials instead of the default chain (tests: never look for real ones). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 type ClientCtor<C> = new (config: any) => C;
@@ -32,13 +34,13 @@ interface Instrumentable {
 
 export class AwsClients {
   private readonly cache = new Map<unknown, unknown>();
-  private readonly credentials: ReturnType<typeof defaultProvider>;
+  private readonly credentials: ReturnType<typeof defaultProvider> | NonNullable<AwsSettings["credentials"]>;
 
   constructor(
     readonly settings: AwsSettings,
     private readonly stats: ApiStats,
   ) {
-    this.credentials = defaultProvider(settings.profile ? { profile: settings.profile } : {});
+    this.credentials = settings.credentials ?? defaultProvider(settings.profile ? { profile: settings.profile } : {});
   }
 
   get ecs(): ECSClient { return this.client(ECSClient); }

@@ -1,5 +1,5 @@
 // `ops cleanup --run-id ID`: what a killed run left behind, found by its marks and removed:
-// tasks started by it (ListTasks by startedBy "ops:<run id>"), container instances it left
+// tasks started by it (ListTasks by startedBy "ops/<run id>"), container instances it left
 // DRAINING (tag remote-claude:drill-run), FIS experiments it started that still run (same tag).
 // `--all` finds leftovers of every drill run. --dry-run lists them and changes nothing.
 import { DescribeTasksCommand, paginateListTasks } from "@aws-sdk/client-ecs";
@@ -37,6 +37,7 @@ export async function cleanup(ctx: OpsContext, args: CleanupArgs): Promise<Repor
   const wanted = (runId: string | undefined) => runId !== undefined && (args.all || runId === args.runId);
   const report = new ReportBuilder("cleanup", `Cleanup of ${args.runId ? `run ${args.runId}` : "every drill run"}`);
   report.runId = args.runId;
+  report.publishesMetrics = false;
 
   const found: Leftovers = { tasks: new Map(), instances: [], experiments: [] };
   await findTasks(ctx, out.clusterName, args, wanted, found);
@@ -115,7 +116,7 @@ async function findTasks(ctx: OpsContext, cluster: string, args: CleanupArgs, wa
     }
     return;
   }
-  // Every running task of the cluster, then keep those a drill started (startedBy "ops:<run id>").
+  // Every running task of the cluster, then keep those a drill started (startedBy "ops/<run id>").
   const arns: string[] = [];
   for await (const page of ctx.api.pages("ListTasks", paginateListTasks({ client: ctx.aws.ecs }, { cluster }))) arns.push(...(page.taskArns ?? []));
   for (const batch of chunk(arns, MAX_DESCRIBE_TASKS)) {

@@ -17,6 +17,7 @@ import { ECS_API_LIMITS } from "./rateLimiter";
 import { type Report, REPORT_SCHEMA, type ReportBuilder, failedChecks, renderText, writeReport } from "./report";
 import { SEVERITIES } from "./security/audit/audit";
 import { security } from "./security/command";
+import { isRunId } from "./runId";
 import { signalScope } from "./signals";
 
 type Runner = (ctx: OpsContext) => Promise<ReportBuilder>;
@@ -105,7 +106,7 @@ function toLoadWorkspacesArgs(a: Record<string, unknown>): LoadWorkspacesArgs {
   positive("hold-poll-interval", a.holdPollInterval, { min: 1 });
   positive("stop-concurrency", a.stopConcurrency, { integer: true, min: 1, max: 50 });
   positive("max-failure-rate", a.maxFailureRate, { min: 0, max: 100 });
-  if (a.runId !== undefined && !/^[a-z][a-z0-9-]{2,100}$/.test(String(a.runId))) throw new UsageError(`--run-id must be lower-case letters, digits and dashes, got ${String(a.runId)}`);
+  if (a.runId !== undefined && !isRunId(String(a.runId))) throw new UsageError(`--run-id must be 3-32 letters, digits and dashes starting with a lower-case letter, got ${String(a.runId)}`);
   return a as unknown as LoadWorkspacesArgs;
 }
 
@@ -166,7 +167,7 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
         const usage = spec.name === "fis" ? "fis <template>" : spec.name;
         withDrills = withDrills.command(usage, spec.describe, (x) => (spec.name === "fis" ? x.positional("template", { type: "string", describe: "key of output fisTemplateIds (or the template id)" }) : x), (a) => {
           const args = toDrillArgs(a as Record<string, unknown>);
-          select(`drill ${spec.name}`, (ctx) => runDrill(ctx, spec, args, spec.name === "fis" ? "fis" : spec.name));
+          select(`drill ${spec.name}`, (ctx) => runDrill(ctx, spec, args));
         });
       }
       return withDrills.demandCommand(1, "name a drill");
@@ -234,7 +235,7 @@ function finish(builder: ReportBuilder, ctx: OpsContext, startedAt: number): Rep
 }
 
 async function publish(ctx: OpsContext, builder: ReportBuilder, report: Report): Promise<void> {
-  if (!ctx.args.metrics || ctx.args.dryRun) return;
+  if (!ctx.args.metrics || ctx.args.dryRun || !builder.publishesMetrics) return;
   const drill = builder.command.replace(/\s+/g, "-");
   const samples = [...builder.metrics, { name: "DrillPassed", unit: "Count" as const, values: [report.outcome === "pass" ? 1 : 0] }];
   const datums = metricDatums(samples, { Stack: ctx.stack, Drill: drill }, new Date(ctx.clock.now()));

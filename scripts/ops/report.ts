@@ -127,6 +127,8 @@ export class ReportBuilder {
   readonly data: Record<string, unknown> = {};
   /** CloudWatch samples the CLI publishes unless --no-metrics. */
   readonly metrics: MetricSample[] = [];
+  /** False for commands that are not drills (cleanup): nothing to publish. */
+  publishesMetrics = true;
   runId: string | undefined;
   /** Set by a command for outcomes the checks cannot express (dry run, cleanup incomplete). */
   outcome: Outcome | undefined;

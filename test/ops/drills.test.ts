@@ -20,7 +20,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { EventEmitter } from "node:events";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
-import { mockIdentity, runCli, sentCommands } from "./helpers/harness";
+import { type LooseStub, mockIdentity, mockLooseClient, runCli, sentCommands } from "./helpers/harness";
 import { stackOutputs } from "./helpers/outputs";
 
 const o = stackOutputs();
@@ -42,7 +42,7 @@ class StackScript {
   }
 }
 
-function mockSteadyState(clock: VirtualClock, script: StackScript) {
+function mockSteadyState(script: StackScript) {
   const ecs = mockClient(ECSClient);
   const elb = mockClient(ElasticLoadBalancingV2Client);
   const cw = mockClient(CloudWatchClient);
@@ -89,7 +89,7 @@ describe("ops drill", () => {
     sts = mockIdentity();
     clock = new VirtualClock();
     script = new StackScript(clock, 95_000);
-    mocks = mockSteadyState(clock, script);
+    mocks = mockSteadyState(script);
   });
   afterEach(() => {
     sts.restore();
@@ -120,7 +120,7 @@ describe("ops drill", () => {
       expect(run.report.data.alarms.seenInAlarm).to.have.property(o.alarmNames[1]);
       const timeline = run.report.tables.find((t: any) => t.title.startsWith("Timeline"));
       expect(timeline.rows[0][1]).to.include(`service ${o.backendServiceName} runs 1/2`);
-      expect(run.report.runId).to.match(/^drill-kill-backend-task-/);
+      expect(run.report.runId).to.match(/^drill-kill-\d{8}T\d{6}-beef$/);
     });
 
     it("fails the SLO when recovery is slower", async () => {
@@ -200,7 +200,7 @@ describe("ops drill", () => {
       mocks.cw.restore();
       mockClient(ECSClient).restore();
       mocks.elb.restore();
-      mocks = mockSteadyState(clock, script);
+      mocks = mockSteadyState(script);
       mocks.ecs.on(ListContainerInstancesCommand).resolves({ containerInstanceArns: [CI("one"), CI("two")] });
       mocks.ecs.on(DescribeContainerInstancesCommand).resolves({ containerInstances: instances([{ id: "one", az: "a", pool: "backend", tasks: 1 }, { id: "two", az: "c", pool: "backend", tasks: 3 }]) });
       mocks.ecs.on(TagResourceCommand).resolves({});
@@ -226,7 +226,7 @@ describe("ops drill", () => {
       });
       const run = await runCli(["drill", "drain-instance", "--json", "--no-metrics"], { clock });
       expect(run.code).to.equal(4);
-      expect(run.report.notes.join("\n")).to.match(/rollback failed \(AccessDeniedException: denied\); still to undo: set i-two ACTIVE; run: npm run ops -- cleanup --run-id drill-drain-instance-/);
+      expect(run.report.notes.join("\n")).to.match(/rollback failed \(AccessDeniedException: denied\); still to undo: set i-two ACTIVE; run: npm run ops -- cleanup --run-id drill-drain-\d{8}T\d{6}-beef /);
     });
 
     it("refuses a pool with one instance", async () => {
@@ -244,7 +244,7 @@ describe("ops drill", () => {
     mocks.ecs.on(DescribeContainerInstancesCommand).resolves({ containerInstances: instances(list) });
     mocks.ecs.on(TagResourceCommand).resolves({});
     mocks.ecs.on(UntagResourceCommand).resolves({});
-    mocks.ecs.on(UpdateContainerInstancesStateCommand).callsFake((input) => {
+    mocks.ecs.on(UpdateContainerInstancesStateCommand).callsFake(() => {
       script.disturb();
       return { failures: [] };
     });
@@ -334,10 +334,10 @@ describe("ops drill", () => {
   });
 
   describe("fis", () => {
-    let fis: ReturnType<typeof mockClient>;
+    let fis: LooseStub;
     let status: string;
     beforeEach(() => {
-      fis = mockClient(FisClient);
+      fis = mockLooseClient(FisClient);
       status = "pending";
       fis.on(GetExperimentTemplateCommand).resolves({ experimentTemplate: { id: "EXTkill123", description: "stop one backend task", actions: { stop: { actionId: "aws:ecs:stop-task" } }, stopConditions: [{ source: "aws:cloudwatch:alarm", value: "arn:alarm" }] } });
       fis.on(StartExperimentCommand).callsFake(() => {

@@ -16,7 +16,7 @@ import { inflateSync } from "node:zlib";
 import { allowedFlows } from "../../components/flows";
 import { PROBE_CHECKS, PROBE_SCHEMA, VERDICT_PREFIX, type ProbeVerdict } from "../../probe/verdict";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
-import { mockIdentity, runCli, tempDir } from "./helpers/harness";
+import { mockIdentity, mockLooseClient, runCli, tempDir } from "./helpers/harness";
 import { stackOutputs } from "./helpers/outputs";
 
 const o = stackOutputs();
@@ -36,7 +36,7 @@ function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean
     schema: PROBE_SCHEMA,
     startedAt: "2026-11-23T12:00:00Z",
     uid: 1000,
-    checks: PROBE_CHECKS.map((c) => ({ id: c.id, category: c.category, blocked: c.expect === "blocked", detail: c.expect === "blocked" ? "EPERM" : "resolved", ...overrides[c.id] })),
+    checks: PROBE_CHECKS.map((c) => ({ id: c.id, category: c.category, detail: c.expect === "blocked" ? "EPERM" : "resolved", ...(overrides[c.id] ?? { blocked: c.expect === "blocked" }) })),
   };
 }
 
@@ -68,7 +68,7 @@ function mockAll() {
   const logs = mockClient(CloudWatchLogsClient);
   const rds = mockClient(RDSClient);
   const ec = mockClient(ElastiCacheClient);
-  const resolver = mockClient(Route53ResolverClient);
+  const resolver = mockLooseClient(Route53ResolverClient);
   const ec2 = mockClient(EC2Client);
   const ecr = mockClient(ECRClient);
   const cw = mockClient(CloudWatchClient);
@@ -78,7 +78,7 @@ function mockAll() {
   ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: PROBE_TASK, lastStatus: "PROVISIONING" }], failures: [] });
   ecs.on(StopTaskCommand).resolves({});
   ecs.on(DescribeTasksCommand).callsFake((input) => ({
-    tasks: input.tasks!.map((arn) => arn === PROBE_TASK
+    tasks: input.tasks!.map((arn: string) => arn === PROBE_TASK
       ? { taskArn: arn, lastStatus: "STOPPED", stopCode: "EssentialContainerExited", containers: [{ name: "workspace-agent", exitCode: 0 }] }
       : { taskArn: arn, lastStatus: "RUNNING", attachments: [{ details: [{ name: "privateIPv4Address", value: "10.20.3.44" }] }] }),
   }));
@@ -159,7 +159,7 @@ describe("ops security", () => {
       let polls = 0;
       m.ecs.on(DescribeTasksCommand).callsFake((input) => {
         if (input.tasks![0] === PROBE_TASK && ++polls === 2) signals.emit("SIGINT");
-        return { tasks: input.tasks!.map((arn) => ({ taskArn: arn, lastStatus: "RUNNING" })) };
+        return { tasks: input.tasks!.map((arn: string) => ({ taskArn: arn, lastStatus: "RUNNING" })) };
       });
       const run = await runCli(["security", "--only", "probe", "--no-metrics"], { projectDir: projectWithProbe(), signals, clock: new VirtualClock() });
       expect(run.code).to.equal(130);

@@ -7,6 +7,7 @@ import type { DrillSpec } from "./drill";
 
 export const azOutage: DrillSpec = {
   name: "az-outage",
+  runKind: "az",
   describe: "drain every container instance in one AZ, then reactivate them (--az)",
   outputs: [],
   async prepare(env) {

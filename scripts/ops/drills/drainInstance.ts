@@ -24,6 +24,7 @@ export async function serviceTasksOn(env: DrillEnv, arns: readonly string[]): Pr
 
 export const drainInstance: DrillSpec = {
   name: "drain-instance",
+  runKind: "drain",
   describe: "set one container instance DRAINING, then back to ACTIVE (--pool, --instance)",
   outputs: [],
   async prepare(env) {

@@ -59,6 +59,8 @@ export interface Injection {
 
 export interface DrillSpec {
   readonly name: string;
+  /** Short kind in run ids ("drill-<kind>-<time>-<hex>"): run ids must fit in 32 characters. */
+  readonly runKind: string;
   readonly describe: string;
   /** Outputs besides the steady-state ones (cluster, backend service, target group, alarms). */
   readonly outputs: readonly OutputPath[];

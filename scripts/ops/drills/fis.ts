@@ -17,6 +17,7 @@ export function resolveTemplate(templates: Readonly<Record<string, string>>, wan
 
 export const fisDrill: DrillSpec = {
   name: "fis",
+  runKind: "fis",
   describe: "start one of the stack's FIS experiment templates and follow it",
   outputs: ["fisTemplateIds"],
   async prepare({ ctx, args, runId }) {

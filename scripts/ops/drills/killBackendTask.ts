@@ -6,6 +6,7 @@ import type { DrillSpec } from "./drill";
 
 export const killBackendTask: DrillSpec = {
   name: "kill-backend-task",
+  runKind: "kill",
   describe: "stop one backend task; the service replaces it (--task ID to choose)",
   outputs: [],
   async prepare({ ctx, args, runId, steady }) {

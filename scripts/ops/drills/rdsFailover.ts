@@ -6,6 +6,7 @@ import type { DrillSpec } from "./drill";
 
 export const rdsFailover: DrillSpec = {
   name: "rds-failover",
+  runKind: "rds",
   describe: "reboot the RDS instance with forced failover to its standby",
   outputs: ["dbInstanceIdentifier"],
   async prepare({ ctx }) {

@@ -11,6 +11,7 @@ function primaryOf(group: ReplicationGroup): string | undefined {
 
 export const redisFailover: DrillSpec = {
   name: "redis-failover",
+  runKind: "redis",
   describe: "ElastiCache TestFailover: the Redis primary moves to a replica",
   outputs: ["redisReplicationGroupId"],
   async prepare({ ctx }) {

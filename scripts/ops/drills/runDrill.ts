@@ -14,13 +14,13 @@ interface TimelineEntry {
   readonly state: string;
 }
 
-export async function runDrill(ctx: OpsContext, spec: DrillSpec, args: DrillArgs, runKind = spec.name): Promise<ReportBuilder> {
+export async function runDrill(ctx: OpsContext, spec: DrillSpec, args: DrillArgs): Promise<ReportBuilder> {
   const out = ctx.require(["clusterName", "backendServiceName", "backendTargetGroupArn", "alarmNames"]);
   ctx.require(spec.outputs as never[]);
   ctx.guard(`drill ${spec.name} injects a failure`);
   await ctx.verifyCredentials();
 
-  const runId = ctx.newRunId(`drill-${runKind}`);
+  const runId = ctx.newRunId(`drill-${spec.runKind}`);
   const report = new ReportBuilder(`drill ${spec.name}`, `Failure drill: ${spec.name}`);
   report.runId = runId;
   const steady: SteadyTargets = { cluster: out.clusterName, services: [out.backendServiceName], targetGroupArns: [out.backendTargetGroupArn], alarmNames: out.alarmNames };

@@ -9,6 +9,7 @@ import type { DrillSpec } from "./drill";
 
 export const terminateInstance: DrillSpec = {
   name: "terminate-instance",
+  runKind: "term",
   describe: "terminate one instance through its Auto Scaling group, keeping desired capacity (--pool, --instance)",
   outputs: [],
   async prepare({ ctx, args, steady }) {

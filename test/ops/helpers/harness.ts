@@ -6,12 +6,17 @@ import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { AwsClients } from "../../../scripts/ops/aws";
 import { runOps } from "../../../scripts/ops/cli";
 import { VirtualClock } from "../../../scripts/ops/virtualClock";
 import type { StackOutputs } from "../../../stackOutputs";
 import { stackOutputs } from "./outputs";
 
 export const ROOT = path.resolve(__dirname, "../../..");
+
+// Belt and braces: whatever a test forgets to mock must never reach for instance metadata.
+process.env.AWS_EC2_METADATA_DISABLED = "true";
+const FAKE_CREDENTIALS = { accessKeyId: "AKIDTEST", secretAccessKey: "test" };
 
 export class MemoryStream {
   text = "";
@@ -68,6 +73,8 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       forcedExit = c;
     },
     waiterDelays: { minDelay: 0.001, maxDelay: 0.002 },
+    // Fixed credentials: the default chain would look at the machine (files, IMDS).
+    makeAws: (settings, stats) => new AwsClients({ ...settings, credentials: FAKE_CREDENTIALS }, stats),
     randomId: () => "beef",
   });
   const report = args.includes("--json") && stdout.text.trim().startsWith("{") ? JSON.parse(stdout.text) : undefined;
@@ -84,4 +91,20 @@ export function mockIdentity(account = "123456789012") {
 /** Commands sent to a mock, by command name. */
 export function sentCommands(mock: { calls(): any[] }): string[] {
   return mock.calls().map((c) => c.args[0].constructor.name.replace(/Command$/, ""));
+}
+
+/**
+ * aws-sdk-client-mock's types follow the newest @smithy/types, while the FIS and Route 53 Resolver
+ * clients are older releases (the newest the registry serves); their stubs work the same but are
+ * typed loosely here.
+ */
+export interface LooseStub {
+  on(command: unknown, input?: unknown): any;
+  calls(): any[];
+  commandCalls(command: unknown): any[];
+  restore(): void;
+}
+
+export function mockLooseClient(client: unknown): LooseStub {
+  return mockClient(client as any) as unknown as LooseStub;
 }
