@@ -48,8 +48,6 @@ export interface CallOptions {
   readonly bucket?: TokenBucket;
   /** Abort waiting (for a token or a backoff): the call is then not made and AbortedError is thrown. */
   readonly signal?: AbortSignal;
-  /** False for a paginator's next(): a generator that threw cannot be resumed, so only the SDK retries it. */
-  readonly retry?: boolean;
 }
 
 export interface ApiCallerOptions {
@@ -77,8 +75,18 @@ export class ApiCaller {
   /** Every page of an SDK paginator, each counted as a call and paced by the bucket. */
   async *pages<T>(op: string, pages: AsyncGenerator<T>, options: Omit<CallOptions, "retry"> = {}): AsyncGenerator<T> {
     for (;;) {
-      const page = await this.call(op, () => pages.next(), { ...options, retry: false });
+      if (options.bucket && !(await options.bucket.take(1, options.signal))) throw new AbortedError(`${op} not sent: aborted`);
+      let page: IteratorResult<T>;
+      try {
+        page = await pages.next();
+      } catch (err) {
+        // A generator that threw cannot be resumed: only the SDK's own retries apply here.
+        this.stats.count(this.stats.calls, op);
+        if (isThrottling(err)) this.stats.count(this.stats.throttled, op);
+        throw err;
+      }
       if (page.done) return;
+      this.stats.count(this.stats.calls, op);
       yield page.value;
     }
   }
@@ -92,7 +100,7 @@ export class ApiCaller {
       } catch (err) {
         if (!isThrottling(err)) throw err;
         this.stats.count(this.stats.throttled, op);
-        if (options.retry === false || attempt >= this.maxRetries) throw err;
+        if (attempt >= this.maxRetries) throw err;
         // Full jitter would make tests nondeterministic; a fixed exponential step is enough here
         // because the SDK's adaptive mode already spread the earlier attempts.
         await this.clock.sleep(Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt), options.signal);

@@ -12,7 +12,7 @@ describe("ops load http", () => {
   let requests = 0;
   before(async () => {
     // A local backend: every 10th request fails with 503, each answer takes ~5 ms.
-    server = http.createServer((req, res) => {
+    server = http.createServer((_req, res) => {
       requests++;
       setTimeout(() => {
         res.statusCode = requests % 10 === 0 ? 503 : 200;

@@ -166,6 +166,15 @@ describe("ops security", () => {
       expect(m.ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).to.deep.equal([PROBE_TASK]);
     });
 
+    it("keeps the audit's rows and fails one row when the probe cannot be placed", async () => {
+      m.ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: "ci", reason: "RESOURCE:MEMORY" }] });
+      const run = await runCli(["security", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
+      expect(run.code).to.equal(1);
+      const failed = run.report.checks.filter((c: any) => c.result === "fail");
+      expect(failed).to.deep.equal([{ group: "probe", name: "probe task", expected: "started in the workspace pool", observed: "RunTask did not start the probe: RESOURCE:MEMORY (ci)", result: "fail" }]);
+      expect(run.report.checks.filter((c: any) => c.group.startsWith("audit:")).length).to.be.greaterThan(20);
+    });
+
     it("says clearly when the probe is missing (exit 2, nothing launched)", async () => {
       const run = await runCli(["security", "--only", "probe"], { projectDir: tempDir() });
       expect(run.code).to.equal(2);

@@ -21,7 +21,9 @@ export async function runDrill(ctx: OpsContext, spec: DrillSpec, args: DrillArgs
   await ctx.verifyCredentials();
 
   const runId = ctx.newRunId(`drill-${spec.runKind}`);
-  const report = new ReportBuilder(`drill ${spec.name}`, `Failure drill: ${spec.name}`);
+  // FIS runs are told apart by template (the report's command is also the metrics' Drill dimension).
+  const name = args.template ? `${spec.name} ${args.template}` : spec.name;
+  const report = new ReportBuilder(`drill ${name}`, `Failure drill: ${name}`);
   report.runId = runId;
   const steady: SteadyTargets = { cluster: out.clusterName, services: [out.backendServiceName], targetGroupArns: [out.backendTargetGroupArn], alarmNames: out.alarmNames };
 
@@ -75,9 +77,9 @@ export async function runDrill(ctx: OpsContext, spec: DrillSpec, args: DrillArgs
   );
   report.check("recovery", "time to recover", `<= ${args.slo} s`, ttr === undefined ? "not recovered" : `${ttr.toFixed(1)} s`, ttr !== undefined && ttr <= args.slo);
   report.check("rollback", "rolled back", injection.rollbackPlan.join("; ") || "nothing to undo", rollbackError ?? (rolledBack.join("; ") || "nothing to undo"), rollbackError === undefined);
-  for (const v of (await safe(() => injection.verdicts?.() ?? Promise.resolve([]))) ?? []) report.check("drill", v.name, v.expected, v.observed, v.pass);
+  for (const v of (await safe(report, "drill verdicts", () => injection.verdicts?.() ?? Promise.resolve([]))) ?? []) report.check("drill", v.name, v.expected, v.observed, v.pass);
 
-  const transitions = (await safe(() => alarmTransitions(ctx, steady.alarmNames, startedAt, endedAt))) ?? [];
+  const transitions = (await safe(report, "alarm history", () => alarmTransitions(ctx, steady.alarmNames, startedAt, endedAt))) ?? [];
   report.table("Alarms during the drill", ["alarm", "time", "change"], [
     ...transitions.map((t) => [t.alarm, t.at, t.summary]),
     ...[...seenFiring].filter(([name]) => !transitions.some((t) => t.alarm === name)).map(([name, at]) => [name, new Date(at).toISOString(), "seen in ALARM while polling"]),
@@ -144,10 +146,12 @@ function describeSteady(s: Awaited<ReturnType<typeof checkSteadyState>>): string
   return `${services}; ${s.healthyTargets}/${s.targets} targets healthy; ${s.alarmsInAlarm.length} alarms in ALARM`;
 }
 
-async function safe<T>(fn: () => Promise<T>): Promise<T | undefined> {
+/** Reading after the drill must not hide its result: a failed read becomes a note. */
+async function safe<T>(report: ReportBuilder, what: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
-  } catch {
+  } catch (err) {
+    report.notes.push(`${what} not read: ${errorName(err)}: ${errorMessage(err)}`);
     return undefined;
   }
 }

@@ -44,7 +44,7 @@ export const terminateInstance: DrillSpec = {
         const healthy = (g.Instances ?? []).filter((i) => i.InstanceId !== victim.ec2InstanceId && i.LifecycleState === "InService" && i.HealthStatus === "Healthy").length;
         const registered = (await listInstances(ctx, steady.cluster, { pool: args.pool, status: "ACTIVE" })).filter((i) => i.ec2InstanceId !== victim.ec2InstanceId).length;
         const ok = healthy >= desired && registered >= desired;
-        return { ok, detail: `${asgName}: ${healthy}/${desired} replacement-inclusive instances in service, ${registered} registered with ECS` };
+        return { ok, detail: `${asgName}: ${healthy}/${desired} instances in service besides ${victim.ec2InstanceId}, ${registered} registered with ECS` };
       },
       async rollback() {
         if (!terminated) return [];

@@ -94,13 +94,13 @@ export async function loadHttp(ctx: OpsContext, args: LoadHttpArgs): Promise<Rep
   const errorRate = sent > 0 ? ((failedStatus + errors) / sent) * 100 : 0;
   const rps = latencies.length / Math.max(0.001, result.duration);
   const s = summarize(latencies);
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
   report.summary.push(
     `${latencies.length} responses in ${result.duration.toFixed(1)} s (${rps.toFixed(1)} req/s); ${failedStatus} with status >= 400, ${errors} request errors (${result.timeouts} timeouts): error rate ${errorRate.toFixed(2)} %.`,
-    s ? `Latency p50 ${s.p50} ms, p90 ${s.p90} ms, p95 ${s.p95} ms, p99 ${s.p99} ms, max ${s.max} ms.` : "No responses.",
+    s ? `Latency p50 ${ms(s.p50)}, p90 ${ms(s.p90)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)}.` : "No responses.",
   );
-  report.table("Latency (ms)", ["count", "min", "p50", "p90", "p95", "p99", "max", "mean"], s ? [[s.count, s.min, s.p50, s.p90, s.p95, s.p99, s.max, s.mean.toFixed(1)]] : []);
+  report.table("Latency (ms)", ["count", "min", "p50", "p90", "p95", "p99", "max", "mean"], s ? [[s.count, ...[s.min, s.p50, s.p90, s.p95, s.p99, s.max, s.mean].map((v) => v.toFixed(1))]] : []);
   report.table("Responses", ["status / error", "count"], [...Object.entries(statuses).sort(), ...Object.entries(errorKinds).map(([k, n]) => [`error ${k}`, n])]);
-  const ms = (v: number) => `${v} ms`;
   checkMax(report, "p50 latency", args.maxP50Latency, s?.p50, ms);
   checkMax(report, "p99 latency", args.maxP99Latency, s?.p99, ms);
   checkMax(report, "error rate", args.maxErrorRate, errorRate, (v) => `${v.toFixed(2)} %`);

@@ -4,7 +4,7 @@
 import { parseStackConfig } from "../../../config";
 import { readStackFiles } from "../../../offline/stackFiles";
 import type { OpsContext } from "../context";
-import { UsageError, errorMessage, errorName } from "../errors";
+import { PreconditionError, UsageError, errorMessage, errorName } from "../errors";
 import { EcsWorkspaceTarget } from "../load/ecsTarget";
 import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
 import { ReportBuilder, failedChecks } from "../report";
@@ -88,7 +88,15 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
         kind: "security",
       });
       const runner: ProbeRunner = new EcsProbeRunner(ctx, { target, cluster: out.clusterName, logGroup: out.workspaceLogGroupName, timeoutSeconds: args.probeTimeout, logWaitSeconds: args.logWait });
-      const run = await runner.run(overrides, runId);
+      let run;
+      try {
+        run = await runner.run(overrides, runId);
+      } catch (err) {
+        // The audit's rows stay in the report; the probe that could not run is one failed row.
+        if (!(err instanceof PreconditionError)) throw err;
+        report.check("probe", "probe task", "started in the workspace pool", err.message, false);
+        return finishSecurity(ctx, report);
+      }
       report.data.probeTask = { ...run, lines: undefined, logLines: run.lines.length };
       report.summary.push(`Probe task ${run.taskId} exited ${run.exitCode ?? "?"}${run.stopReason ? ` (${run.stopReason})` : ""}; log stream ${out.workspaceLogGroupName}:${run.logStream}.`);
       if (!ctx.signal.aborted) {
@@ -103,6 +111,10 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
     }
   }
 
+  return finishSecurity(ctx, report);
+}
+
+function finishSecurity(ctx: OpsContext, report: ReportBuilder): ReportBuilder {
   const failed = failedChecks(report.checks).length;
   report.summary.push(`${report.checks.length} checks: ${report.checks.length - failed - report.checks.filter((c) => c.result === "skip").length} passed, ${failed} failed, ${report.checks.filter((c) => c.result === "skip").length} skipped.`);
   report.metrics.push({ name: "SecurityChecksFailed", unit: "Count", values: [failed] });

@@ -16,6 +16,8 @@ export const ROOT = path.resolve(__dirname, "../../..");
 
 // Belt and braces: whatever a test forgets to mock must never reach for instance metadata.
 process.env.AWS_EC2_METADATA_DISABLED = "true";
+// The SDK's Node 20 deprecation notice is not what these tests are about.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const FAKE_CREDENTIALS = { accessKeyId: "AKIDTEST", secretAccessKey: "test" };
 
 export class MemoryStream {
