@@ -9,9 +9,13 @@ import { launchAll } from "./ops/load/launcher";
 import { stopRun } from "./ops/load/stopper";
 import { TaskTracker } from "./ops/load/tracker";
 import { summarize } from "./ops/percentiles";
+import { LOAD_DEFAULTS } from "./ops/load/workspaces";
 import { ECS_API_LIMITS, TokenBucket } from "./ops/rateLimiter";
 import { EcsSim } from "./ops/sim/ecsSim";
 import { VirtualClock } from "./ops/virtualClock";
+
+// Same as the CLI: the pinned SDK's Node 20 notice is not part of the figures.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 5000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -68,21 +72,21 @@ async function once(): Promise<Figures> {
     ecs: ecs as ECSClient,
     api,
     launch: { cluster: "bench", taskDefinition: "bench-workspace:1", subnets: ["subnet-a"], securityGroups: ["sg-w"], capacityProvider: "bench-workspace" },
-    runStopBucket: new TokenBucket(ECS_API_LIMITS.runStop.burst, ECS_API_LIMITS.runStop.perSecond, clock),
-    describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, ECS_API_LIMITS.describe.perSecond, clock),
+    runStopBucket: new TokenBucket(LOAD_DEFAULTS.burst, LOAD_DEFAULTS.rate, clock),
+    describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, LOAD_DEFAULTS.describeRate, clock),
     kind: "load",
   });
   const health = await target.healthCheckedContainers();
-  const tracker = new TaskTracker(target, clock, { healthContainers: health, startTimeoutMs: 300_000, pollIntervalMs: 2000 });
+  const tracker = new TaskTracker(target, clock, { healthContainers: health, startTimeoutMs: LOAD_DEFAULTS.startTimeout * 1000, pollIntervalMs: LOAD_DEFAULTS.pollInterval * 1000 });
   const signal = new AbortController().signal;
 
   const cpu = process.cpuUsage();
   let launching = true;
-  const launched = launchAll(target, tracker, "bench-run", { count: TASKS, batchSize: 10, concurrency: 4 }, clock, signal).finally(() => {
+  const launched = launchAll(target, tracker, "bench-run", { count: TASKS, batchSize: LOAD_DEFAULTS.batchSize, concurrency: LOAD_DEFAULTS.concurrency }, clock, signal).finally(() => {
     launching = false;
   });
   await Promise.all([launched, tracker.run(signal, () => launching)]);
-  await stopRun(target, "bench-run", tracker.ids, { concurrency: 8, reason: "bench" });
+  await stopRun(target, "bench-run", tracker.ids, { concurrency: LOAD_DEFAULTS.stopConcurrency, reason: "bench" });
   const used = process.cpuUsage(cpu);
   const results = tracker.results();
   if (sim.orphans().length > 0) throw new Error(`bench: ${sim.orphans().length} tasks left running`);
@@ -106,9 +110,9 @@ async function main(): Promise<void> {
   const total = Object.values(r.calls).reduce((a, b) => a + b, 0);
   const lines = [
     `bench:ops: the workspace drill's own cost on a simulated run of ${TASKS} tasks (${RUNS} runs, Node ${process.version})`,
-    `  scenario: RunTask batches of 10, 4 in flight, ECS's full limits (RunTask/StopTask 40/s, DescribeTasks 20/s), poll every 2 s;`,
+    `  scenario: the CLI's defaults: RunTask batches of ${LOAD_DEFAULTS.batchSize}, ${LOAD_DEFAULTS.concurrency} in flight, RunTask+StopTask ${LOAD_DEFAULTS.rate}/s (burst ${LOAD_DEFAULTS.burst}), DescribeTasks ${LOAD_DEFAULTS.describeRate}/s, poll every ${LOAD_DEFAULTS.pollInterval} s;`,
     `            tasks RUNNING after 2-12 s and HEALTHY 1.5 s later, 2 % fail to pull their image`,
-    `  outcome: ${r.ready} ready, ${r.failed} failed, all stopped; ${r.pollRounds} poll rounds; ${r.virtualSeconds.toFixed(0)} s of simulated time`,
+    `  outcome: ${r.ready} ready, ${r.failed} failed, all stopped; ${r.pollRounds} poll rounds; ${r.virtualSeconds.toFixed(0)} s of simulated time (launch, track and stop)`,
     `  API calls per task: RunTask ${perTask("RunTask")}, DescribeTasks ${perTask("DescribeTasks")}, StopTask ${perTask("StopTask")}, ListTasks ${perTask("ListTasks")}; all ${(total / TASKS).toFixed(3)}`,
     `  CPU per task (tool only, simulator subtracted): median ${cpu.p50.toFixed(1)} µs, min ${cpu.min.toFixed(1)} µs, max ${cpu.max.toFixed(1)} µs; total ${(cpu.p50 * TASKS / 1000).toFixed(0)} ms`,
     `  heap after the runs: ${r.heapMb.toFixed(0)} MB`,

@@ -11,7 +11,7 @@ import type { DrillArgs } from "./drills/drill";
 import { runDrill } from "./drills/runDrill";
 import { AbortedError, EXIT, PreconditionError, UsageError, errorMessage, errorName, isCredentialError } from "./errors";
 import { loadHttp } from "./load/http";
-import { type LoadWorkspacesArgs, loadWorkspaces } from "./load/workspaces";
+import { LOAD_DEFAULTS, type LoadWorkspacesArgs, loadWorkspaces } from "./load/workspaces";
 import { metricDatums, publishMetrics } from "./metrics";
 import { ECS_API_LIMITS } from "./rateLimiter";
 import { type Report, REPORT_SCHEMA, type ReportBuilder, failedChecks, renderText, writeReport } from "./report";
@@ -118,16 +118,16 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
     .command("load", "load drills: workspaces | http", (load) => load
       .command("workspaces", "launch N workspace tasks exactly as the backend does, measure, stop them all", (w) => w
         .option("count", { type: "number", demandOption: true, describe: "workspaces to launch (1-10000)" })
-        .option("batch-size", { type: "number", default: 10, describe: "tasks per RunTask call (ECS allows at most 10)" })
-        .option("concurrency", { type: "number", default: 4, describe: "RunTask calls in flight" })
-        .option("rate", { type: "number", default: 10, describe: `RunTask+StopTask calls per second (ECS bucket: ${ECS_API_LIMITS.runStop.perSecond}/s, shared with the backend)` })
-        .option("burst", { type: "number", default: 20, describe: `token bucket burst (ECS: ${ECS_API_LIMITS.runStop.burst})` })
-        .option("describe-rate", { type: "number", default: 5, describe: `DescribeTasks+ListTasks calls per second (ECS: ${ECS_API_LIMITS.describe.perSecond}/s)` })
-        .option("poll-interval", seconds("seconds between DescribeTasks rounds (resolution of time-to-HEALTHY)", 1))
-        .option("start-timeout", seconds("a task not ready after this many seconds counts as failed", 300))
+        .option("batch-size", { type: "number", default: LOAD_DEFAULTS.batchSize, describe: "tasks per RunTask call (ECS allows at most 10)" })
+        .option("concurrency", { type: "number", default: LOAD_DEFAULTS.concurrency, describe: "RunTask calls in flight" })
+        .option("rate", { type: "number", default: LOAD_DEFAULTS.rate, describe: `RunTask+StopTask calls per second (ECS bucket: ${ECS_API_LIMITS.runStop.perSecond}/s, shared with the backend)` })
+        .option("burst", { type: "number", default: LOAD_DEFAULTS.burst, describe: `token bucket burst (ECS: ${ECS_API_LIMITS.runStop.burst})` })
+        .option("describe-rate", { type: "number", default: LOAD_DEFAULTS.describeRate, describe: `DescribeTasks+ListTasks calls per second (ECS: ${ECS_API_LIMITS.describe.perSecond}/s)` })
+        .option("poll-interval", seconds("seconds between DescribeTasks rounds (resolution of time-to-HEALTHY)", LOAD_DEFAULTS.pollInterval))
+        .option("start-timeout", seconds("a task not ready after this many seconds counts as failed", LOAD_DEFAULTS.startTimeout))
         .option("hold", seconds("keep the ready workspaces running this many seconds before stopping them", 0))
-        .option("hold-poll-interval", seconds("seconds between checks for tasks that die while holding", 30))
-        .option("stop-concurrency", { type: "number", default: 8, describe: "StopTask calls in flight" })
+        .option("hold-poll-interval", seconds("seconds between checks for tasks that die while holding", LOAD_DEFAULTS.holdPollInterval))
+        .option("stop-concurrency", { type: "number", default: LOAD_DEFAULTS.stopConcurrency, describe: "StopTask calls in flight" })
         .option("run-id", { type: "string", describe: "run id to tag tasks with (default: generated, printed)" })
         .option("max-p50-start", optionalSeconds("fail if p50 time to start (HEALTHY, or RUNNING without health checks) exceeds this, seconds"))
         .option("max-p95-start", optionalSeconds("fail if p95 time to start exceeds this, seconds"))
