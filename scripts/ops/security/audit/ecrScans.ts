@@ -38,7 +38,7 @@ export const ecrScanAudit: Audit = {
     const bad = severitiesAtOrAbove(args.failSeverity);
     for (const image of [...images].sort()) {
       const ref = parseImage(image);
-      report.check(group, `${image}: source`, "one of the stack's ECR repositories", ref ? ref.repositoryUrl : "not an ECR image", ref !== undefined && repos.has(ref.repositoryUrl));
+      report.check(group, `${ref?.repositoryName ?? image}: image source`, "one of the stack's ECR repositories", image, ref !== undefined && repos.has(ref.repositoryUrl));
       if (!ref) continue;
       try {
         const r = await ctx.api.call("DescribeImageScanFindings", () =>
