@@ -6,6 +6,9 @@ import { TokenBucket } from "../../scripts/ops/rateLimiter";
 import { signalScope } from "../../scripts/ops/signals";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
 import { metricDatums } from "../../scripts/ops/metrics";
+import { AwsClients } from "../../scripts/ops/aws";
+import { ApiStats } from "../../scripts/ops/api";
+import { reasonDimension } from "../../scripts/ops/load/workspaces";
 
 const throttle = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
 
@@ -125,5 +128,28 @@ describe("ops: metrics", () => {
     expect(datums[0].Values).to.have.length(150);
     expect(datums[0].Counts?.every((c) => c === 2)).to.equal(true);
     expect(datums[0].Dimensions).to.deep.equal([{ Name: "Stack", Value: "staging" }, { Name: "Drill", Value: "load-workspaces" }]);
+  });
+});
+
+describe("ops: AWS clients", () => {
+  it("every client retries in adaptive mode and counts each attempt inside the SDK's retry loop", async () => {
+    const clients = new AwsClients({ region: "ap-northeast-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } }, new ApiStats());
+    for (const name of ["ecs", "ec2", "autoScaling", "cloudWatch", "logs", "ecr", "elbv2", "elastiCache", "fis", "rds", "resolver", "sts"] as const) {
+      const client = clients[name] as any;
+      const mode = client.config.retryMode;
+      expect(typeof mode === "function" ? await mode() : mode, name).to.equal("adaptive");
+      const stack: string[] = client.middlewareStack.identify();
+      const counter = stack.findIndex((n) => n.startsWith("opsAttemptCounter"));
+      expect(counter, name).to.equal(stack.findIndex((n) => n.startsWith("retryMiddleware")) + 1);
+    }
+  });
+});
+
+describe("ops: failure reasons as a metric dimension", () => {
+  it("keeps RESOURCE:MEMORY and RESOURCE:ENI apart and shortens the rest to their first word", () => {
+    expect(reasonDimension("RESOURCE:MEMORY")).to.equal("RESOURCE:MEMORY");
+    expect(reasonDimension("RESOURCE:ENI")).to.equal("RESOURCE:ENI");
+    expect(reasonDimension("TaskFailedToStart: CannotPullContainerError: x")).to.equal("TaskFailedToStart");
+    expect(reasonDimension("TIMEOUT: not ready after 300 s (last PENDING)")).to.equal("TIMEOUT");
   });
 });

@@ -243,13 +243,29 @@ function fillReport(
     { name: "WorkspaceTimeToHealthy", unit: "Milliseconds", values: results.readyMs },
     { name: "WorkspacesLaunched", unit: "Count", values: [launched] },
     { name: "WorkspaceLaunchFailures", unit: "Count", values: [failedTotal] },
-    ...Object.entries({ ...(launch?.reasons ?? {}), ...results.failuresByReason }).map(([reason, n]): MetricSample => ({
-      name: "WorkspaceLaunchFailures", unit: "Count", values: [n], dimensions: { Reason: reason.split(":")[0].slice(0, 64) },
+    ...Object.entries(failuresByDimension({ ...launch?.reasons }, results.failuresByReason)).map(([reason, n]): MetricSample => ({
+      name: "WorkspaceLaunchFailures", unit: "Count", values: [n], dimensions: { Reason: reason },
     })),
     { name: "ApiThrottles", unit: "Count", values: [toolThrottles + sdkThrottles] },
     { name: "TasksPerInstance", unit: "Count", values: density.map((d) => d.drillTasks) },
   ];
   report.metrics.push(...metrics);
+}
+
+/**
+ * A metric dimension per kind of failure, few and stable: RESOURCE:MEMORY and RESOURCE:ENI stay
+ * apart (that is the density question), everything else is its first word (TaskFailedToStart,
+ * TIMEOUT, UNHEALTHY, ThrottlingException, …).
+ */
+export function reasonDimension(reason: string): string {
+  const resource = /^RESOURCE:[A-Z_]+/.exec(reason);
+  return (resource ? resource[0] : reason.split(":")[0].trim()).slice(0, 64) || "UNKNOWN";
+}
+
+function failuresByDimension(...tables: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const table of tables) for (const [reason, n] of Object.entries(table)) out[reasonDimension(reason)] = (out[reasonDimension(reason)] ?? 0) + n;
+  return out;
 }
 
 const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
