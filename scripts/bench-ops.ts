@@ -82,7 +82,7 @@ async function once(): Promise<Figures> {
 
   const cpu = process.cpuUsage();
   let launching = true;
-  const launched = launchAll(target, tracker, "bench-run", { count: TASKS, batchSize: LOAD_DEFAULTS.batchSize, concurrency: LOAD_DEFAULTS.concurrency }, clock, signal).finally(() => {
+  const launched = launchAll(target, tracker, "bench-run", { count: TASKS, batchSize: LOAD_DEFAULTS.batchSize, concurrency: LOAD_DEFAULTS.concurrency }, signal).finally(() => {
     launching = false;
   });
   await Promise.all([launched, tracker.run(signal, () => launching)]);

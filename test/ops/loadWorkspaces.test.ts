@@ -135,6 +135,16 @@ describe("ops load workspaces", () => {
     expect(check).to.include({ expected: "<= 5.00 s", result: "fail" });
   });
 
+  it("counts start times from the RunTask call, not from the wait for a rate-limit token", async () => {
+    const clock = new VirtualClock();
+    const { ecs } = simulatedEcs({ clock, script: () => starts(1000, 2000) });
+    // 5 calls at 0.5 per second: the last one waits 8 s for its token.
+    const run = await runCli(["load", "workspaces", "--count", "50", "--rate", "0.5", "--burst", "1", "--json", "--no-metrics"], { clock });
+    ecs.restore();
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.report.data.tracker.readySummary.max).to.be.within(2000, 3000);
+  });
+
   it("--dry-run sends no mutating command and prints the first RunTask request", async () => {
     const clock = new VirtualClock();
     const { ecs } = simulatedEcs({ clock, script: () => starts(1000) });

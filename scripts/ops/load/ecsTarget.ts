@@ -73,12 +73,15 @@ export class EcsWorkspaceTarget implements WorkspaceTarget {
       tags: drillTags(runId, this.o.kind),
       ...(options.containerOverrides ? { overrides: { containerOverrides: [...options.containerOverrides] } } : {}),
     });
-    const response = await this.o.api.call("RunTask", () => this.o.ecs.send(new RunTaskCommand(request)), {
-      bucket: this.o.runStopBucket,
-      signal: options.signal,
-    });
+    let requestedAt = this.o.api.clock.now();
+    const response = await this.o.api.call("RunTask", () => {
+      // Start times count from the call itself, not from the wait for a launch token.
+      requestedAt = this.o.api.clock.now();
+      return this.o.ecs.send(new RunTaskCommand(request));
+    }, { bucket: this.o.runStopBucket, signal: options.signal });
     return {
       requested: count,
+      requestedAt,
       tasks: (response.tasks ?? []).map(observeTask),
       failures: (response.failures ?? []).map((f) => ({ reason: f.reason ?? "UNKNOWN", detail: f.detail ?? f.arn })),
     };

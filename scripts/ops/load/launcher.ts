@@ -2,7 +2,6 @@
 // target's bucket paces them. A task RunTask returns is handed to the tracker at once, so the
 // stopper knows it even if the run is interrupted a moment later. An abort stops new batches but
 // never a call already sent: its tasks exist and must be stopped, so we wait for its answer.
-import type { Clock } from "../clock";
 import { AbortedError, errorMessage, errorName } from "../errors";
 import type { LaunchFailure, WorkspaceTarget } from "./target";
 import type { TaskTracker } from "./tracker";
@@ -37,7 +36,6 @@ export async function launchAll(
   tracker: TaskTracker,
   runId: string,
   plan: LaunchPlan,
-  clock: Clock,
   signal: AbortSignal,
   onBatch?: (stats: LaunchStats) => void,
 ): Promise<LaunchStats> {
@@ -53,11 +51,10 @@ export async function launchAll(
   const worker = async () => {
     while (next < sizes.length && !signal.aborted && !stats.stoppedEarly) {
       const size = sizes[next++];
-      const requestedAt = clock.now();
       try {
         const result = await target.launch(size, runId, { signal });
         stats.calls++;
-        tracker.add(result.tasks, requestedAt);
+        tracker.add(result.tasks, result.requestedAt);
         stats.launched += result.tasks.length;
         const short = size - result.tasks.length;
         stats.notLaunched += short;

@@ -29,6 +29,8 @@ export interface LaunchFailure {
 
 export interface LaunchResult {
   readonly requested: number;
+  /** When the launch call was really sent (after any wait for a rate-limit token). */
+  readonly requestedAt: number;
   readonly tasks: readonly TaskObservation[];
   readonly failures: readonly LaunchFailure[];
 }

@@ -126,7 +126,7 @@ export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs):
   let launching = true;
   let liveLaunch: LaunchStats | undefined;
   try {
-    const launchP = launchAll(target, tracker, runId, { count: args.count, batchSize: args.batchSize, concurrency: args.concurrency }, ctx.clock, launchAbort.signal, (s) => {
+    const launchP = launchAll(target, tracker, runId, { count: args.count, batchSize: args.batchSize, concurrency: args.concurrency }, launchAbort.signal, (s) => {
       liveLaunch = s;
       progressLine(s);
     }).finally(() => {
