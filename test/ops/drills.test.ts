@@ -137,6 +137,18 @@ describe("ops drill", () => {
       expect(sentCommands(mocks.ecs).filter((c) => MUTATING.includes(c))).to.deep.equal([]);
     });
 
+    it("injects nothing when Ctrl-C comes during the steady-state check", async () => {
+      const signals = new EventEmitter();
+      mocks.cw.on(DescribeAlarmsCommand).callsFake(() => {
+        signals.emit("SIGINT");
+        return { MetricAlarms: [] };
+      });
+      const run = await runCli(["drill", "kill-backend-task", "--json", "--no-metrics"], { clock, signals });
+      expect(run.code).to.equal(130);
+      expect(run.report.summary).to.include("Interrupted before the injection: nothing was changed.");
+      expect(sentCommands(mocks.ecs).filter((c) => MUTATING.includes(c))).to.deep.equal([]);
+    });
+
     it("--dry-run checks steady state and prints the plan, changing nothing", async () => {
       const run = await runCli(["drill", "kill-backend-task", "--dry-run", "--json"], { clock });
       expect(run.code).to.equal(0);

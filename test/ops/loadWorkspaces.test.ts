@@ -214,6 +214,18 @@ describe("ops load workspaces", () => {
     expect(other.stderr).to.include('the credentials are for account 999999999999, but stack "staging" is in account 123456789012');
   });
 
+  it("draws progress on a terminal and stays quiet with --json", async () => {
+    const clock = new VirtualClock();
+    const { ecs } = simulatedEcs({ clock, script: () => starts(3000) });
+    const tty = await runCli(["load", "workspaces", "--count", "30", "--no-metrics"], { clock, tty: true });
+    const json = await runCli(["load", "workspaces", "--count", "30", "--no-metrics", "--json"], { clock, tty: true });
+    ecs.restore();
+    expect(tty.stderr).to.match(/\r\x1b\[2Krun load-\S+: launched \d+\/30, ready \d+, failed 0, starting \d+/);
+    expect(tty.stderr).to.include("stopping 30 tasks of run");
+    expect(json.stderr).to.equal("");
+    expect(JSON.parse(json.stdout).outcome).to.equal("pass");
+  });
+
   it("--report writes the JSON report and a Markdown summary", async () => {
     const clock = new VirtualClock();
     const { ecs } = simulatedEcs({ clock, script: () => starts(1500) });

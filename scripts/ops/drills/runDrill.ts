@@ -41,6 +41,10 @@ export async function runDrill(ctx: OpsContext, spec: DrillSpec, args: DrillArgs
     return report;
   }
 
+  if (ctx.signal.aborted) {
+    report.summary.push("Interrupted before the injection: nothing was changed.");
+    return report;
+  }
   ctx.scope.setCleanupHint(ctx.cleanupHint(runId));
   const startedAt = ctx.clock.now();
   let injectedAt: number | undefined;

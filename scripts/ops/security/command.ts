@@ -65,7 +65,9 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
     }
   }
 
-  if (probe && out) {
+  if (probe && out && ctx.signal.aborted) {
+    report.notes.push("interrupted before the probe was launched");
+  } else if (probe && out) {
     const runId = ctx.newRunId("security");
     report.runId = runId;
     const gathered = await gatherProbeConfig(ctx, args);

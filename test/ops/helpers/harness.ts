@@ -36,6 +36,8 @@ export interface CliOptions {
   readonly signals?: EventEmitter;
   readonly projectDir?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** stderr is a terminal (progress is drawn). */
+  readonly tty?: boolean;
 }
 
 export interface CliRun {
@@ -59,7 +61,7 @@ export function writeOutputs(outputs: Partial<StackOutputs>): string {
 
 export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliRun> {
   const stdout = new MemoryStream();
-  const stderr = new MemoryStream();
+  const stderr = new MemoryStream(options.tty ?? false);
   const outputs = options.outputs === undefined ? stackOutputs() : options.outputs;
   const args = outputs === null ? argv : [...argv, "--outputs", writeOutputs(outputs)];
   let forcedExit: number | undefined;
