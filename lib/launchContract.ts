@@ -25,7 +25,7 @@ export interface WorkspaceLaunchTarget {
 export interface WorkspaceLaunchOptions {
   /** How many tasks in this call: ECS allows at most 10 per RunTask. */
   readonly count?: number;
-  /** Who started it (RunTask's startedBy, ≤ 128 chars), e.g. "backend" or "ops:load:<run-id>". */
+  /** Who started it (RunTask's startedBy: ≤ 128 of letters, digits, "-", "_", "/"), e.g. "backend" or "ops/<run id>". */
   readonly startedBy?: string;
   readonly tags?: Readonly<Record<string, string>>;
   /** Container overrides, e.g. the security probe's command. */

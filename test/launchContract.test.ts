@@ -11,7 +11,7 @@ const target = {
 
 describe("workspace launch contract", () => {
   it("builds the RunTask request the backend sends: awsvpc, no public IP, capacity provider, binpack", () => {
-    const request = workspaceRunTaskRequest(target, { count: 3, startedBy: "ops:load:r1", tags: { "remote-claude:drill-run": "r1" } });
+    const request = workspaceRunTaskRequest(target, { count: 3, startedBy: "ops/r1", tags: { "remote-claude:drill-run": "r1" } });
     expect(request).to.deep.equal({
       cluster: "remote-claude-staging",
       taskDefinition: "remote-claude-staging-workspace",
@@ -22,7 +22,7 @@ describe("workspace launch contract", () => {
       enableECSManagedTags: true,
       propagateTags: "TASK_DEFINITION",
       tags: [{ key: "remote-claude:drill-run", value: "r1" }],
-      startedBy: "ops:load:r1",
+      startedBy: "ops/r1",
     });
     expect(request).to.not.have.property("launchType");
   });

@@ -1,0 +1,141 @@
+// What every command gets: parsed common arguments, the stack outputs, AWS clients for the
+// stack's region, the API caller with its counters, the clock, the abort signal wired to SIGINT /
+// SIGTERM, progress output, and the checks every command starts with (outputs, prod guard,
+// credentials) in that order, cheapest first.
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { ApiCaller, ApiStats } from "./api";
+import { AwsClients, type AwsSettings } from "./aws";
+import type { Clock } from "./clock";
+import { UsageError, errorMessage, isCredentialError } from "./errors";
+import { DEFAULT_METRICS_NAMESPACE } from "./metrics";
+import { type LoadedOutputs, type OutputName, type OutputsDeps, loadOutputs, requireOutputs } from "./outputs";
+import { assertMayChange } from "./prodGuard";
+import { Progress, type OutputStream } from "./progress";
+import { newRunId } from "./runId";
+import type { SignalScope, SignalSource } from "./signals";
+import type { StackOutputs } from "../../stackOutputs";
+
+export interface OpsDeps {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Repository root: the probe and the stack files are read from here. */
+  readonly projectDir: string;
+  readonly clock: Clock;
+  readonly signals: SignalSource;
+  readonly forceExit: (code: number) => void;
+  readonly runPulumi?: OutputsDeps["runPulumi"];
+  readonly makeAws?: (settings: AwsSettings, stats: ApiStats) => AwsClients;
+  /** SDK waiter delays in seconds; tests shrink them. */
+  readonly waiterDelays?: { readonly minDelay: number; readonly maxDelay: number };
+  readonly randomId?: () => string;
+}
+
+export interface CommonArgs {
+  readonly stack?: string;
+  readonly outputs?: string;
+  readonly region?: string;
+  readonly profile?: string;
+  readonly json: boolean;
+  readonly report?: string;
+  readonly dryRun: boolean;
+  readonly confirmProd: boolean;
+  readonly metrics: boolean;
+}
+
+export interface Identity {
+  readonly account: string;
+  readonly arn: string;
+}
+
+export class OpsContext {
+  readonly stack: string;
+  readonly region: string;
+  readonly aws: AwsClients;
+  readonly api: ApiCaller;
+  readonly stats = new ApiStats();
+  readonly progress: Progress;
+  identity: Identity | undefined;
+
+  constructor(
+    readonly args: CommonArgs,
+    readonly deps: OpsDeps,
+    readonly loaded: LoadedOutputs,
+    readonly scope: SignalScope,
+  ) {
+    this.stack = loaded.stack;
+    const region = args.region ?? loaded.outputs.region ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION;
+    if (!region) throw new UsageError(`no region: the outputs have no "region"; pass --region`);
+    if (args.region && loaded.outputs.region && args.region !== loaded.outputs.region) {
+      throw new UsageError(`--region ${args.region} is not the stack's region ${loaded.outputs.region}`);
+    }
+    this.region = region;
+    this.api = new ApiCaller(deps.clock, this.stats);
+    const settings: AwsSettings = { region, profile: args.profile };
+    this.aws = deps.makeAws ? deps.makeAws(settings, this.stats) : new AwsClients(settings, this.stats);
+    this.progress = new Progress(deps.stderr, args.json, () => deps.clock.now());
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  get signal(): AbortSignal {
+    return this.scope.signal;
+  }
+
+  get outputs(): Partial<StackOutputs> {
+    return this.loaded.outputs;
+  }
+
+  get metricsNamespace(): string {
+    return this.loaded.outputs.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+  }
+
+  require<K extends OutputName>(paths: readonly (K | `${K}.${string}`)[]): Pick<StackOutputs, K> {
+    return requireOutputs(this.loaded, paths);
+  }
+
+  /** The prod guard for an action that changes, stops or loads something. */
+  guard(action: string): void {
+    assertMayChange(this.stack, this.args, action);
+  }
+
+  newRunId(kind: string): string {
+    return newRunId(kind, this.clock.now(), this.deps.randomId);
+  }
+
+  /** Shell command that cleans up after a run (printed when a run is killed or cleanup fails). */
+  cleanupHint(runId: string): string {
+    const source = this.args.outputs ? `--outputs ${this.args.outputs}` : `--stack ${this.stack}`;
+    return `npm run ops -- cleanup --run-id ${runId} ${source}`;
+  }
+
+  /** GetCallerIdentity: no credentials → exit 2 now rather than half-way through a drill. */
+  async verifyCredentials(): Promise<Identity> {
+    try {
+      const id = await this.api.call("GetCallerIdentity", () => this.aws.sts.send(new GetCallerIdentityCommand({})));
+      this.identity = { account: id.Account ?? "", arn: id.Arn ?? "" };
+    } catch (err) {
+      if (isCredentialError(err)) {
+        throw new UsageError(`no usable AWS credentials (${errorMessage(err)}): configure them (aws configure / aws sso login, AWS_PROFILE) or pass --profile`);
+      }
+      throw err;
+    }
+    const expected = this.loaded.outputs.accountId;
+    if (expected && this.identity.account && this.identity.account !== expected) {
+      throw new UsageError(`the credentials are for account ${this.identity.account}, but stack "${this.stack}" is in account ${expected}`);
+    }
+    return this.identity;
+  }
+
+  waiterConfig<C>(client: C, maxWaitSeconds: number): { client: C; maxWaitTime: number; minDelay?: number; maxDelay?: number; abortSignal: AbortSignal } {
+    return { client, maxWaitTime: maxWaitSeconds, ...(this.deps.waiterDelays ?? {}), abortSignal: this.signal };
+  }
+}
+
+export function createContext(args: CommonArgs, deps: OpsDeps, scope: SignalScope): OpsContext {
+  const loaded = loadOutputs({ stack: args.stack, outputs: args.outputs }, { env: deps.env, cwd: deps.cwd, runPulumi: deps.runPulumi });
+  return new OpsContext(args, deps, loaded, scope);
+}

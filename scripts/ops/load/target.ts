@@ -1,0 +1,70 @@
+// Where the load drill launches workspaces. The drill (launcher, tracker, stopper, density) only
+// sees this interface and normalized observations; ecsTarget.ts is the ECS implementation. A
+// local Docker engine target (`--target docker`, a later issue) implements the same interface.
+import type { ContainerOverride } from "@aws-sdk/client-ecs";
+
+export type ContainerHealth = "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
+
+/** One task as the target last saw it. Times are epoch milliseconds on the target's clock. */
+export interface TaskObservation {
+  readonly id: string;
+  /** ECS lifecycle: PROVISIONING, PENDING, ACTIVATING, RUNNING, DEACTIVATING, STOPPING, DEPROVISIONING, STOPPED; or MISSING. */
+  readonly lastStatus: string;
+  readonly desiredStatus?: string;
+  readonly createdAt?: number;
+  readonly startedAt?: number;
+  /** Health per container name, for the containers the target reports. */
+  readonly health: Readonly<Record<string, ContainerHealth>>;
+  /** Why it stopped: stop code, reason and the first container's reason. */
+  readonly stopReason?: string;
+  /** Host it was placed on (container instance ARN). */
+  readonly host?: string;
+}
+
+export interface LaunchFailure {
+  /** e.g. RESOURCE:MEMORY, RESOURCE:ENI, AGENT, or an API error name. */
+  readonly reason: string;
+  readonly detail?: string;
+}
+
+export interface LaunchResult {
+  readonly requested: number;
+  /** When the launch call was really sent (after any wait for a rate-limit token). */
+  readonly requestedAt: number;
+  readonly tasks: readonly TaskObservation[];
+  readonly failures: readonly LaunchFailure[];
+}
+
+export interface LaunchOptions {
+  /** Container overrides (the security probe's command and environment). */
+  readonly containerOverrides?: readonly ContainerOverride[];
+  /** Abort while waiting for a launch token: the call is then not made. */
+  readonly signal?: AbortSignal;
+}
+
+export interface HostInfo {
+  readonly id: string;
+  readonly instanceId?: string;
+  readonly instanceType?: string;
+  readonly availabilityZone?: string;
+  /** Every task running on the host, the drill's and others. */
+  readonly runningTasks?: number;
+}
+
+export type StopOutcome = "stopped" | "gone";
+
+export interface WorkspaceTarget {
+  readonly kind: string;
+  /** Largest batch describe() accepts. */
+  readonly describeBatchSize: number;
+  /** Largest count launch() accepts. */
+  readonly launchBatchSize: number;
+  /** Containers that have a health check: a task is ready when every one is HEALTHY. */
+  healthCheckedContainers(): Promise<string[]>;
+  launch(count: number, runId: string, options?: LaunchOptions): Promise<LaunchResult>;
+  describe(ids: readonly string[]): Promise<TaskObservation[]>;
+  stop(id: string, reason: string): Promise<StopOutcome>;
+  /** Tasks of a run that are still running or starting (for cleanup after a killed run). */
+  listRunTasks(runId: string): Promise<string[]>;
+  hosts(ids: readonly string[]): Promise<HostInfo[]>;
+}

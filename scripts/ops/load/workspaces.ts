@@ -1,0 +1,272 @@
+// `ops load workspaces`: launch N workspaces exactly as the backend does, follow each until it is
+// ready or failed, measure, hold, and stop every task the run started (also on errors, SIGINT and
+// SIGTERM). The figures go into the report, the thresholds into the exit code, and the samples
+// into CloudWatch.
+import { workspaceRunTaskRequest } from "../../../lib/launchContract";
+import type { OpsContext } from "../context";
+import { EXIT } from "../errors";
+import type { MetricSample } from "../metrics";
+import { type Summary, summarize } from "../percentiles";
+import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
+import { ReportBuilder } from "../report";
+import { drillTags, startedByFor } from "../runId";
+import { checkMax, checkMin, formatSeconds } from "../thresholds";
+import { EcsWorkspaceTarget } from "./ecsTarget";
+import { type LaunchStats, batchSizes, launchAll } from "./launcher";
+import { type StopResult, stopRun } from "./stopper";
+import type { HostInfo, WorkspaceTarget } from "./target";
+import { type TrackerResults, TaskTracker } from "./tracker";
+
+export interface LoadWorkspacesArgs {
+  readonly count: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  /** RunTask + StopTask calls per second and burst (ECS: 40/s, 100). */
+  readonly rate: number;
+  readonly burst: number;
+  /** DescribeTasks + ListTasks calls per second (ECS: 20/s). */
+  readonly describeRate: number;
+  readonly pollInterval: number;
+  readonly startTimeout: number;
+  readonly hold: number;
+  readonly holdPollInterval: number;
+  readonly stopConcurrency: number;
+  readonly runId?: string;
+  readonly maxP50Start?: number;
+  readonly maxP95Start?: number;
+  readonly maxP99Start?: number;
+  readonly maxP95Running?: number;
+  readonly maxFailureRate?: number;
+  readonly minTasksPerInstance?: number;
+}
+
+/** Defaults of the command line (and of the benchmark): a fraction of ECS's account-wide limits. */
+export const LOAD_DEFAULTS = {
+  batchSize: 10,
+  concurrency: 4,
+  rate: 10,
+  burst: 20,
+  describeRate: 5,
+  pollInterval: 1,
+  startTimeout: 300,
+  holdPollInterval: 30,
+  stopConcurrency: 8,
+} as const;
+
+export interface DensityRow {
+  readonly host: HostInfo;
+  readonly drillTasks: number;
+}
+
+const secs = (v: number) => `${v.toFixed(2)} s`;
+
+function summaryRow(name: string, s: Summary | undefined): (string | number)[] {
+  if (!s) return [name, 0, "-", "-", "-", "-", "-"];
+  return [name, s.count, ...[s.p50, s.p90, s.p95, s.p99, s.max].map((v) => (v / 1000).toFixed(2))];
+}
+
+export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs): Promise<ReportBuilder> {
+  const out = ctx.require(["clusterName", "workspaceTaskDefinitionArn", "privateSubnetIds", "securityGroupIds.workspace", "workspaceCapacityProvider"]);
+  ctx.guard(`load workspaces launches ${args.count} workspace tasks`);
+  await ctx.verifyCredentials();
+
+  const runId = args.runId ?? ctx.newRunId("load");
+  const report = new ReportBuilder("load workspaces", "Load drill: workspace starts");
+  report.runId = runId;
+  const launchTarget = {
+    cluster: out.clusterName,
+    taskDefinition: out.workspaceTaskDefinitionArn,
+    subnets: out.privateSubnetIds,
+    securityGroups: [out.securityGroupIds.workspace],
+    capacityProvider: out.workspaceCapacityProvider,
+  };
+  const target: WorkspaceTarget = new EcsWorkspaceTarget({
+    ecs: ctx.aws.ecs,
+    api: ctx.api,
+    launch: launchTarget,
+    runStopBucket: new TokenBucket(args.burst, args.rate, ctx.clock),
+    describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, args.describeRate, ctx.clock),
+    kind: "load",
+  });
+  const healthContainers = await target.healthCheckedContainers();
+  const sizes = batchSizes(args.count, args.batchSize);
+  const readiness = healthContainers.length > 0 ? `RUNNING and ${healthContainers.join(", ")} HEALTHY` : "RUNNING (no container has a health check)";
+  report.data.plan = { count: args.count, runTaskCalls: sizes.length, batchSize: args.batchSize, concurrency: args.concurrency, rate: args.rate, burst: args.burst, describeRate: args.describeRate, readiness };
+
+  if (ctx.args.dryRun) {
+    report.outcome = "dry-run";
+    report.summary.push(
+      `Would launch ${args.count} workspace tasks in ${sizes.length} RunTask calls of up to ${args.batchSize}, ${args.concurrency} in flight, at most ${args.rate} RunTask/StopTask calls/s (burst ${args.burst}).`,
+      `Would wait until each is ${readiness} (timeout ${args.startTimeout} s, DescribeTasks at most ${args.describeRate}/s), hold ${args.hold} s, then stop all ${args.count}.`,
+      `Tasks would carry startedBy ${startedByFor(runId)} and tag remote-claude:drill-run=${runId}.`,
+    );
+    report.data.firstRunTask = workspaceRunTaskRequest(launchTarget, { count: sizes[0], startedBy: startedByFor(runId), tags: drillTags(runId, "load") });
+    return report;
+  }
+
+  ctx.scope.setCleanupHint(ctx.cleanupHint(runId));
+  const tracker = new TaskTracker(target, ctx.clock, {
+    healthContainers,
+    startTimeoutMs: args.startTimeout * 1000,
+    pollIntervalMs: args.pollInterval * 1000,
+  });
+  // Launching stops on a signal or when tracking fails; tasks already asked for are still awaited.
+  const launchAbort = new AbortController();
+  const onAbort = () => launchAbort.abort();
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  const progressLine = (launched: LaunchStats | undefined) => {
+    const r = tracker.results();
+    ctx.progress.update(`run ${runId}: launched ${launched?.launched ?? 0}/${args.count}, ready ${r.ready}, failed ${r.failed + (launched?.notLaunched ?? 0)}, starting ${r.starting}`);
+  };
+  ctx.progress.log(`run ${runId}: launching ${args.count} workspace tasks (${readiness})`);
+
+  let launch: LaunchStats | undefined;
+  let density: DensityRow[] = [];
+  let stop: StopResult | undefined;
+  let launching = true;
+  let liveLaunch: LaunchStats | undefined;
+  try {
+    const launchP = launchAll(target, tracker, runId, { count: args.count, batchSize: args.batchSize, concurrency: args.concurrency }, launchAbort.signal, (s) => {
+      liveLaunch = s;
+      progressLine(s);
+    }).finally(() => {
+      launching = false;
+    });
+    const trackP = tracker.run(launchAbort.signal, () => launching, () => progressLine(liveLaunch));
+    const [launched, tracked] = await Promise.allSettled([launchP, trackP.catch((err) => { launchAbort.abort(); throw err; })]);
+    if (launched.status === "rejected") throw launched.reason;
+    if (tracked.status === "rejected") throw tracked.reason;
+    launch = launched.value;
+    if (!ctx.signal.aborted) density = await measureDensity(target, tracker);
+    if (args.hold > 0 && !ctx.signal.aborted) {
+      ctx.progress.log(`holding ${tracker.results().ready} ready workspaces for ${args.hold} s`);
+      const until = ctx.clock.now() + args.hold * 1000;
+      while (!ctx.signal.aborted && ctx.clock.now() < until) {
+        await ctx.clock.sleep(Math.min(args.holdPollInterval * 1000, until - ctx.clock.now()), ctx.signal);
+        if (!ctx.signal.aborted) await tracker.sweepReady(ctx.signal);
+      }
+    }
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+    ctx.progress.log(`stopping ${tracker.ids.length} tasks of run ${runId}`);
+    stop = await stopRun(target, runId, tracker.ids, {
+      concurrency: args.stopConcurrency,
+      reason: `ops load workspaces ${runId} finished`,
+      onProgress: (done, total) => ctx.progress.update(`stopping: ${done}/${total}`),
+    });
+    ctx.progress.clear();
+  }
+
+  fillReport(report, ctx, args, launch ?? liveLaunch, tracker.results(), density, stop, healthContainers.length > 0);
+  if (stop.failed.length > 0) {
+    report.exitCode = EXIT.cleanupIncomplete;
+    report.outcome = "error";
+    report.notes.push(`${stop.failed.length} tasks could not be stopped; run: ${ctx.cleanupHint(runId)}`);
+  }
+  return report;
+}
+
+async function measureDensity(target: WorkspaceTarget, tracker: TaskTracker): Promise<DensityRow[]> {
+  const perHost = new Map<string, number>();
+  for (const t of tracker.all()) if (t.phase === "ready" && t.host) perHost.set(t.host, (perHost.get(t.host) ?? 0) + 1);
+  if (perHost.size === 0) return [];
+  const hosts = await target.hosts([...perHost.keys()]);
+  return hosts.map((host) => ({ host, drillTasks: perHost.get(host.id) ?? 0 })).sort((a, b) => b.drillTasks - a.drillTasks);
+}
+
+function fillReport(
+  report: ReportBuilder,
+  ctx: OpsContext,
+  args: LoadWorkspacesArgs,
+  launch: LaunchStats | undefined,
+  results: TrackerResults,
+  density: DensityRow[],
+  stop: StopResult,
+  hasHealthChecks: boolean,
+): void {
+  const launched = launch?.launched ?? results.tracked;
+  const notLaunched = launch?.notLaunched ?? 0;
+  const running = summarize(results.runningMs);
+  const ready = summarize(results.readyMs);
+  const start = hasHealthChecks ? ready : running;
+  const failedTotal = notLaunched + results.failed;
+  const failureRate = args.count > 0 ? (failedTotal / args.count) * 100 : 0;
+  const stats = ctx.stats;
+  const toolThrottles = stats.total(stats.throttled);
+  const sdkThrottles = stats.total(stats.sdkThrottled);
+
+  report.summary.push(
+    `Launched ${launched} of ${args.count} workspace tasks in ${launch?.calls ?? 0} RunTask calls (batch ${args.batchSize}, ${args.concurrency} in flight, ${args.rate} calls/s); ${notLaunched} not launched.`,
+    `Ready (${hasHealthChecks ? "RUNNING + HEALTHY" : "RUNNING"}): ${results.ready}; failed after launch: ${results.failed}; still starting at the end: ${results.starting}.`,
+    `Time to RUNNING p50 ${formatSeconds(running?.p50)}, p95 ${formatSeconds(running?.p95)}, p99 ${formatSeconds(running?.p99)}; time to HEALTHY p50 ${formatSeconds(ready?.p50)}, p95 ${formatSeconds(ready?.p95)}, p99 ${formatSeconds(ready?.p99)}.`,
+    `Throttling: ${toolThrottles} throttled calls retried by the tool, ${sdkThrottles} throttled attempts absorbed by the SDK.`,
+    `Stopped ${stop.stopped} tasks (${stop.alreadyGone} already gone, ${stop.foundByRunId} more found by run id); ${stop.failed.length} could not be stopped.`,
+  );
+  if (launch?.stoppedEarly) report.notes.push(`launching stopped early: ${launch.stoppedEarly}`);
+  if (density.length > 0) {
+    const counts = density.map((d) => d.drillTasks);
+    report.summary.push(`Density: ${density.length} container instances, ${Math.min(...counts)}–${Math.max(...counts)} drill tasks each (mean ${(counts.reduce((a, b) => a + b, 0) / counts.length).toFixed(1)}).`);
+  }
+
+  report.table("Start times (seconds)", ["measure", "count", "p50", "p90", "p95", "p99", "max"], [
+    summaryRow("RunTask → RUNNING (ECS createdAt → startedAt)", running),
+    summaryRow("RunTask → HEALTHY (observed)", ready),
+  ]);
+  report.table("Failures by reason", ["stage", "reason", "count"], [
+    ...Object.entries(launch?.reasons ?? {}).map(([r, n]) => ["RunTask", r, n]),
+    ...Object.entries(results.failuresByReason).map(([r, n]) => ["after launch", r, n]),
+    ...Object.entries(results.stoppedAfterReady).map(([r, n]) => ["during hold", r, n]),
+  ]);
+  report.table("Tasks per container instance", ["container instance", "EC2 instance", "type", "AZ", "drill tasks", "all running tasks"],
+    density.map((d) => [d.host.id.split("/").pop() ?? d.host.id, d.host.instanceId ?? "-", d.host.instanceType ?? "-", d.host.availabilityZone ?? "-", d.drillTasks, d.host.runningTasks ?? "-"]));
+  const ops = [...new Set([...Object.keys(stats.calls), ...Object.keys(stats.sdkAttempts)])].sort();
+  report.table("API calls", ["operation", "calls", "throttled (tool retried)", "SDK attempts", "SDK throttled"],
+    ops.map((op) => [op, stats.calls[op] ?? 0, stats.throttled[op] ?? 0, stats.sdkAttempts[op] ?? "-", stats.sdkThrottled[op] ?? "-"]));
+
+  checkMax(report, "p50 time to start", ms(args.maxP50Start), start?.p50, secsMs);
+  checkMax(report, "p95 time to start", ms(args.maxP95Start), start?.p95, secsMs);
+  checkMax(report, "p99 time to start", ms(args.maxP99Start), start?.p99, secsMs);
+  checkMax(report, "p95 time to RUNNING", ms(args.maxP95Running), running?.p95, secsMs);
+  checkMax(report, "failure rate", args.maxFailureRate, failureRate, (v) => `${v.toFixed(1)} %`);
+  const densityMax = density.length > 0 ? Math.max(...density.map((d) => d.drillTasks)) : undefined;
+  checkMin(report, "most drill tasks on one instance", args.minTasksPerInstance, densityMax, (v) => String(v));
+  report.check("cleanup", "tasks left running", "0", String(stop.failed.length), stop.failed.length === 0);
+
+  report.data.launch = launch;
+  report.data.tracker = { ...results, runningMs: undefined, readyMs: undefined, runningSummary: running, readySummary: ready };
+  report.data.density = density;
+  report.data.stop = stop;
+  report.data.api = { calls: stats.calls, throttled: stats.throttled, sdkAttempts: stats.sdkAttempts, sdkThrottled: stats.sdkThrottled };
+
+  const metrics: MetricSample[] = [
+    { name: "WorkspaceTimeToRunning", unit: "Milliseconds", values: results.runningMs },
+    { name: "WorkspaceTimeToHealthy", unit: "Milliseconds", values: results.readyMs },
+    { name: "WorkspacesLaunched", unit: "Count", values: [launched] },
+    { name: "WorkspaceLaunchFailures", unit: "Count", values: [failedTotal] },
+    ...Object.entries(failuresByDimension({ ...launch?.reasons }, results.failuresByReason)).map(([reason, n]): MetricSample => ({
+      name: "WorkspaceLaunchFailures", unit: "Count", values: [n], dimensions: { Reason: reason },
+    })),
+    { name: "ApiThrottles", unit: "Count", values: [toolThrottles + sdkThrottles] },
+    { name: "TasksPerInstance", unit: "Count", values: density.map((d) => d.drillTasks) },
+  ];
+  report.metrics.push(...metrics);
+}
+
+/**
+ * A metric dimension per kind of failure, few and stable: RESOURCE:MEMORY and RESOURCE:ENI stay
+ * apart (that is the density question), everything else is its first word (TaskFailedToStart,
+ * TIMEOUT, UNHEALTHY, ThrottlingException, …).
+ */
+export function reasonDimension(reason: string): string {
+  const resource = /^RESOURCE:[A-Z_]+/.exec(reason);
+  return (resource ? resource[0] : reason.split(":")[0].trim()).slice(0, 64) || "UNKNOWN";
+}
+
+function failuresByDimension(...tables: Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const table of tables) for (const [reason, n] of Object.entries(table)) out[reasonDimension(reason)] = (out[reasonDimension(reason)] ?? 0) + n;
+  return out;
+}
+
+const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+const secsMs = (v: number) => secs(v / 1000);

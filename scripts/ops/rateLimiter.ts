@@ -1,0 +1,46 @@
+// Token buckets that keep the tool inside ECS's API limits. The limits are account-wide and the
+// backend draws on the same buckets to launch real workspaces, so the drill's defaults use a
+// fraction of them and refuse settings above them.
+import type { Clock } from "./clock";
+
+/** ECS API throttling (ECS Developer Guide, "Request throttling for the Amazon ECS API"). */
+export const ECS_API_LIMITS = {
+  /** RunTask, StopTask and UpdateContainerInstancesState share one bucket. */
+  runStop: { burst: 100, perSecond: 40 },
+  /** DescribeTasks and ListTasks. */
+  describe: { burst: 100, perSecond: 20 },
+} as const;
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    readonly capacity: number,
+    readonly perSecond: number,
+    private readonly clock: Clock,
+  ) {
+    if (!(capacity >= 1) || !(perSecond > 0)) throw new RangeError(`token bucket needs capacity >= 1 and a positive rate, got ${capacity} / ${perSecond}`);
+    this.tokens = capacity;
+    this.last = clock.now();
+  }
+
+  /** Waits for `n` tokens; false when `signal` aborted first (no token taken). */
+  async take(n = 1, signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      if (signal?.aborted) return false;
+      this.refill();
+      if (this.tokens >= n) {
+        this.tokens -= n;
+        return true;
+      }
+      await this.clock.sleep(Math.ceil(((n - this.tokens) / this.perSecond) * 1000), signal);
+    }
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+  }
+}

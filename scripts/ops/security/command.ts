@@ -1,0 +1,126 @@
+// `ops security`: the in-task probe and the static audit, one matrix report (check, expected,
+// observed, pass/fail). Any failed row → exit code 1. The audit only reads; the probe launches one
+// workspace task (prod guard) and stops it on Ctrl-C or timeout.
+import { parseStackConfig } from "../../../config";
+import { readStackFiles } from "../../../offline/stackFiles";
+import type { OpsContext } from "../context";
+import { PreconditionError, UsageError, errorMessage, errorName } from "../errors";
+import { EcsWorkspaceTarget } from "../load/ecsTarget";
+import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
+import { ReportBuilder, failedChecks } from "../report";
+import { startedByFor } from "../runId";
+import type { Audit, AuditArgs, Severity } from "./audit/audit";
+import { dnsFirewallAudit } from "./audit/dnsFirewall";
+import { ecrScanAudit } from "./audit/ecrScans";
+import { launchTemplateAudit } from "./audit/launchTemplates";
+import { securityGroupAudit } from "./audit/securityGroups";
+import { taskDefinitionAudit } from "./audit/taskDefinitions";
+import { type ProbeTargetArgs, gatherProbeConfig } from "./probeConfig";
+import { EcsProbeRunner, type ProbeRunner } from "./probeRunner";
+import { PROBE_PATH, probeOverrides, readProbe } from "./probeScript";
+import { addProbeChecks, findVerdict } from "./verdict";
+
+export const AUDITS: readonly Audit[] = [securityGroupAudit, taskDefinitionAudit, launchTemplateAudit, dnsFirewallAudit, ecrScanAudit];
+
+export interface SecurityArgs extends ProbeTargetArgs {
+  readonly only?: "probe" | "audit";
+  readonly probeTimeout: number;
+  readonly logWait: number;
+  readonly python: string;
+  readonly failSeverity: Severity;
+  readonly albIngressCidrs?: readonly string[];
+}
+
+/** The ALB client CIDRs: from the flag, else from the stack's config file in this repository. */
+function albIngressCidrs(ctx: OpsContext, args: SecurityArgs): string[] {
+  if (args.albIngressCidrs?.length) return [...args.albIngressCidrs];
+  try {
+    const files = readStackFiles(ctx.deps.projectDir, ctx.stack);
+    return [...parseStackConfig({ stack: ctx.stack, values: files.config }).albIngressCidrs];
+  } catch (err) {
+    throw new UsageError(`cannot read albIngressCidrs from Pulumi.${ctx.stack}.yaml (${errorMessage(err)}): pass --alb-ingress-cidrs`);
+  }
+}
+
+export async function security(ctx: OpsContext, args: SecurityArgs): Promise<ReportBuilder> {
+  const probe = args.only !== "audit";
+  const audit = args.only !== "probe";
+  const report = new ReportBuilder("security", "Security drill: in-task probe and static audit");
+  // Everything that can be refused without AWS is checked first.
+  const source = probe ? readProbe(ctx.deps.projectDir) : "";
+  const out = probe ? ctx.require(["clusterName", "workspaceTaskDefinitionArn", "privateSubnetIds", "securityGroupIds.workspace", "workspaceCapacityProvider", "workspaceLogGroupName"]) : undefined;
+  const auditArgs: AuditArgs | undefined = audit ? { albIngressCidrs: albIngressCidrs(ctx, args), failSeverity: args.failSeverity } : undefined;
+  if (probe) ctx.guard("security launches a probe task in the workspace pool");
+  await ctx.verifyCredentials();
+
+  if (auditArgs) {
+    for (const a of AUDITS) {
+      ctx.progress.log(`audit: ${a.name}`);
+      try {
+        await a.run(ctx, auditArgs, report);
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
+        report.check(`audit:${a.name}`, "could be checked", "readable through the AWS APIs", `${errorName(err)}: ${errorMessage(err)}`, false);
+      }
+    }
+  }
+
+  if (probe && out && ctx.signal.aborted) {
+    report.notes.push("interrupted before the probe was launched");
+  } else if (probe && out) {
+    const runId = ctx.newRunId("security");
+    report.runId = runId;
+    const gathered = await gatherProbeConfig(ctx, args);
+    report.notes.push(...gathered.notes);
+    const overrides = probeOverrides(source, gathered.config, args.python);
+    report.data.probeConfig = gathered.config;
+    report.data.probeOverridesChars = overrides.size;
+    if (ctx.args.dryRun) {
+      report.summary.push(
+        `Would run ${PROBE_PATH} (${source.length} characters, ${overrides.size} characters of RunTask overrides) as a one-off workspace task, startedBy ${startedByFor(runId)}.`,
+        `Probe config: ${JSON.stringify(gathered.config)}`,
+      );
+    } else {
+      const target = new EcsWorkspaceTarget({
+        ecs: ctx.aws.ecs,
+        api: ctx.api,
+        launch: { cluster: out.clusterName, taskDefinition: out.workspaceTaskDefinitionArn, subnets: out.privateSubnetIds, securityGroups: [out.securityGroupIds.workspace], capacityProvider: out.workspaceCapacityProvider },
+        runStopBucket: new TokenBucket(10, 5, ctx.clock),
+        describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, 5, ctx.clock),
+        kind: "security",
+      });
+      const runner: ProbeRunner = new EcsProbeRunner(ctx, { target, cluster: out.clusterName, logGroup: out.workspaceLogGroupName, timeoutSeconds: args.probeTimeout, logWaitSeconds: args.logWait });
+      let run;
+      try {
+        run = await runner.run(overrides, runId);
+      } catch (err) {
+        // The audit's rows stay in the report; the probe that could not run is one failed row.
+        if (!(err instanceof PreconditionError)) throw err;
+        report.check("probe", "probe task", "started in the workspace pool", err.message, false);
+        return finishSecurity(ctx, report);
+      }
+      report.data.probeTask = { ...run, lines: undefined, logLines: run.lines.length };
+      report.summary.push(`Probe task ${run.taskId} exited ${run.exitCode ?? "?"}${run.stopReason ? ` (${run.stopReason})` : ""}; log stream ${out.workspaceLogGroupName}:${run.logStream}.`);
+      if (!ctx.signal.aborted) {
+        const { verdict, problem } = findVerdict(run.lines);
+        if (verdict) {
+          const { failed, skipped } = addProbeChecks(report, verdict);
+          report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt}: ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped.`);
+        } else {
+          report.check("probe", "verdict", "one verdict line in the log", `${problem} (${run.lines.length} log lines${run.stoppedByUs ? "; the task was stopped by the drill" : ""})`, false);
+        }
+      }
+    }
+  }
+
+  return finishSecurity(ctx, report);
+}
+
+function finishSecurity(ctx: OpsContext, report: ReportBuilder): ReportBuilder {
+  const failed = failedChecks(report.checks).length;
+  report.summary.push(`${report.checks.length} checks: ${report.checks.length - failed - report.checks.filter((c) => c.result === "skip").length} passed, ${failed} failed, ${report.checks.filter((c) => c.result === "skip").length} skipped.`);
+  report.metrics.push({ name: "SecurityChecksFailed", unit: "Count", values: [failed] });
+  report.metrics.push({ name: "SecurityChecksPassed", unit: "Count", values: [report.checks.filter((c) => c.result === "pass").length] });
+  if (ctx.args.dryRun) report.outcome = "dry-run";
+  return report;
+}

@@ -1,0 +1,212 @@
+// A simulated ECS control plane for the workspace drill: tasks move through PROVISIONING →
+// PENDING → RUNNING → HEALTHY on a script, per task, against a Clock; RunTask can place fewer
+// tasks than asked (with failures[] as ECS gives them); StopTask stops; ListTasks filters by
+// startedBy. The tests drive the real CLI through it (via aws-sdk-client-mock) and the benchmark
+// measures the tracker against it. Not used against AWS.
+import type {
+  DescribeContainerInstancesCommandInput,
+  DescribeContainerInstancesCommandOutput,
+  DescribeTaskDefinitionCommandOutput,
+  DescribeTasksCommandInput,
+  DescribeTasksCommandOutput,
+  ListTasksCommandInput,
+  ListTasksCommandOutput,
+  RunTaskCommandInput,
+  RunTaskCommandOutput,
+  StopTaskCommandInput,
+  StopTaskCommandOutput,
+  Task,
+} from "@aws-sdk/client-ecs";
+import type { Clock } from "../clock";
+
+export interface TaskScript {
+  /** Milliseconds after creation when the task leaves PROVISIONING / becomes RUNNING / HEALTHY. */
+  readonly pendingAfter: number;
+  readonly runningAfter: number;
+  readonly healthyAfter?: number;
+  /** The task stops by itself at this time with this reason (e.g. a failed image pull). */
+  readonly stopsAfter?: number;
+  readonly stopCode?: string;
+  readonly stoppedReason?: string;
+  /** The health check fails instead of passing. */
+  readonly unhealthy?: boolean;
+}
+
+export interface SimOptions {
+  readonly clock: Clock;
+  /** Progression of the n-th task created (0-based). */
+  readonly script: (n: number) => TaskScript;
+  /** How many of a RunTask call's tasks are refused, and why (call index 0-based). */
+  readonly refuse?: (call: number, count: number) => { count: number; reason: string } | undefined;
+  readonly containerInstances?: number;
+  readonly containers?: readonly string[];
+  readonly healthChecked?: readonly string[];
+}
+
+interface SimTask {
+  readonly arn: string;
+  readonly createdAt: number;
+  readonly script: TaskScript;
+  readonly startedBy?: string;
+  readonly tags: { key?: string; value?: string }[];
+  readonly host: string;
+  stoppedAt?: number;
+  stopReason?: string;
+}
+
+const CLUSTER_ARN = "arn:aws:ecs:ap-northeast-1:123456789012:cluster/remote-claude-staging";
+
+export class EcsSim {
+  readonly tasks = new Map<string, SimTask>();
+  readonly calls: Record<string, number> = {};
+  private created = 0;
+  private runCalls = 0;
+
+  constructor(private readonly o: SimOptions) {}
+
+  private count(op: string): void {
+    this.calls[op] = (this.calls[op] ?? 0) + 1;
+  }
+
+  hostArn(i: number): string {
+    return `arn:aws:ecs:ap-northeast-1:123456789012:container-instance/remote-claude-staging/ci${String(i).padStart(4, "0")}`;
+  }
+
+  runTask(input: RunTaskCommandInput): RunTaskCommandOutput {
+    this.count("RunTask");
+    const call = this.runCalls++;
+    const asked = input.count ?? 1;
+    const refused = this.o.refuse?.(call, asked);
+    const placed = asked - (refused?.count ?? 0);
+    const tasks: Task[] = [];
+    for (let i = 0; i < placed; i++) {
+      const n = this.created++;
+      const id = `${n.toString(16).padStart(8, "0")}aaaabbbbccccddddeeeeffff`;
+      const task: SimTask = {
+        arn: `arn:aws:ecs:ap-northeast-1:123456789012:task/remote-claude-staging/${id}`,
+        createdAt: this.o.clock.now(),
+        script: this.o.script(n),
+        startedBy: input.startedBy,
+        tags: input.tags ?? [],
+        host: this.hostArn(n % (this.o.containerInstances ?? 4)),
+      };
+      this.tasks.set(task.arn, task);
+      tasks.push(this.view(task));
+    }
+    const failures = Array.from({ length: refused?.count ?? 0 }, (_, i) => ({ arn: this.hostArn(i), reason: refused?.reason }));
+    return { tasks, failures, $metadata: {} };
+  }
+
+  describeTasks(input: DescribeTasksCommandInput): DescribeTasksCommandOutput {
+    this.count("DescribeTasks");
+    if ((input.tasks?.length ?? 0) > 100) throw new Error("DescribeTasks: at most 100 tasks");
+    const tasks: Task[] = [];
+    const failures: { arn: string; reason: string }[] = [];
+    for (const arn of input.tasks ?? []) {
+      const t = this.tasks.get(arn);
+      if (t) tasks.push(this.view(t));
+      else failures.push({ arn, reason: "MISSING" });
+    }
+    return { tasks, failures, $metadata: {} };
+  }
+
+  stopTask(input: StopTaskCommandInput): StopTaskCommandOutput {
+    this.count("StopTask");
+    const t = this.tasks.get(input.task ?? "");
+    if (!t) {
+      const err = new Error("The referenced task was not found.");
+      err.name = "InvalidParameterException";
+      throw err;
+    }
+    if (t.stoppedAt === undefined) {
+      t.stoppedAt = this.o.clock.now();
+      t.stopReason = input.reason ?? "Task stopped by user";
+    }
+    return { task: this.view(t), $metadata: {} };
+  }
+
+  listTasks(input: ListTasksCommandInput): ListTasksCommandOutput {
+    this.count("ListTasks");
+    const arns = [...this.tasks.values()].filter((t) => (!input.startedBy || t.startedBy === input.startedBy) && this.desired(t) === "RUNNING").map((t) => t.arn);
+    return { taskArns: arns, $metadata: {} };
+  }
+
+  describeContainerInstances(input: DescribeContainerInstancesCommandInput): DescribeContainerInstancesCommandOutput {
+    this.count("DescribeContainerInstances");
+    return {
+      containerInstances: (input.containerInstances ?? []).map((arn) => {
+        const i = Number(arn.slice(-4));
+        return {
+          containerInstanceArn: arn,
+          ec2InstanceId: `i-0sim${String(i).padStart(12, "0")}`,
+          status: "ACTIVE",
+          runningTasksCount: [...this.tasks.values()].filter((t) => t.host === arn && this.status(t) === "RUNNING").length,
+          attributes: [
+            { name: "ecs.instance-type", value: "c6i.2xlarge" },
+            { name: "ecs.availability-zone", value: i % 2 === 0 ? "ap-northeast-1a" : "ap-northeast-1c" },
+          ],
+        };
+      }),
+      failures: [],
+      $metadata: {},
+    };
+  }
+
+  describeTaskDefinition(): DescribeTaskDefinitionCommandOutput {
+    this.count("DescribeTaskDefinition");
+    const containers = this.o.containers ?? ["workspace-agent", "credential-proxy"];
+    const checked = new Set(this.o.healthChecked ?? containers);
+    return {
+      taskDefinition: {
+        family: "remote-claude-staging-workspace",
+        containerDefinitions: containers.map((name) => ({ name, ...(checked.has(name) ? { healthCheck: { command: ["CMD-SHELL", "true"] } } : {}) })),
+      },
+      $metadata: {},
+    };
+  }
+
+  /** Tasks whose desired status is still RUNNING: after a drill, there must be none. */
+  orphans(): string[] {
+    return [...this.tasks.values()].filter((t) => this.desired(t) === "RUNNING").map((t) => t.arn);
+  }
+
+  private desired(t: SimTask): string {
+    return t.stoppedAt !== undefined || this.selfStopped(t) ? "STOPPED" : "RUNNING";
+  }
+
+  private selfStopped(t: SimTask): boolean {
+    return t.script.stopsAfter !== undefined && this.o.clock.now() - t.createdAt >= t.script.stopsAfter;
+  }
+
+  private status(t: SimTask): string {
+    if (t.stoppedAt !== undefined || this.selfStopped(t)) return "STOPPED";
+    const age = this.o.clock.now() - t.createdAt;
+    if (age < t.script.pendingAfter) return "PROVISIONING";
+    if (age < t.script.runningAfter) return "PENDING";
+    return "RUNNING";
+  }
+
+  private view(t: SimTask): Task {
+    const status = this.status(t);
+    const age = this.o.clock.now() - t.createdAt;
+    const healthy = status === "RUNNING" && t.script.healthyAfter !== undefined && age >= t.script.healthyAfter;
+    const health = t.script.unhealthy && status === "RUNNING" && healthy ? "UNHEALTHY" : healthy ? "HEALTHY" : "UNKNOWN";
+    const containers = this.o.containers ?? ["workspace-agent", "credential-proxy"];
+    const checked = new Set(this.o.healthChecked ?? containers);
+    const selfStop = t.stoppedAt === undefined && this.selfStopped(t);
+    return {
+      taskArn: t.arn,
+      clusterArn: CLUSTER_ARN,
+      lastStatus: status,
+      desiredStatus: this.desired(t),
+      createdAt: new Date(t.createdAt),
+      ...(status === "RUNNING" || (status === "STOPPED" && age >= t.script.runningAfter) ? { startedAt: new Date(t.createdAt + t.script.runningAfter) } : {}),
+      containerInstanceArn: status === "PROVISIONING" ? undefined : t.host,
+      startedBy: t.startedBy,
+      ...(status === "STOPPED"
+        ? { stopCode: (selfStop ? t.script.stopCode ?? "TaskFailedToStart" : "UserInitiated") as Task["stopCode"], stoppedReason: selfStop ? t.script.stoppedReason : t.stopReason }
+        : {}),
+      containers: containers.map((name) => ({ name, lastStatus: status, healthStatus: checked.has(name) ? health : "UNKNOWN" })),
+    };
+  }
+}

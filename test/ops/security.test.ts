@@ -1,0 +1,249 @@
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeLaunchTemplateVersionsCommand, DescribeManagedPrefixListsCommand, DescribeSecurityGroupRulesCommand, EC2Client, type SecurityGroupRule } from "@aws-sdk/client-ec2";
+import { DescribeImageScanFindingsCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, type TaskDefinition } from "@aws-sdk/client-ecs";
+import { DescribeReplicationGroupsCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { GetFirewallConfigCommand, GetFirewallRuleGroupAssociationCommand, ListFirewallDomainsCommand, ListFirewallRulesCommand, Route53ResolverClient } from "@aws-sdk/client-route53resolver";
+import { mockClient } from "aws-sdk-client-mock";
+import { expect } from "chai";
+import { EventEmitter } from "node:events";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { inflateSync } from "node:zlib";
+import { allowedFlows } from "../../components/flows";
+import { PROBE_CHECKS, PROBE_SCHEMA, VERDICT_PREFIX, type ProbeVerdict } from "../../probe/verdict";
+import { VirtualClock } from "../../scripts/ops/virtualClock";
+import { mockIdentity, mockLooseClient, runCli, tempDir } from "./helpers/harness";
+import { stackOutputs } from "./helpers/outputs";
+
+const o = stackOutputs();
+const PROBE_TASK = `arn:aws:ecs:ap-northeast-1:123456789012:task/${o.clusterName}/0123456789abcdef0123456789abcdef`;
+const PEER_TASK = `arn:aws:ecs:ap-northeast-1:123456789012:task/${o.clusterName}/peer`;
+const PROBE_SOURCE = "import json, os\nprint('REMOTE_CLAUDE_PROBE_VERDICT ' + json.dumps({'schema': 'x'}))\n";
+
+function projectWithProbe(source = PROBE_SOURCE): string {
+  const dir = tempDir("ops-probe-");
+  fs.mkdirSync(path.join(dir, "probe"));
+  fs.writeFileSync(path.join(dir, "probe", "workspace_probe.py"), source);
+  return dir;
+}
+
+function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean }> = {}): ProbeVerdict {
+  return {
+    schema: PROBE_SCHEMA,
+    startedAt: "2026-11-23T12:00:00Z",
+    uid: 1000,
+    checks: PROBE_CHECKS.map((c) => ({ id: c.id, category: c.category, detail: c.expect === "blocked" ? "EPERM" : "resolved", ...(overrides[c.id] ?? { blocked: c.expect === "blocked" }) })),
+  };
+}
+
+const WORKSPACE_TD: TaskDefinition = {
+  family: o.workspaceTaskDefinitionFamily,
+  networkMode: "awsvpc",
+  containerDefinitions: [
+    { name: "workspace-agent", image: `${o.ecrRepositoryUrls.workspace}:v1`, user: "1000:1000", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"] },
+    { name: "credential-proxy", image: `${o.ecrRepositoryUrls.credentialProxy}@sha256:${"a".repeat(64)}`, user: "1001", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"], secrets: [{ name: "ANTHROPIC_API_KEY", valueFrom: o.proxySecretArn }] },
+  ],
+};
+const BACKEND_TD: TaskDefinition = { family: o.backendTaskDefinitionFamily, taskRoleArn: "arn:aws:iam::123456789012:role/backend", containerDefinitions: [{ name: "backend", image: `${o.ecrRepositoryUrls.backend}:v1` }] };
+
+/** The rules the Pulumi program creates for the flow table, as DescribeSecurityGroupRules returns them. */
+function liveRules(): SecurityGroupRule[] {
+  const ids = o.securityGroupIds as Record<string, string>;
+  const peer = (p: any): Partial<SecurityGroupRule> => p.kind === "group" ? { ReferencedGroupInfo: { GroupId: ids[p.group] } } : p.kind === "cidr" ? { CidrIpv4: p.cidr } : { PrefixListId: "pl-s3" };
+  const rules: SecurityGroupRule[] = [];
+  for (const f of allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.20.0.2" })) {
+    const base = { IpProtocol: f.protocol, FromPort: f.port, ToPort: f.port };
+    if (f.from.kind === "group") rules.push({ ...base, GroupId: ids[f.from.group], IsEgress: true, ...peer(f.to) });
+    if (f.to.kind === "group") rules.push({ ...base, GroupId: ids[f.to.group], IsEgress: false, ...peer(f.from) });
+  }
+  return rules;
+}
+
+function mockAll() {
+  const ecs = mockClient(ECSClient);
+  const logs = mockClient(CloudWatchLogsClient);
+  const rds = mockClient(RDSClient);
+  const ec = mockClient(ElastiCacheClient);
+  const resolver = mockLooseClient(Route53ResolverClient);
+  const ec2 = mockClient(EC2Client);
+  const ecr = mockClient(ECRClient);
+  const cw = mockClient(CloudWatchClient);
+  cw.on(PutMetricDataCommand).resolves({});
+  ecs.on(DescribeTaskDefinitionCommand).callsFake((input) => ({ taskDefinition: input.taskDefinition === o.backendTaskDefinitionFamily ? BACKEND_TD : WORKSPACE_TD }));
+  ecs.on(ListTasksCommand).resolves({ taskArns: [PEER_TASK] });
+  ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: PROBE_TASK, lastStatus: "PROVISIONING" }], failures: [] });
+  ecs.on(StopTaskCommand).resolves({});
+  ecs.on(DescribeTasksCommand).callsFake((input) => ({
+    tasks: input.tasks!.map((arn: string) => arn === PROBE_TASK
+      ? { taskArn: arn, lastStatus: "STOPPED", stopCode: "EssentialContainerExited", containers: [{ name: "workspace-agent", exitCode: 0 }] }
+      : { taskArn: arn, lastStatus: "RUNNING", attachments: [{ details: [{ name: "privateIPv4Address", value: "10.20.3.44" }] }] }),
+  }));
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ Endpoint: { Address: "db.internal", Port: 5432 } }] });
+  ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [{ NodeGroups: [{ PrimaryEndpoint: { Address: "redis.internal", Port: 6379 } }] }] });
+  resolver.on(ListFirewallRulesCommand).resolves({ FirewallRules: [
+    { Name: "allow", Action: "ALLOW", Priority: 100, FirewallDomainListId: "rslvr-fdl-allow" },
+    { Name: "block-all", Action: "BLOCK", Priority: 1000, FirewallDomainListId: "rslvr-fdl-all" },
+  ] });
+  resolver.on(ListFirewallDomainsCommand).resolves({ Domains: ["*.github.com.", "registry.npmjs.org.", "github.com.", "api.ecr.ap-northeast-1.amazonaws.com."] });
+  resolver.on(GetFirewallRuleGroupAssociationCommand).resolves({ FirewallRuleGroupAssociation: { FirewallRuleGroupId: o.dnsFirewallRuleGroupId, VpcId: o.vpcId, Status: "COMPLETE", MutationProtection: "ENABLED" } });
+  resolver.on(GetFirewallConfigCommand).resolves({ FirewallConfig: { ResourceId: o.vpcId, FirewallFailOpen: "DISABLED" } });
+  logs.on(GetLogEventsCommand).callsFake((input) => ({
+    events: input.nextToken ? [] : [{ message: "probe starting" }, { message: VERDICT_PREFIX + JSON.stringify(verdict({ "tcp-public-ip-443": { blocked: false }, "tcp-peer-workspace": { blocked: true, skipped: true } })) }],
+    nextForwardToken: "f/1",
+  }));
+  ec2.on(DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [{ PrefixListId: "pl-s3", PrefixListName: "com.amazonaws.ap-northeast-1.s3" }] });
+  ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules() });
+  ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake((input) => ({ LaunchTemplateVersions: [{
+    LaunchTemplateId: input.LaunchTemplateId, VersionNumber: 3, DefaultVersion: true,
+    LaunchTemplateData: { MetadataOptions: { HttpTokens: "required", HttpPutResponseHopLimit: 1 }, BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { Encrypted: true } }] },
+  }] }));
+  ecr.on(DescribeImageScanFindingsCommand).resolves({ imageScanStatus: { status: "COMPLETE" }, imageScanFindings: { findingSeverityCounts: { LOW: 3, MEDIUM: 1 } } });
+  return { ecs, logs, rds, ec, resolver, ec2, ecr, cw, restore: () => [ecs, logs, rds, ec, resolver, ec2, ecr, cw].forEach((m) => m.restore()) };
+}
+
+describe("ops security", () => {
+  let sts: ReturnType<typeof mockIdentity>;
+  let m: ReturnType<typeof mockAll>;
+  beforeEach(() => {
+    sts = mockIdentity();
+    m = mockAll();
+  });
+  afterEach(() => {
+    sts.restore();
+    m.restore();
+  });
+
+  describe("in-task probe", () => {
+    it("runs the compressed probe as a workspace task with PROBE_CONFIG from the outputs and reads the verdict from its log stream", async () => {
+      const projectDir = projectWithProbe();
+      const run = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir, clock: new VirtualClock() });
+      expect(run.code, run.stderr).to.equal(1); // the public-IP check was allowed
+      const request = m.ecs.commandCalls(RunTaskCommand)[0].args[0].input;
+      expect(request).to.deep.include({ cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, count: 1 });
+      expect(request.networkConfiguration).to.deep.equal({ awsvpcConfiguration: { subnets: o.privateSubnetIds, securityGroups: ["sg-workspace"], assignPublicIp: "DISABLED" } });
+      expect(request.capacityProviderStrategy).to.deep.equal([{ capacityProvider: o.workspaceCapacityProvider, weight: 1, base: 0 }]);
+      const override = request.overrides!.containerOverrides![0];
+      expect(override.name).to.equal("workspace-agent");
+      expect(override.command!.slice(0, 2)).to.deep.equal(["python3", "-c"]);
+      const packed = /b64decode\('([^']+)'\)/.exec(override.command![2])![1];
+      expect(inflateSync(Buffer.from(packed, "base64")).toString("utf8")).to.equal(PROBE_SOURCE);
+      const config = JSON.parse(override.environment!.find((e) => e.name === "PROBE_CONFIG")!.value!);
+      expect(config).to.deep.equal({
+        blockedDomain: "example.com", allowedDomain: "github.com", publicIp: "1.1.1.1",
+        postgres: { host: "db.internal", port: 5432 }, redis: { host: "redis.internal", port: 6379 },
+        peerWorkspace: { host: "10.20.3.44", port: 9000 }, secretEnvNames: ["ANTHROPIC_API_KEY"], timeoutMs: 3000,
+      });
+      expect(m.logs.commandCalls(GetLogEventsCommand)[0].args[0].input).to.include({ logGroupName: o.workspaceLogGroupName, logStreamName: "workspace/workspace-agent/0123456789abcdef0123456789abcdef" });
+      const rows = run.report.checks;
+      expect(rows.filter((c: any) => c.group.startsWith("probe:"))).to.have.length(PROBE_CHECKS.length);
+      expect(rows.find((c: any) => c.name === "tcp-public-ip-443")).to.include({ result: "fail", observed: "allowed: EPERM" });
+      expect(rows.find((c: any) => c.name === "tcp-peer-workspace")).to.include({ result: "skip" });
+      expect(rows.find((c: any) => c.name === "imds-v2-token")).to.include({ result: "pass", expected: "blocked: IMDSv2 token PUT http://169.254.169.254/latest/api/token" });
+      expect(rows.find((c: any) => c.name === "dns-allowed-domain")).to.include({ result: "pass" });
+      expect(m.ecs.commandCalls(StopTaskCommand)).to.have.length(0); // it stopped by itself
+    });
+
+    it("fails when the probe printed no verdict", async () => {
+      m.logs.on(GetLogEventsCommand).callsFake((input) => ({ events: input.nextToken ? [] : [{ message: "Traceback ..." }], nextForwardToken: "f/1" }));
+      const run = await runCli(["security", "--only", "probe", "--json", "--no-metrics", "--log-wait", "20"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
+      expect(run.code).to.equal(1);
+      expect(run.report.checks).to.deep.equal([{ group: "probe", name: "verdict", expected: "one verdict line in the log", observed: `no line starting with "REMOTE_CLAUDE_PROBE_VERDICT" in the probe's log (1 log lines)`, result: "fail" }]);
+    });
+
+    it("stops the probe task on Ctrl-C while waiting for it", async () => {
+      const signals = new EventEmitter();
+      let polls = 0;
+      m.ecs.on(DescribeTasksCommand).callsFake((input) => {
+        if (input.tasks![0] === PROBE_TASK && ++polls === 2) signals.emit("SIGINT");
+        return { tasks: input.tasks!.map((arn: string) => ({ taskArn: arn, lastStatus: "RUNNING" })) };
+      });
+      const run = await runCli(["security", "--only", "probe", "--no-metrics"], { projectDir: projectWithProbe(), signals, clock: new VirtualClock() });
+      expect(run.code).to.equal(130);
+      expect(m.ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).to.deep.equal([PROBE_TASK]);
+    });
+
+    it("keeps the audit's rows and fails one row when the probe cannot be placed", async () => {
+      m.ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: "ci", reason: "RESOURCE:MEMORY" }] });
+      const run = await runCli(["security", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
+      expect(run.code).to.equal(1);
+      const failed = run.report.checks.filter((c: any) => c.result === "fail");
+      expect(failed).to.deep.equal([{ group: "probe", name: "probe task", expected: "started in the workspace pool", observed: "RunTask did not start the probe: RESOURCE:MEMORY (ci)", result: "fail" }]);
+      expect(run.report.checks.filter((c: any) => c.group.startsWith("audit:")).length).to.be.greaterThan(20);
+    });
+
+    it("says clearly when the probe is missing (exit 2, nothing launched)", async () => {
+      const run = await runCli(["security", "--only", "probe"], { projectDir: tempDir() });
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.match(/^ops: security: the in-task probe probe\/workspace_probe\.py is missing or unreadable \(ENOENT.*\): it is part of this repository; restore it or run with --only audit\n$/);
+      expect(m.ecs.calls()).to.have.length(0);
+    });
+
+    it("refuses a probe whose overrides exceed RunTask's 8192 characters", async () => {
+      const noise = randomBytes(7000).toString("base64"); // incompressible
+      const run = await runCli(["security", "--only", "probe"], { projectDir: projectWithProbe(`x = '''${noise}'''\n`), clock: new VirtualClock() });
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.match(/the probe's RunTask overrides are \d+ characters, over RunTask's 8192/);
+      expect(m.ecs.commandCalls(RunTaskCommand)).to.have.length(0);
+    });
+
+    it("--dry-run builds the overrides and launches nothing", async () => {
+      const run = await runCli(["security", "--only", "probe", "--dry-run", "--json"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
+      expect(run.code).to.equal(0);
+      expect(run.report.data.probeOverridesChars).to.be.within(100, 8192);
+      expect(m.ecs.commandCalls(RunTaskCommand)).to.have.length(0);
+    });
+  });
+
+  describe("static audit", () => {
+    it("passes a stack built as designed", async () => {
+      const run = await runCli(["security", "--only", "audit", "--json"], { clock: new VirtualClock() });
+      expect(run.code, JSON.stringify(run.report?.checks.filter((c: any) => c.result === "fail"), null, 1)).to.equal(0);
+      const groups = new Set(run.report.checks.map((c: any) => c.group));
+      expect([...groups]).to.include.members(["audit:security-groups", "audit:task-definitions", "audit:launch-templates", "audit:dns-firewall", "audit:ecr-scans"]);
+      expect(run.report.checks.find((c: any) => c.name === "workspace (sg-workspace)")).to.include({ observed: "5 rules, all in the table", result: "pass" });
+      expect(m.cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData!.map((d) => d.MetricName)).to.include("SecurityChecksFailed");
+    });
+
+    it("reports every deviation in the matrix and exits 1", async () => {
+      m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [
+        ...liveRules().filter((r) => !(r.GroupId === "sg-database" && !r.IsEgress)),
+        { GroupId: "sg-workspace", IsEgress: false, IpProtocol: "tcp", FromPort: 22, ToPort: 22, CidrIpv4: "0.0.0.0/0" },
+      ] });
+      m.ecs.on(DescribeTaskDefinitionCommand).callsFake((input) => ({ taskDefinition: input.taskDefinition === o.backendTaskDefinitionFamily ? BACKEND_TD : {
+        ...WORKSPACE_TD,
+        taskRoleArn: "arn:aws:iam::123456789012:role/oops",
+        containerDefinitions: [{ ...WORKSPACE_TD.containerDefinitions![0], user: "root", privileged: true, environment: [{ name: "GITHUB_TOKEN", value: "x" }] }],
+      } }));
+      m.ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({ LaunchTemplateVersions: [{ VersionNumber: 4, DefaultVersion: true, LaunchTemplateData: { MetadataOptions: { HttpTokens: "optional", HttpPutResponseHopLimit: 2 } } }] });
+      m.resolver.on(GetFirewallConfigCommand).resolves({ FirewallConfig: { FirewallFailOpen: "ENABLED" } });
+      m.ecr.on(DescribeImageScanFindingsCommand).resolves({ imageScanStatus: { status: "COMPLETE" }, imageScanFindings: { findingSeverityCounts: { HIGH: 2 } } });
+      const run = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock() });
+      expect(run.code).to.equal(1);
+      const failed = Object.fromEntries(run.report.checks.filter((c: any) => c.result === "fail").map((c: any) => [c.name, c.observed]));
+      expect(failed["workspace (sg-workspace)"]).to.equal("not allowed: in tcp/22 0.0.0.0/0");
+      expect(failed["database (sg-database)"]).to.equal("missing: in tcp/5432 sg:backend");
+      expect(failed["workspace: task role"]).to.equal("arn:aws:iam::123456789012:role/oops");
+      expect(failed["workspace-agent: privileged"]).to.equal("true");
+      expect(failed["workspace-agent: user"]).to.equal("root");
+      expect(failed["workspace-agent: secret-like variables in plain environment"]).to.equal("GITHUB_TOKEN");
+      expect(failed["backend v4 (default): metadata hop limit"]).to.equal("2");
+      expect(failed["backend v4 (default): IMDSv2"]).to.equal("HttpTokens optional");
+      expect(failed["fail-open"]).to.equal("ENABLED");
+      expect(failed[`${o.clusterName}/workspace: scan findings`]).to.equal("COMPLETE; HIGH 2");
+      expect(run.stdout).to.equal(JSON.stringify(run.report, null, 2) + "\n");
+    });
+
+    it("reads albIngressCidrs from the stack file when not given", async () => {
+      m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules() });
+      const run = await runCli(["security", "--only", "audit", "--json", "--no-metrics"], { clock: new VirtualClock() });
+      expect(run.report.checks.find((c: any) => c.name === "alb (sg-alb)")).to.include({ result: "pass" });
+      const bad = await runCli(["security", "--only", "audit", "--no-metrics"], { clock: new VirtualClock(), projectDir: tempDir() });
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr).to.include("pass --alb-ingress-cidrs");
+    });
+  });
+});
