@@ -3,7 +3,7 @@
 import * as path from "node:path";
 
 // The pinned SDK runs on Node 20; its notice that releases after January 2027 need Node 22 would
-// break the tool's one-line error output on every run (README "Drills" notes the upgrade).
+// break the tool's one-line error output on every run (docs/drills.md notes the upgrade).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { runOps } from "./ops/cli";

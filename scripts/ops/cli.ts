@@ -37,7 +37,7 @@ prod guard, missing probe; 3 could not run (not in steady state, precondition, A
 rollback incomplete (see the report; run \`ops cleanup --run-id ID\`); 130/143 interrupted by SIGINT/SIGTERM
 after cleaning up.
 
-Metrics: namespace = output metricsNamespace (default RemoteClaude), dimensions Stack and Drill; see README "Drills".`;
+Metrics: namespace = output metricsNamespace (default RemoteClaude), dimensions Stack and Drill; see docs/drills.md.`;
 
 function commonOptions(y: Argv): Argv<CommonArgs> {
   return y
