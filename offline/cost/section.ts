@@ -53,7 +53,6 @@ export function costLines(e: CostEstimate): string[] {
   }
   const seed = seedFigureFor(e.stack);
   out.push(
-    "",
     `Total: ${usd(e.total.min)} a month at the host pools' minimum size, ${usd(e.total.max)} at their maximum` +
       (seed ? ` (seed: ${seed.text} a month for ${e.stack})` : ""),
     `By category: ${e.byCategory.map((c) => `${c.category} ${usdRange(c.monthly, 0)}`).join("; ")}`,
