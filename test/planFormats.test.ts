@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PLAN_SECTIONS, planText } from "../offline/plan";
+import { PLAN_SECTIONS, planJson, planText } from "../offline/plan";
+import { parsePlanArgs } from "../scripts/planArgs";
 import { buildStack, stackConfig } from "./helpers/stacks";
 
 const root = path.resolve(__dirname, "..");
@@ -31,11 +32,9 @@ describe("plan: posture, cost and capacity in every format", () => {
     expect(text).to.include("seed: ECS+EC2 $0.08 and Fargate $0.20 per task-hour");
   });
 
-  // --json, its alias, is run by plan.test.ts and planOutput.test.ts.
-  it("carries the sections' data in --format json", () => {
-    const json = runPlan("--stack", "staging", "--format", "json");
-    expect(json.status, json.stderr).to.equal(0);
-    const plan = JSON.parse(json.stdout);
+  it("carries the sections' data in the JSON plan", async () => {
+    const g = await buildStack("staging");
+    const plan = JSON.parse(JSON.stringify(planJson(g, PLAN_SECTIONS.map((section) => section(g, stackConfig("staging"))))));
     expect(Object.keys(plan.sections)).to.deep.equal(["Policy pack remote-claude-security", "Security posture", "Monthly cost estimate", "Capacity model"]);
     const cost = plan.sections["Monthly cost estimate"];
     expect(cost.priceTable).to.deep.include({ region: "ap-northeast-1", date: "2026-11" });
@@ -46,7 +45,24 @@ describe("plan: posture, cost and capacity in every format", () => {
     expect(plan.sections["Capacity model"].byType[0].density.workspaces).to.equal(7);
   });
 
-  it("writes the HTML page to --out, and refuses --json together with another format", () => {
+  it("takes --format text|json|html, --json as --format json, and refuses the two disagreeing", async () => {
+    expect(await parsePlanArgs([], true)).to.include({ stack: "staging", format: "text" });
+    expect(await parsePlanArgs(["--stack", "prod", "--json"], true)).to.include({ stack: "prod", format: "json" });
+    expect(await parsePlanArgs(["--format", "json", "--json"], true)).to.include({ format: "json" });
+    expect(await parsePlanArgs(["--format", "html", "--out", "x.html"], true)).to.include({ format: "html", out: "x.html" });
+    const refusal = async (argv: string[]) => {
+      try {
+        await parsePlanArgs(argv, true);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "accepted";
+    };
+    expect(await refusal(["--json", "--format", "html"])).to.equal("--json and --format html contradict each other");
+    expect(await refusal(["--format", "pdf"])).to.match(/Invalid values:[\s\S]*pdf/);
+  });
+
+  it("writes the HTML page to --out from the command line", () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-out-")), "prod.html");
     const html = runPlan("--stack", "prod", "--format", "html", "--out", out);
     expect(html.status, html.stderr).to.equal(0);
@@ -55,8 +71,5 @@ describe("plan: posture, cost and capacity in every format", () => {
     const page = fs.readFileSync(out, "utf8");
     expect(page.startsWith("<!doctype html>")).to.equal(true);
     expect(page).to.include('data-stack="prod"');
-    const clash = runPlan("--stack", "prod", "--json", "--format", "html");
-    expect(clash.status).to.not.equal(0);
-    expect(clash.stderr).to.include("--json and --format html contradict each other");
   });
 });
