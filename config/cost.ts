@@ -68,7 +68,7 @@ export const costKeys = {
     max: 1000000,
   }),
   costWorkspaceVolumeGiB: integer({
-    description: "Size of one per-workspace EBS volume (gp3) for the plan's estimate.",
+    description: "Size of one per-workspace EBS volume (gp3) for the plan's estimate, where the stack has no workspaceVolumeGiB of its own.",
     default: 20,
     min: 1,
     max: 16384,
@@ -105,8 +105,14 @@ export function costAssumptions(cfg?: Pick<StackConfig, keyof typeof costKeys>):
     dnsQueriesMillions: cfg.costDnsQueriesMillionsPerMonth,
     fisRunsPerMonth: cfg.costFisRunsPerMonth,
     workspaceVolumes: cfg.costWorkspaceVolumes,
-    workspaceVolumeGiB: cfg.costWorkspaceVolumeGiB,
+    // The storage config's own volume size (workspaceVolumeGiB, issue 8) wins where the stack has it.
+    workspaceVolumeGiB: numberKey(cfg, "workspaceVolumeGiB") ?? cfg.costWorkspaceVolumeGiB,
   };
+}
+
+function numberKey(cfg: object, key: string): number | undefined {
+  const value = (cfg as Readonly<Record<string, unknown>>)[key];
+  return typeof value === "number" ? value : undefined;
 }
 
 /** Where each assumption comes from, for the plan's text ("costLogIngestGiBPerMonth = 20"). */

@@ -188,7 +188,7 @@ describe("cost estimate arithmetic (hand-computed cases)", () => {
   it("prices per-workspace volumes only when the workspace task takes a volume at launch", () => {
     const plain = fakeResource("aws:ecs/taskDefinition:TaskDefinition", "ws", { volumes: [{ name: "workspace", dockerVolumeConfiguration: {} }] });
     expect(estimateCost(fakeGraph([plain]), ASSUME).lines).to.have.length(0);
-    const atLaunch = fakeResource("aws:ecs/taskDefinition:TaskDefinition", "ws", { volumes: [{ name: "workspace", configuredAtLaunch: true }] });
+    const atLaunch = fakeResource("aws:ecs/taskDefinition:TaskDefinition", "ws", { volumes: [{ name: "workspace", configureAtLaunch: true }] });
     const line = only(estimateCost(fakeGraph([atLaunch]), ASSUME).lines, (l) => l.category === "EBS");
     expect(line.quantity.min).to.equal(300); // 10 volumes x 30 GiB
     expect(cents(line.monthly.min)).to.equal(28.8); // x 0.096
@@ -227,6 +227,11 @@ describe("cost assumptions config", () => {
     expect(costAssumptions(stackConfig("staging"))).to.deep.include({ hoursPerMonth: 730, logIngestGiB: 20, workspaceUtilization: 0.7, spotDiscount: 0.6 });
     expect(costAssumptions(stackConfig("prod"))).to.deep.include({ logIngestGiB: 100, natProcessedGiB: 200, albLcus: 2, dnsQueriesMillions: 50 });
     expect(costAssumptions()).to.deep.equal(costAssumptions(stackConfig("staging")));
+  });
+
+  it("takes the workspace volume size from the storage config's workspaceVolumeGiB where the stack has one", () => {
+    expect(costAssumptions(stackConfig("staging")).workspaceVolumeGiB).to.equal(20);
+    expect(costAssumptions({ ...stackConfig("staging"), workspaceVolumeGiB: 64 } as ReturnType<typeof stackConfig>).workspaceVolumeGiB).to.equal(64);
   });
 
   it("reports bad values with the key, the value and what is allowed", () => {

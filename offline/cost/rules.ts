@@ -397,8 +397,11 @@ const imageRule: CostRule = (images, ctx) => images.map((image) => {
 });
 
 const taskDefinitionRule: CostRule = (defs, ctx) => {
-  // Per-workspace volumes are created by ECS at RunTask (configuredAtLaunch), not by Pulumi.
-  const withVolumes = defs.filter((d) => (d.inputs.volumes ?? []).some((v: { configuredAtLaunch?: boolean }) => v.configuredAtLaunch === true));
+  // Per-workspace volumes are created by ECS at RunTask, not by Pulumi: the task definition only
+  // says a volume is configured at launch (Pulumi's input is configureAtLaunch, ECS's API field
+  // configuredAtLaunch).
+  const atLaunch = (v: { configureAtLaunch?: unknown; configuredAtLaunch?: unknown }) => v.configureAtLaunch === true || v.configuredAtLaunch === true;
+  const withVolumes = defs.filter((d) => (d.inputs.volumes ?? []).some(atLaunch));
   if (withVolumes.length === 0) return [];
   const { workspaceVolumes, workspaceVolumeGiB } = ctx.assumptions;
   return [line({
