@@ -10,6 +10,8 @@ import { secretKeys } from "./config/secrets";
 // Services and data (issue 4).
 import { dataChecks, dataKeys } from "./config/data";
 import { serviceChecks, serviceKeys } from "./config/services";
+// Cost assumptions of the plan's estimate (issue 10).
+import { costKeys } from "./config/cost";
 
 export { ConfigError } from "./config/problems";
 
@@ -22,6 +24,7 @@ export const configSchema = {
   ...secretKeys,
   ...serviceKeys,
   ...dataKeys,
+  ...costKeys,
 };
 
 const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks];
