@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type ContainerInspect, DockerApi, DockerApiError, DockerUnreachableError, demultiplex, dockerEndpoint, dockerTime, memoryInUse } from "../host/docker/api";
 import { LocalWorkspace, localWorkspaceTask } from "../host/docker/localWorkspace";
+import { healthyFloorSeconds } from "../scripts/ops/docker/loadWorkspaces";
 import { firstHealthyAt, observeWorkspace } from "../scripts/ops/docker/target";
 
 describe("the Docker engine client (host/docker/api.ts)", () => {
@@ -82,6 +83,12 @@ describe("a local workspace as the drill sees it (scripts/ops/docker/target.ts)"
     expect(obs.health).to.deep.equal({ "credential-proxy": "HEALTHY", "workspace-agent": "HEALTHY" });
     // A full log whose oldest entry passed: an earlier pass may have rolled off, so unknown.
     expect(firstHealthyAt(healthy(0, [[1000, 0], [2000, 0], [3000, 0], [4000, 0], [5000, 0]]))).to.equal(undefined);
+  });
+
+  it("cannot be HEALTHY before the health check intervals along its HEALTHY dependencies have passed", () => {
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers)).to.equal(5 + 10);
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a" }).containers)).to.equal(10);
+    expect(healthyFloorSeconds([{ name: "x" }])).to.equal(0);
   });
 
   it("is PENDING while the agent waits for the proxy, STOPPED when an essential container exits or the start failed", () => {

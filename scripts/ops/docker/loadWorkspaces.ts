@@ -4,6 +4,7 @@
 // reports start-to-running and start-to-healthy percentiles, failures and memory per workspace,
 // checks the same thresholds, and removes every container, volume and network it created (also
 // on SIGINT/SIGTERM), then proves by label that nothing is left.
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { EXIT } from "../errors";
 import { type LaunchStats, launchAll } from "../load/launcher";
 import { type StopResult, stopRun } from "../load/stopper";
@@ -127,7 +128,7 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
   const left = closed.left;
 
   report.summary.push(
-    `Started ${start?.launched ?? 0} of ${args.count} workspaces (${imageText}) on ${engineName}, ${args.concurrency} at a time, with the task definition's settings under ${SECCOMP_PROFILE} on the internal network ${run.network}; ${notLaunched} not started.`,
+    `Started ${start?.launched ?? 0} of ${args.count} workspaces (${imageText}) on engine ${engineName}, ${args.concurrency} at a time, with the task definition's settings under ${SECCOMP_PROFILE} on the internal network ${run.network}; ${notLaunched} not started.`,
     `Ready (RUNNING + HEALTHY): ${results.ready}; failed after start: ${results.failed}; still starting at the end: ${results.starting}.`,
     `Time to RUNNING p50 ${formatSeconds(running?.p50)}, p95 ${formatSeconds(running?.p95)}, p99 ${formatSeconds(running?.p99)}; time to HEALTHY p50 ${formatSeconds(ready?.p50)}, p95 ${formatSeconds(ready?.p95)}, p99 ${formatSeconds(ready?.p99)}.`,
     mem
@@ -136,6 +137,10 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
     `Removed ${stop?.stopped ?? 0} workspaces (${stop?.alreadyGone ?? 0} already gone, ${stop?.foundByRunId ?? 0} more found by label) and the run's network; left behind: ${left.containers.length} containers, ${left.volumes.length} volumes, ${left.networks.length} networks.`,
   );
   if (start?.stoppedEarly) report.notes.push(`starting stopped early: ${start.stoppedEarly}`);
+  const floor = healthyFloorSeconds(task.containers);
+  if (floor > 0) {
+    report.notes.push(`Docker runs a container's first health check one interval after it starts (so does ECS, which uses Docker's): with the task definition's intervals and dependsOn HEALTHY, no workspace can be HEALTHY sooner than ${floor} s after its start, however fast its containers start`);
+  }
   if (closed.swept > 0) report.notes.push(`${closed.swept} containers or volumes of the run were only found by the final sweep (by label) and removed`);
 
   report.table("Start times (seconds)", ["measure", "count", "p50", "p90", "p95", "p99", "max"], [
@@ -178,6 +183,23 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
     report.notes.push(`cleanup incomplete (${[...closed.problems, ...(stop?.failed ?? []).map((f) => `${f.id}: ${f.error}`)].join("; ") || "see the checks"}); run: ${ctx.cleanupHint(runId)}`);
   }
   return report;
+}
+
+/**
+ * The earliest a task can be HEALTHY: along each chain of HEALTHY dependencies, every container's
+ * first check comes one interval after its start (ECS's default interval where unset).
+ */
+export function healthyFloorSeconds(containers: readonly ContainerDefinition[]): number {
+  const byName = new Map(containers.map((c) => [c.name ?? "", c]));
+  const floor = (c: ContainerDefinition, seen: Set<string>): number => {
+    if (seen.has(c.name ?? "")) return 0;
+    const after = Math.max(0, ...(c.dependsOn ?? []).filter((d) => d.condition === "HEALTHY").map((d) => {
+      const dep = byName.get(d.containerName ?? "");
+      return dep ? floor(dep, new Set([...seen, c.name ?? ""])) : 0;
+    }));
+    return after + (c.healthCheck ? c.healthCheck.interval ?? 30 : 0);
+  };
+  return Math.max(0, ...containers.map((c) => floor(c, new Set())));
 }
 
 export function cleanupChecks(report: ReportBuilder, left: Leftovers): void {

@@ -140,7 +140,7 @@ async function probe(ctx: LocalContext, args: SecurityArgs & ImageArgs, source: 
     if (peer) await peer.remove();
     closed = await run.close();
   }
-  report.summary.unshift(`Probe in a local workspace on ${engineName} with the task definition's settings under ${SECCOMP_PROFILE}, on the internal network ${run.network}${peer ? `, next to a peer workspace ${peer.id}` : ""}.`);
+  report.summary.unshift(`Probe in a local workspace on engine ${engineName} with the task definition's settings under ${SECCOMP_PROFILE}, on the internal network ${run.network}${peer ? `, next to a peer workspace ${peer.id}` : ""}.`);
   const sample = run.workspace().settings();
   hardeningTable(report, sample, SECCOMP_PROFILE);
   fidelityNotes(report, sample, task.notes);
