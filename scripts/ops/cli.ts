@@ -43,7 +43,7 @@ or the default socket) with the workspace task definition's settings; no stack, 
 Anything that changes, stops or loads a stack named prod (or prod-*) needs --confirm-prod; --dry-run changes nothing.
 
 Exit codes: 0 passed; 1 a threshold, SLO or check failed; 2 bad arguments, missing outputs or credentials,
-prod guard, missing probe; 3 could not run (not in steady state, precondition, AWS error); 4 cleanup or
+prod guard, missing probe, no Docker engine or local image; 3 could not run (not in steady state, precondition, AWS error); 4 cleanup or
 rollback incomplete (see the report; run \`ops cleanup --run-id ID\`); 130/143 interrupted by SIGINT/SIGTERM
 after cleaning up.
 
@@ -150,12 +150,12 @@ function refuseOtherTargetFlags(argv: readonly string[], target: Target, only: R
 export function buildParser(argv: string[], select: (name: string, run: Runner, local?: boolean) => void): Argv {
   const y = commonOptions(yargs(argv))
     .scriptName("ops")
-    .usage("$0 <command> [options]\n\nLoad, security and failure drills against a deployed Remote Claude stack.")
+    .usage("$0 <command> [options]\n\nLoad, security and failure drills against a deployed Remote Claude stack, or the local Docker engine (--target docker).")
     .command("load", "load drills: workspaces | http", (load) => load
       .command("workspaces", "launch N workspace tasks exactly as the backend does, measure, stop them all", (w) => targetOptions(w, true)
         .option("count", { type: "number", demandOption: true, describe: "workspaces to launch (1-10000)" })
         .option("batch-size", { type: "number", default: LOAD_DEFAULTS.batchSize, describe: "tasks per RunTask call (ECS allows at most 10)" })
-        .option("concurrency", { type: "number", default: LOAD_DEFAULTS.concurrency, describe: "RunTask calls in flight" })
+        .option("concurrency", { type: "number", default: LOAD_DEFAULTS.concurrency, describe: "RunTask calls in flight (--target docker: workspaces being created at once)" })
         .option("rate", { type: "number", default: LOAD_DEFAULTS.rate, describe: `RunTask+StopTask calls per second (ECS bucket: ${ECS_API_LIMITS.runStop.perSecond}/s, shared with the backend)` })
         .option("burst", { type: "number", default: LOAD_DEFAULTS.burst, describe: `token bucket burst (ECS: ${ECS_API_LIMITS.runStop.burst})` })
         .option("describe-rate", { type: "number", default: LOAD_DEFAULTS.describeRate, describe: `DescribeTasks+ListTasks calls per second (ECS: ${ECS_API_LIMITS.describe.perSecond}/s)` })
