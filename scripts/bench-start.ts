@@ -6,8 +6,8 @@
 //   plain:    `docker run --network <that network>` of the image with no other option;
 //   bare:     `docker run` of the image with no option at all (the default bridge).
 // hardened/plain is the hardening's cost (the target: at most 5 %); plain/bare is what any
-// user-defined network costs on a local engine (Docker's embedded DNS; awsvpc tasks on ECS have
-// none). A start is the create call until the engine reports the container started (its process
+// user-defined network costs on a local engine (likely Docker's embedded DNS resolver, which the
+// default bridge does not get). A start is the create call until the engine reports the container started (its process
 // runs); health checks are not part of it (they wait for Docker's check interval).
 import * as path from "node:path";
 import { DockerEngine } from "../host/docker/engine";
