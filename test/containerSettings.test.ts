@@ -4,7 +4,7 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import { applyOverride, dockerContainerSettings } from "../host/docker/containerSettings";
-import { LOCAL_PROXY_SECRET, localWorkspaceTask, startOrder } from "../host/docker/localWorkspace";
+import { LOCAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../host/docker/localWorkspace";
 import { CONTAINERS } from "../lib/names";
 import { PROXY_CREDENTIAL_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../services/workspaceContainers";
 
@@ -103,6 +103,18 @@ describe("the workspace task on a local engine (host/docker/localWorkspace.ts)",
     expect(task.containers.map((c) => c.name)).to.deep.equal([CONTAINERS.workspaceAgent]);
     expect(task.containers[0].dependsOn).to.deep.equal([]);
     expect(task.notes[0]).to.match(/no credential-proxy image/);
+  });
+
+  it("gives each workspace its own named volume, also for a volume ECS configures at launch (EBS on the hosts)", () => {
+    const task = localWorkspaceTask({ agent: "a", proxy: "p" });
+    const rt = { api: {} as never, network: "n", labels: { run: "r" }, secretValues: { [LOCAL_PROXY_SECRET]: "x" } };
+    const ebs = new LocalWorkspace("run-w7", { ...task, volumes: [{ name: "workspace", configuredAtLaunch: true }] }, rt);
+    expect(ebs.volumes).to.deep.equal([{ taskName: "workspace", dockerName: "run-w7-workspace", driver: "local", created: false }]);
+    const agent = ebs.settings().get(CONTAINERS.workspaceAgent)!.body;
+    expect(agent.HostConfig.Mounts).to.deep.equal([{ Type: "volume", Source: "run-w7-workspace", Target: "/workspace", ReadOnly: false }]);
+    expect(agent.HostConfig.NetworkMode).to.equal(`container:run-w7-${CONTAINERS.credentialProxy}`);
+    expect(agent.Labels).to.deep.equal({ run: "r", "remote-claude.workspace": "run-w7", "remote-claude.container": CONTAINERS.workspaceAgent });
+    expect(() => new LocalWorkspace("run-w8", { ...task, volumes: [{ name: "workspace", host: { sourcePath: "/srv" } }] }, rt)).to.throw(/no local equivalent/);
   });
 
   it("refuses dependency cycles and unknown dependencies", () => {

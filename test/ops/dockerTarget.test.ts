@@ -5,8 +5,10 @@ import { expect } from "chai";
 import { buildParser } from "../../scripts/ops/cli";
 import { systemClock } from "../../scripts/ops/clock";
 import { LOCAL_IMAGES } from "../../host/docker/localWorkspace";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { FakeEngine } from "./helpers/fakeEngine";
-import { runCli } from "./helpers/harness";
+import { runCli, tempDir } from "./helpers/harness";
 
 function local(argv: string[], dockerHost: string) {
   return runCli(argv, { outputs: null, env: { PATH: "", DOCKER_HOST: dockerHost }, clock: systemClock as never });
@@ -81,7 +83,8 @@ describe("ops --target docker without a real engine", () => {
 
     it("--dry-run shows the settings derived from the task definition and creates nothing", async () => {
       engine.images.add(LOCAL_IMAGES.agent).add(LOCAL_IMAGES.proxy);
-      const run = await local(["load", "workspaces", "--target", "docker", "--count", "3", "--dry-run", "--json"], engine.host);
+      const file = path.join(tempDir(), "dry.json");
+      const run = await local(["load", "workspaces", "--target", "docker", "--count", "3", "--dry-run", "--json", "--report", file], engine.host);
       expect(run.code, run.stderr).to.equal(0);
       expect(run.report).to.deep.include({ outcome: "dry-run", stack: "local", target: { kind: "docker", engine: `${engine.host} (Docker 99.0-fake)` } });
       const agent = run.report.data.settings["workspace-agent"];
@@ -89,6 +92,7 @@ describe("ops --target docker without a real engine", () => {
       expect(agent.HostConfig.NetworkMode).to.match(/^container:/);
       expect(run.report.tables[0].title).to.equal("Runtime settings (derived from the workspace task definition)");
       expect(engine.changes()).to.deep.equal([]);
+      expect(fs.readFileSync(file.replace(/\.json$/, ".md"), "utf8")).to.include(`| local Docker engine ${engine.host} (Docker 99.0-fake) |`);
     });
 
     it("cleanup --target docker removes a run's containers, then volumes, then networks (by label), and exits 4 when one stays", async () => {
