@@ -85,7 +85,7 @@ async function probe(ctx: LocalContext, args: SecurityArgs & ImageArgs, source: 
   if (ctx.args.dryRun) {
     report.outcome = "dry-run";
     report.summary.push(
-      `Would start a peer workspace${args.peerWorkspace === "none" ? " (not: --peer-workspace none)" : ""} and a probe workspace (${images.agent}${images.proxy ? ` + ${images.proxy}` : ""}) on a new internal network ${run.network}, and run ${PROBE_PATH} as the probe workspace's ${CONTAINERS.workspaceAgent}.`,
+      `Would start ${args.peerWorkspace === "auto" ? "a peer workspace and " : ""}a probe workspace (${images.agent}${images.proxy ? ` + ${images.proxy}` : ""}) on a new internal network ${run.network}, and run ${PROBE_PATH} as the probe workspace's ${CONTAINERS.workspaceAgent}.`,
       `Probe config: ${JSON.stringify({ ...config("<peer>"), secretMarkers: ["<generated credential>", ...args.secretMarker] })}`,
     );
     hardeningTable(report, run.workspace().settings(), SECCOMP_PROFILE);
