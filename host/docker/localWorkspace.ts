@@ -20,7 +20,10 @@ export const LOCAL_PROXY_SECRET = "local:credential-proxy";
 /** Labels on everything a local workspace consists of (besides the run's own labels). */
 export const WORKSPACE_LABEL = "remote-claude.workspace";
 export const CONTAINER_LABEL = "remote-claude.container";
-/** ECS waits this long for a container's dependencies when startTimeout is unset (ECS_CONTAINER_START_TIMEOUT on Linux). */
+/**
+ * How long a container waits for its dependencies when the definition sets no startTimeout. ECS
+ * then sets no limit of its own (a task can wait for ever); locally the wait ends after 3 minutes.
+ */
 const DEFAULT_START_TIMEOUT_S = 180;
 const POLL_MS = 100;
 
