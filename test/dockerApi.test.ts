@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type ContainerInspect, DockerApi, DockerApiError, DockerUnreachableError, demultiplex, dockerEndpoint, dockerTime, memoryInUse } from "../host/docker/api";
 import { LocalWorkspace, localWorkspaceTask } from "../host/docker/localWorkspace";
-import { healthyFloorSeconds } from "../scripts/ops/docker/loadWorkspaces";
+import { dockerMajor, healthyFloorSeconds } from "../scripts/ops/docker/loadWorkspaces";
 import { firstHealthyAt, observeWorkspace } from "../scripts/ops/docker/target";
 
 describe("the Docker engine client (host/docker/api.ts)", () => {
@@ -86,9 +86,13 @@ describe("a local workspace as the drill sees it (scripts/ops/docker/target.ts)"
   });
 
   it("cannot be HEALTHY before the health check intervals along its HEALTHY dependencies have passed", () => {
-    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers)).to.equal(5 + 10);
-    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a" }).containers)).to.equal(10);
-    expect(healthyFloorSeconds([{ name: "x" }])).to.equal(0);
+    // Docker 20.10: the first check one interval after the start (proxy 5 s, then the agent 10 s).
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers, 20)).to.equal(5 + 10);
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a" }).containers, 20)).to.equal(10);
+    // Docker 25+: 5 s after the start while in the start period (both have one).
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers, 25)).to.equal(5 + 5);
+    expect(healthyFloorSeconds([{ name: "x" }], 25)).to.equal(0);
+    expect(dockerMajor("20.10.24+dfsg1")).to.equal(20);
   });
 
   it("is PENDING while the agent waits for the proxy, STOPPED when an essential container exits or the start failed", () => {

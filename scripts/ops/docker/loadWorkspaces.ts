@@ -137,9 +137,13 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
     `Removed ${stop?.stopped ?? 0} workspaces (${stop?.alreadyGone ?? 0} already gone, ${stop?.foundByRunId ?? 0} more found by label) and the run's network; left behind: ${left.containers.length} containers, ${left.volumes.length} volumes, ${left.networks.length} networks.`,
   );
   if (start?.stoppedEarly) report.notes.push(`starting stopped early: ${start.stoppedEarly}`);
-  const floor = healthyFloorSeconds(task.containers);
+  const major = dockerMajor(ctx.engine?.version ?? "");
+  const floor = healthyFloorSeconds(task.containers, major);
   if (floor > 0) {
-    report.notes.push(`Docker runs a container's first health check one interval after it starts (so does ECS, which uses Docker's): with the task definition's intervals and dependsOn HEALTHY, no workspace can be HEALTHY sooner than ${floor} s after its start, however fast its containers start`);
+    const newer = major >= START_INTERVAL_SINCE_MAJOR;
+    const other = healthyFloorSeconds(task.containers, newer ? START_INTERVAL_SINCE_MAJOR - 1 : START_INTERVAL_SINCE_MAJOR);
+    report.notes.push(`no workspace can be HEALTHY sooner than ${floor} s after its start on this engine, however fast its containers start: the task definition's health checks with dependsOn HEALTHY, ` +
+      `and Docker ${major} runs a container's first check ${newer ? "5 s after its start during its start period" : "one interval after its start"} (${newer ? "before Docker 25: one interval after it" : "from Docker 25 on: 5 s after it during the start period"}, which makes ${other} s)`);
   }
   if (closed.swept > 0) report.notes.push(`${closed.swept} containers or volumes of the run were only found by the final sweep (by label) and removed`);
 
@@ -185,11 +189,22 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
   return report;
 }
 
+/** Docker 25 added a start interval: while in the start period, checks come every 5 s by default (ECS sets none). */
+const START_INTERVAL_SINCE_MAJOR = 25;
+const DEFAULT_START_INTERVAL_S = 5;
+
+/** When Docker runs a container's first health check, in seconds after its start. */
+export function firstCheckAfterSeconds(c: ContainerDefinition, dockerMajor: number): number {
+  const interval = c.healthCheck?.interval ?? 30;
+  const inStartPeriod = (c.healthCheck?.startPeriod ?? 0) > 0;
+  return dockerMajor >= START_INTERVAL_SINCE_MAJOR && inStartPeriod ? DEFAULT_START_INTERVAL_S : interval;
+}
+
 /**
- * The earliest a task can be HEALTHY: along each chain of HEALTHY dependencies, every container's
- * first check comes one interval after its start (ECS's default interval where unset).
+ * The earliest a task can be HEALTHY on an engine of this Docker major version: along each chain
+ * of HEALTHY dependencies, every container is checked first some time after its start.
  */
-export function healthyFloorSeconds(containers: readonly ContainerDefinition[]): number {
+export function healthyFloorSeconds(containers: readonly ContainerDefinition[], dockerMajor: number): number {
   const byName = new Map(containers.map((c) => [c.name ?? "", c]));
   const floor = (c: ContainerDefinition, seen: Set<string>): number => {
     if (seen.has(c.name ?? "")) return 0;
@@ -197,9 +212,13 @@ export function healthyFloorSeconds(containers: readonly ContainerDefinition[]):
       const dep = byName.get(d.containerName ?? "");
       return dep ? floor(dep, new Set([...seen, c.name ?? ""])) : 0;
     }));
-    return after + (c.healthCheck ? c.healthCheck.interval ?? 30 : 0);
+    return after + (c.healthCheck ? firstCheckAfterSeconds(c, dockerMajor) : 0);
   };
   return Math.max(0, ...containers.map((c) => floor(c, new Set())));
+}
+
+export function dockerMajor(version: string): number {
+  return Number(/^(\d+)/.exec(version)?.[1] ?? 0);
 }
 
 export function cleanupChecks(report: ReportBuilder, left: Leftovers): void {
