@@ -257,9 +257,10 @@ def tcp(target):
         return True, ename(ex.errno) if ex.errno else str(ex)
 
 
+# The markers arrive in PROBE_CONFIG itself: that one variable is the probe's, not a leak.
 def secret_env():
     names, markers = CFG.get("secretEnvNames") or [], CFG.get("secretMarkers") or []
-    found = [n for n in names if n in os.environ] + ["value of %s" % k for k, v in os.environ.items() if any(m in v for m in markers)]
+    found = [n for n in names if n in os.environ] + ["value of %s" % k for k, v in os.environ.items() if k != "PROBE_CONFIG" and any(m in v for m in markers)]
     return not found, ", ".join(found) or "none of %d names / %d markers" % (len(names), len(markers))
 
 
@@ -278,6 +279,8 @@ def secret_files():
                         data = fh.read(262144)
                 except OSError:
                     continue
+                if path.endswith("/environ"):
+                    data = b"\0".join(e for e in data.split(b"\0") if not e.startswith(b"PROBE_CONFIG="))
                 if any(m in data for m in markers):
                     return False, "marker in " + path
     return True, "no marker in %d files" % seen

@@ -1,10 +1,13 @@
 // `npm run bench:seccomp`: the same syscall-heavy workload in containers under the project's
 // seccomp profile and under Docker's default (20.10), alternated in one run on a private engine,
 // timed inside the container; prints the median time of each and their ratio.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { DockerEngine } from "../host/docker/engine";
+import { localWorkspaceTask } from "../host/docker/localWorkspace";
 import { IMAGE_SPECS, importRootfs } from "../host/docker/rootfs";
-import { workspaceRunArgs } from "../host/docker/runtime";
+import { ulimitCeilings } from "../host/docker/ulimits";
+import { runWorkspaceCommand } from "../host/docker/workspaceCommand";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROFILES = {
@@ -35,12 +38,14 @@ async function main() {
   const engine = await DockerEngine.start();
   try {
     await importRootfs(engine, IMAGE_SPECS.python(), "rc-python:bench");
+    // The workspace's own settings (derived from the task definition), with the ulimits this engine grants.
+    const ceilings = await ulimitCeilings(engine.api, "rc-python:bench", localWorkspaceTask({ agent: "rc-python:bench" }).containers[0].ulimits ?? []);
     const times: Record<keyof typeof PROFILES, number[]> = { project: [], "docker-default": [] };
     const order = Object.keys(PROFILES) as (keyof typeof PROFILES)[];
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate which profile goes first, so drift in the machine's speed hits both alike.
       for (const name of round % 2 ? [...order].reverse() : order) {
-        const run = await engine.docker(["run", "--rm", ...workspaceRunArgs({ seccompProfile: PROFILES[name] }), "rc-python:bench", "python3", "-c", WORKLOAD]);
+        const run = await runWorkspaceCommand(engine.api, { image: "rc-python:bench", seccompProfile: fs.readFileSync(PROFILES[name], "utf8"), ulimitCeilings: ceilings, command: ["python3", "-c", WORKLOAD] });
         times[name].push(Number(run.stdout.trim()));
       }
     }

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { DockerApi } from "./api";
 
 export interface EngineOptions {
   /** daemon.json contents; {} by default (never the host's /etc/docker/daemon.json). */
@@ -69,6 +70,7 @@ export function dockerCliPath(): string | undefined {
 
 export class DockerEngine {
   private stopped = false;
+  private client?: DockerApi;
 
   private constructor(
     readonly dir: string,
@@ -82,6 +84,12 @@ export class DockerEngine {
 
   get host(): string {
     return `unix://${this.socket}`;
+  }
+
+  /** The engine's API client (what the local drill target uses), created on first use. */
+  get api(): DockerApi {
+    this.client ??= new DockerApi({ url: this.host, socketPath: this.socket });
+    return this.client;
   }
 
   /** Starts dockerd and waits until it answers; throws EngineUnavailable with its log otherwise. */
@@ -184,6 +192,7 @@ export class DockerEngine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.client?.close();
     const alive = () => this.child.exitCode === null && this.child.signalCode === null;
     if (alive()) {
       try {

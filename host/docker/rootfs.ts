@@ -10,7 +10,7 @@ export interface RootfsSpec {
   /** Programs copied with every shared library they load (ldd), at their real paths. */
   readonly programs?: readonly string[];
   /** Directories or files copied as they are (e.g. a language's standard library). */
-  readonly trees?: readonly { readonly from: string; readonly to?: string; readonly exclude?: readonly string[] }[];
+  readonly trees?: readonly { readonly from: string; readonly to?: string; readonly exclude?: readonly string[]; readonly preserveTimestamps?: boolean }[];
   /** A static busybox at /bin/busybox with its applets linked into /bin. */
   readonly busybox?: boolean;
   /** Shared objects (e.g. a language's extension modules) whose libraries are copied too. */
@@ -88,6 +88,8 @@ export function assembleRootfs(root: string, spec: RootfsSpec): void {
     fs.cpSync(tree.from, path.join(root, tree.to ?? tree.from), {
       recursive: true,
       dereference: false,
+      // Compiled Python (__pycache__) is only valid next to sources with their original times.
+      preserveTimestamps: tree.preserveTimestamps ?? false,
       filter: (src) => !exclude.has(path.basename(src)),
     });
   }

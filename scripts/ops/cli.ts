@@ -19,6 +19,12 @@ import { SEVERITIES } from "./security/audit/audit";
 import { security } from "./security/command";
 import { isRunId } from "./runId";
 import { signalScope } from "./signals";
+// The local Docker engine as a target (issue 6).
+import { type LocalContext, createLocalContext } from "./docker/context";
+import { dockerCleanup } from "./docker/cleanup";
+import { LOCAL_IMAGE_DEFAULTS, localImage } from "./docker/image";
+import { loadDockerWorkspaces } from "./docker/loadWorkspaces";
+import { dockerSecurity } from "./docker/security";
 
 type Runner = (ctx: OpsContext) => Promise<ReportBuilder>;
 
@@ -28,12 +34,16 @@ const EPILOG = `Commands:
   drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE)
   security          in-task probe + static audit of the live stack; matrix report
   cleanup           stop what a killed run left: tasks, DRAINING instances, FIS experiments (--run-id ID)
+  local image       build the local workspace images on the Docker engine from this machine's files (no registry)
 
 Every command reads the stack outputs (--stack NAME via \`pulumi stack output --json\`, or --outputs FILE).
+With --target docker, load workspaces, security and cleanup run on the local Docker engine instead (DOCKER_HOST,
+or the default socket) with the workspace task definition's settings; no stack, no AWS. Try it first:
+  npm run ops -- local image && npm run ops -- load workspaces --target docker --count 10
 Anything that changes, stops or loads a stack named prod (or prod-*) needs --confirm-prod; --dry-run changes nothing.
 
 Exit codes: 0 passed; 1 a threshold, SLO or check failed; 2 bad arguments, missing outputs or credentials,
-prod guard, missing probe; 3 could not run (not in steady state, precondition, AWS error); 4 cleanup or
+prod guard, missing probe, no Docker engine or local image; 3 could not run (not in steady state, precondition, AWS error); 4 cleanup or
 rollback incomplete (see the report; run \`ops cleanup --run-id ID\`); 130/143 interrupted by SIGINT/SIGTERM
 after cleaning up.
 
@@ -110,16 +120,42 @@ function toLoadWorkspacesArgs(a: Record<string, unknown>): LoadWorkspacesArgs {
   return a as unknown as LoadWorkspacesArgs;
 }
 
-/** Builds the parser; `select` receives the command to run (handlers only select, never run). */
-export function buildParser(argv: string[], select: (name: string, run: Runner) => void): Argv {
+// --- the local Docker target: its options, and options that mean something on one target only.
+const TARGETS = ["ecs", "docker"] as const;
+type Target = (typeof TARGETS)[number];
+const DOCKER_GROUP = "Local Docker target (--target docker):";
+
+function targetOptions(y: Argv, images: boolean): Argv {
+  const withTarget = y.option("target", { choices: TARGETS as unknown as string[], default: "ecs", describe: "ecs: the stack's cluster; docker: the local Docker engine (DOCKER_HOST), no stack, no AWS" });
+  return images
+    ? withTarget
+      .option("image", { type: "string", describe: "workspace agent image on the engine (default: remote-claude-workspace:local, from `ops local image`)", group: DOCKER_GROUP })
+      .option("proxy-image", { type: "string", describe: "credential proxy image (default: remote-claude-credential-proxy:local; none: run the agent alone)", group: DOCKER_GROUP })
+    : withTarget;
+}
+
+/** Options given on the command line that the chosen target has no use for: refused, never ignored. */
+function refuseOtherTargetFlags(argv: readonly string[], target: Target, only: Readonly<Record<Target, readonly string[]>>): void {
+  const given = (flag: string) => {
+    const camel = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    return argv.some((a) => [flag, camel].some((f) => a === `--${f}` || a.startsWith(`--${f}=`) || a === `--no-${f}`));
+  };
+  for (const other of TARGETS.filter((t) => t !== target)) {
+    const wrong = only[other].filter(given);
+    if (wrong.length > 0) throw new UsageError(`${wrong.map((f) => `--${f}`).join(", ")} ${wrong.length === 1 ? "applies" : "apply"} only to --target ${other}`);
+  }
+}
+
+/** Builds the parser; `select` receives the command to run (handlers only select, never run); `local`: on the local Docker engine. */
+export function buildParser(argv: string[], select: (name: string, run: Runner, local?: boolean) => void): Argv {
   const y = commonOptions(yargs(argv))
     .scriptName("ops")
-    .usage("$0 <command> [options]\n\nLoad, security and failure drills against a deployed Remote Claude stack.")
+    .usage("$0 <command> [options]\n\nLoad, security and failure drills against a deployed Remote Claude stack, or the local Docker engine (--target docker).")
     .command("load", "load drills: workspaces | http", (load) => load
-      .command("workspaces", "launch N workspace tasks exactly as the backend does, measure, stop them all", (w) => w
+      .command("workspaces", "launch N workspace tasks exactly as the backend does, measure, stop them all", (w) => targetOptions(w, true)
         .option("count", { type: "number", demandOption: true, describe: "workspaces to launch (1-10000)" })
         .option("batch-size", { type: "number", default: LOAD_DEFAULTS.batchSize, describe: "tasks per RunTask call (ECS allows at most 10)" })
-        .option("concurrency", { type: "number", default: LOAD_DEFAULTS.concurrency, describe: "RunTask calls in flight" })
+        .option("concurrency", { type: "number", default: LOAD_DEFAULTS.concurrency, describe: "RunTask calls in flight (--target docker: workspaces being created at once)" })
         .option("rate", { type: "number", default: LOAD_DEFAULTS.rate, describe: `RunTask+StopTask calls per second (ECS bucket: ${ECS_API_LIMITS.runStop.perSecond}/s, shared with the backend)` })
         .option("burst", { type: "number", default: LOAD_DEFAULTS.burst, describe: `token bucket burst (ECS: ${ECS_API_LIMITS.runStop.burst})` })
         .option("describe-rate", { type: "number", default: LOAD_DEFAULTS.describeRate, describe: `DescribeTasks+ListTasks calls per second (ECS: ${ECS_API_LIMITS.describe.perSecond}/s)` })
@@ -135,10 +171,19 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
         .option("max-p95-running", optionalSeconds("fail if p95 time to RUNNING exceeds this, seconds"))
         .option("max-failure-rate", { type: "number", describe: "fail if more than this percent of tasks failed to launch or start" })
         .option("min-tasks-per-instance", { type: "number", describe: "fail unless some instance held at least this many drill tasks (density)" })
-        .example("$0 load workspaces --stack staging --count 200 --max-p95-start 10", "200 workspaces, fail if p95 start > 10 s"),
+        .option("max-memory-per-workspace", { type: "number", describe: "fail if a workspace uses more memory than this, MiB", group: DOCKER_GROUP })
+        .example("$0 load workspaces --stack staging --count 200 --max-p95-start 10", "200 workspaces, fail if p95 start > 10 s")
+        .example("$0 load workspaces --target docker --count 10 --concurrency 10", "10 workspaces on the local Docker engine, all started at once"),
       (a) => {
         const args = toLoadWorkspacesArgs(a as Record<string, unknown>);
-        select("load workspaces", (ctx) => loadWorkspaces(ctx, args));
+        const target = a.target as Target;
+        refuseOtherTargetFlags(argv, target, {
+          ecs: ["batch-size", "rate", "burst", "describe-rate", "min-tasks-per-instance"],
+          docker: ["image", "proxy-image", "max-memory-per-workspace"],
+        });
+        positive("max-memory-per-workspace", a.maxMemoryPerWorkspace, { min: 1 });
+        if (target === "docker") select("load workspaces", (ctx) => loadDockerWorkspaces(ctx as LocalContext, args as never), true);
+        else select("load workspaces", (ctx) => loadWorkspaces(ctx, args));
       })
       .command("http", "HTTP load on the backend through the ALB (autocannon)", (h) => h
         .option("url", { type: "string", describe: "target URL (default: https://<albDnsName><path>)" })
@@ -172,7 +217,7 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
       }
       return withDrills.demandCommand(1, "name a drill");
     })
-    .command("security", "in-task probe and static audit; matrix report", (s) => s
+    .command("security", "in-task probe and static audit; matrix report", (s) => targetOptions(s, true)
       .option("only", { choices: ["probe", "audit"], describe: "run only one part" })
       .option("probe-timeout", seconds("seconds to wait for the probe task to stop", 600))
       .option("log-wait", seconds("seconds to wait for the verdict to reach CloudWatch Logs", 60))
@@ -184,12 +229,28 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
       .option("secret-marker", { type: "string", array: true, default: [], describe: "text that would reveal the proxy's credential in files (repeatable)" })
       .option("probe-network-timeout", seconds("seconds per network attempt inside the probe", 3))
       .option("fail-severity", { choices: SEVERITIES as unknown as string[], default: "HIGH", describe: "ECR findings of this severity or worse fail" })
-      .option("alb-ingress-cidrs", { type: "string", array: true, describe: "client CIDRs of the ALB (default: Pulumi.<stack>.yaml)" }),
-    (a) => select("security", (ctx) => security(ctx, a as never)))
-    .command("cleanup", "find and remove what a killed run left (tasks, DRAINING instances, FIS experiments)", (c) => c
+      .option("alb-ingress-cidrs", { type: "string", array: true, describe: "client CIDRs of the ALB (default: Pulumi.<stack>.yaml)" })
+      .example("$0 security --target docker", "the probe in a local workspace; IMDS and the audit are reported as not applicable"),
+    (a) => {
+      const target = a.target as Target;
+      refuseOtherTargetFlags(argv, target, { ecs: ["log-wait", "fail-severity", "alb-ingress-cidrs"], docker: ["image", "proxy-image"] });
+      if (target === "docker") select("security", (ctx) => dockerSecurity(ctx as LocalContext, a as never), true);
+      else select("security", (ctx) => security(ctx, a as never));
+    })
+    .command("cleanup", "find and remove what a killed run left (tasks, DRAINING instances, FIS experiments; with --target docker: containers, volumes, networks)", (c) => targetOptions(c, false)
       .option("run-id", { type: "string", describe: "the run id a drill printed" })
       .option("all", { type: "boolean", default: false, describe: "every drill run's leftovers" }),
-    (a) => select("cleanup", (ctx) => cleanup(ctx, { runId: a.runId as string | undefined, all: a.all as boolean })))
+    (a) => {
+      const args = { runId: a.runId as string | undefined, all: a.all as boolean };
+      if (a.target === "docker") select("cleanup", (ctx) => dockerCleanup(ctx as LocalContext, args), true);
+      else select("cleanup", (ctx) => cleanup(ctx, args));
+    })
+    .command("local", "the local Docker engine: image", (l) => l
+      .command("image", "build the local workspace images from a root filesystem assembled on this machine (no registry)", (i) => i
+        .option("tag", { type: "string", default: LOCAL_IMAGE_DEFAULTS.tag, describe: "tag of the workspace agent image" })
+        .option("proxy-tag", { type: "string", default: LOCAL_IMAGE_DEFAULTS.proxyTag, describe: "tag of the credential proxy image" }),
+      (a) => select("local image", (ctx) => localImage(ctx as LocalContext, { tag: a.tag as string, proxyTag: a.proxyTag as string }), true))
+      .demandCommand(1, "name a local command: image"))
     .demandCommand(1, "name a command (see --help)")
     .strict()
     .epilog(EPILOG)
@@ -220,6 +281,7 @@ function finish(builder: ReportBuilder, ctx: OpsContext, startedAt: number): Rep
     stack: ctx.stack,
     region: ctx.region,
     ...(builder.runId ? { runId: builder.runId } : {}),
+    ...(builder.target ? { target: builder.target } : {}),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(finishedAt).toISOString(),
     durationSeconds: (finishedAt - startedAt) / 1000,
@@ -260,11 +322,11 @@ function oneLine(err: unknown): string {
 }
 
 export async function runOps(argv: string[], deps: OpsDeps): Promise<number> {
-  let selected: { name: string; run: Runner } | undefined;
+  let selected: { name: string; run: Runner; local?: boolean } | undefined;
   let common: CommonArgs;
   try {
-    const parsed = await buildParser(argv, (name, run) => {
-      selected = { name, run };
+    const parsed = await buildParser(argv, (name, run, local) => {
+      selected = { name, run, local };
     }).parseAsync();
     common = parsed as unknown as CommonArgs;
   } catch (err) {
@@ -275,7 +337,7 @@ export async function runOps(argv: string[], deps: OpsDeps): Promise<number> {
 
   const scope = signalScope(deps.signals, { warn: (line) => deps.stderr.write(`\nops: ${line}\n`), forceExit: deps.forceExit });
   try {
-    const ctx = createContext(common, deps, scope);
+    const ctx = selected.local ? createLocalContext(common, deps, scope) : createContext(common, deps, scope);
     const startedAt = ctx.clock.now();
     const builder = await selected.run(ctx);
     const report = finish(builder, ctx, startedAt);

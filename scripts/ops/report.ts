@@ -8,7 +8,8 @@ import type { MetricSample } from "./metrics";
 export const REPORT_SCHEMA = "remote-claude-ops-report/v1";
 
 export type Outcome = "pass" | "fail" | "error" | "interrupted" | "dry-run";
-export type CheckResult = "pass" | "fail" | "skip";
+/** "n/a": the check has no meaning on this target (e.g. IMDS on a local Docker engine); never a pass. */
+export type CheckResult = "pass" | "fail" | "skip" | "n/a";
 
 export interface Check {
   /** Groups rows in the matrix (e.g. "probe:metadata", "audit:security-groups", "threshold"). */
@@ -32,6 +33,8 @@ export interface Report {
   readonly stack: string;
   readonly region: string;
   readonly runId?: string;
+  /** Set when the command ran on a local Docker engine instead of a stack (`--target docker`). */
+  readonly target?: ReportTarget;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationSeconds: number;
@@ -43,6 +46,17 @@ export interface Report {
   readonly checks: Check[];
   readonly notes: string[];
   readonly data: Record<string, unknown>;
+}
+
+export interface ReportTarget {
+  readonly kind: "docker";
+  /** e.g. "unix:///var/run/docker.sock (Docker 20.10.24)". */
+  readonly engine: string;
+}
+
+/** "stack staging (ap-northeast-1)", or the local engine a command ran on. */
+export function whereText(report: Pick<Report, "stack" | "region" | "target">): string {
+  return report.target ? `local Docker engine ${report.target.engine}` : `stack ${report.stack} (${report.region})`;
 }
 
 export function failedChecks(checks: readonly Check[]): Check[] {
@@ -66,7 +80,7 @@ const CHECK_COLUMNS = ["group", "check", "expected", "observed", "result"];
 
 export function renderText(report: Report): string {
   const out: string[] = [];
-  out.push(`${report.title} — stack ${report.stack} (${report.region})${report.runId ? `, run ${report.runId}` : ""}${report.dryRun ? " [dry run]" : ""}`);
+  out.push(`${report.title} — ${whereText(report)}${report.runId ? `, run ${report.runId}` : ""}${report.dryRun ? " [dry run]" : ""}`);
   out.push(...report.summary.map((s) => `  ${s}`));
   for (const table of report.tables) {
     out.push("", `${table.title}:`);
@@ -95,8 +109,8 @@ function mdTable(columns: readonly string[], rows: readonly (readonly (string | 
 export function renderMarkdown(report: Report): string {
   const out: string[] = [];
   out.push(`# ${report.title}`, "");
-  out.push(...mdTable(["stack", "region", "run id", "started", "duration", "outcome", "exit code"], [[
-    report.stack, report.region, report.runId ?? "-", report.startedAt, `${report.durationSeconds.toFixed(1)} s`,
+  out.push(...mdTable([report.target ? "target" : "stack", "region", "run id", "started", "duration", "outcome", "exit code"], [[
+    report.target ? whereText(report) : report.stack, report.region, report.runId ?? "-", report.startedAt, `${report.durationSeconds.toFixed(1)} s`,
     `**${report.outcome.toUpperCase()}**${report.dryRun ? " (dry run)" : ""}`, report.exitCode,
   ]]));
   if (report.summary.length > 0) out.push("", ...report.summary.map((s) => `- ${s}`));
@@ -130,6 +144,8 @@ export class ReportBuilder {
   /** False for commands that are not drills (cleanup): nothing to publish. */
   publishesMetrics = true;
   runId: string | undefined;
+  /** Set by commands that ran on a local Docker engine. */
+  target: ReportTarget | undefined;
   /** Set by a command for outcomes the checks cannot express (dry run, cleanup incomplete). */
   outcome: Outcome | undefined;
   exitCode: number | undefined;
@@ -139,8 +155,8 @@ export class ReportBuilder {
     readonly title: string,
   ) {}
 
-  check(group: string, name: string, expected: string, observed: string, pass: boolean | "skip"): Check {
-    const check: Check = { group, name, expected, observed, result: pass === "skip" ? "skip" : pass ? "pass" : "fail" };
+  check(group: string, name: string, expected: string, observed: string, pass: boolean | "skip" | "n/a"): Check {
+    const check: Check = { group, name, expected, observed, result: pass === "skip" || pass === "n/a" ? pass : pass ? "pass" : "fail" };
     this.checks.push(check);
     return check;
   }

@@ -1,39 +1,19 @@
 // A dockerd started with the project's daemon.json (only the profile's path adapted to the test)
 // applies the project's seccomp profile to containers that name none.
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { HOST_PATHS, hostFile } from "../../host/render";
-import { engine, image, PROBE_DIR, PROJECT_PROFILE, VERDICT_LINE } from "../helpers/docker";
-
-const CAP_SYS_RESOURCE = 24;
-
-/**
- * The nofile limit a container can get here. On a host root may raise it to daemon.json's value;
- * a sandbox whose root lacks CAP_SYS_RESOURCE cannot go above its own hard limit, so the test
- * adapts the value (like the profile's path) and says so.
- */
-function nofileHere(wanted: number): number {
-  const capEff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]}`);
-  if ((capEff >> BigInt(CAP_SYS_RESOURCE)) & BigInt(1)) return wanted;
-  const hard = Number(spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim());
-  if (hard < wanted) console.warn(`    note: no CAP_SYS_RESOURCE here: nofile ${wanted} adapted to this machine's hard limit ${hard}`);
-  return Math.min(wanted, hard);
-}
+import { image, PROBE_DIR, PROJECT_PROFILE, projectDaemonConfig, projectDaemonEngine, VERDICT_LINE } from "../helpers/docker";
 
 describe("the project's daemon.json in a real dockerd", function () {
   this.timeout(120000);
-  const nofile = nofileHere(JSON.parse(hostFile("daemon.json"))["default-ulimits"].nofile.Hard);
+  const nofile = projectDaemonConfig()["default-ulimits"].nofile.Hard;
 
   async function daemon(ctx: Mocha.Context) {
-    const config = JSON.parse(hostFile("daemon.json"));
-    expect(config["seccomp-profile"]).to.equal(HOST_PATHS.seccompProfile);
-    // Same settings; only the profile's path is the test's copy (host/files/seccomp.json).
-    config["seccomp-profile"] = PROJECT_PROFILE;
-    config["default-ulimits"].nofile = { ...config["default-ulimits"].nofile, Soft: nofile, Hard: nofile };
+    // Same settings as the hosts'; only the profile's path is the test's copy (host/files/seccomp.json).
+    expect(JSON.parse(hostFile("daemon.json"))["seccomp-profile"]).to.equal(HOST_PATHS.seccompProfile);
     expect(fs.existsSync(PROJECT_PROFILE)).to.equal(true);
-    // icc=false needs iptables: the daemon runs in a network namespace of its own, so its rules stay there.
-    return engine(ctx, "project-daemon-json", { daemonConfig: config, isolateNetwork: true });
+    return projectDaemonEngine(ctx);
   }
 
   it("starts, and reports the project's profile as the default", async function () {

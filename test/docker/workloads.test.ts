@@ -2,8 +2,8 @@
 // processes, threads, timers, loopback sockets), and the namespace calls the ECS agent and its
 // CNI plugins make with CAP_SYS_ADMIN and CAP_NET_ADMIN.
 import { expect } from "chai";
-import { agentRunArgs, workspaceRunArgs } from "../../host/docker/runtime";
-import { engine, image, PROJECT_PROFILE } from "../helpers/docker";
+import { agentRunArgs } from "../../host/docker/runtime";
+import { engine, image, PROJECT_PROFILE, profileText, runInWorkspace } from "../helpers/docker";
 
 const NODE_WORK = `
 const fs = require("fs"), cp = require("child_process"), net = require("net"), path = require("path");
@@ -63,13 +63,14 @@ describe("work that must keep running under the project's profile", function () 
   it("a workspace: shell pipelines and a node script with files, processes, threads, timers and a loopback socket", async function () {
     const e = await engine(this);
     const tag = await image(e, "node");
-    const shell = await e.docker(["run", "--rm", ...workspaceRunArgs({ seccompProfile: PROJECT_PROFILE }), tag, "sh", "-c",
-      "cd /tmp && seq 1 2000 | awk '{ s += $1 } END { print s }' > sum && cat sum | tr 0 o && ls /tmp | wc -l"], { allowFail: true });
-    expect(shell.code, shell.stderr).to.equal(0);
-    expect(shell.stdout.trim().split("\n")).to.deep.equal(["2oo1ooo", "1"]);
+    const seccompProfile = profileText(PROJECT_PROFILE);
+    const shell = await runInWorkspace(e, { image: tag, seccompProfile, command: ["sh", "-c",
+      "cd /tmp && seq 1 2000 | awk '{ s += $1 } END { print s }' > sum && cat sum | tr 0 o && ls /tmp | wc -l && echo kept > /workspace/file && cat /workspace/file"] });
+    expect(shell.exitCode, shell.stderr).to.equal(0);
+    expect(shell.stdout.trim().split("\n")).to.deep.equal(["2oo1ooo", "1", "kept"]);
 
-    const node = await e.docker(["run", "--rm", ...workspaceRunArgs({ seccompProfile: PROJECT_PROFILE }), tag, "node", "-e", NODE_WORK], { allowFail: true });
-    expect(node.code, node.stderr).to.equal(0);
+    const node = await runInWorkspace(e, { image: tag, seccompProfile, command: ["node", "-e", NODE_WORK] });
+    expect(node.exitCode, node.stderr).to.equal(0);
     expect(JSON.parse(node.stdout.trim())).to.deep.equal({ read: 1000, spawned: "3", threads: [500000, 999999], timers: 3, echoed: "ping", json: 1000 });
   });
 
@@ -80,8 +81,8 @@ describe("work that must keep running under the project's profile", function () 
     expect(agent.code, agent.stderr).to.equal(0);
     expect(JSON.parse(agent.stdout.trim())).to.deep.equal({ unshare: true, pinned: true, netlink: true, setns: true });
     // The same calls fail for a workspace.
-    const workspace = await e.docker(["run", "--rm", ...workspaceRunArgs({ seccompProfile: PROJECT_PROFILE }), tag, "python3", "-c", AGENT_OPS], { allowFail: true });
-    expect(workspace.code).to.not.equal(0);
+    const workspace = await runInWorkspace(e, { image: tag, seccompProfile: profileText(PROJECT_PROFILE), command: ["python3", "-c", AGENT_OPS] });
+    expect(workspace.exitCode).to.not.equal(0);
     expect(workspace.stderr, workspace.stderr).to.match(/PermissionError: \[Errno 1\] unshare\(NEWNET\|NEWNS\)/);
   });
 });

@@ -1,26 +1,42 @@
-// The project's seccomp profile with the workspace's runtime settings, in a real Docker engine:
-// the in-task probe (probe/workspace_probe.py) runs inside containers only, and its verdicts are
-// checked against what is really blocked (an unconfined run shows the same calls succeed).
+// The project's seccomp profile with the workspace's runtime settings (derived from the task
+// definition, as the local drill target creates workspaces), in a real Docker engine: the in-task
+// probe (probe/workspace_probe.py, in the command override the security drill sends) runs inside
+// containers only, and its verdicts are checked against what is really blocked (an unconfined run
+// shows the same calls succeed).
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
-import { workspaceRunArgs } from "../../host/docker/runtime";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { DENY_ERRNO } from "../../host/seccomp";
 import { PROBE_CHECKS, type ProbeCheck, type ProbeConfig, type ProbeVerdict, PROBE_SCHEMA, VERDICT_PREFIX } from "../../probe/verdict";
-import { DOCKER_DEFAULT_PROFILE, engine, image, PROBE_DIR, PROJECT_PROFILE, VERDICT_LINE } from "../helpers/docker";
+import { probeCommand } from "../../scripts/ops/security/probeScript";
+import { DOCKER_DEFAULT_PROFILE, engine, image, PROBE_DIR, PROJECT_PROFILE, profileText, runInWorkspace, VERDICT_LINE } from "../helpers/docker";
+
+const PROBE_SOURCE = fs.readFileSync(path.join(PROBE_DIR, "workspace_probe.py"), "utf8");
 
 /** Targets that exist nowhere: no traffic leaves the container's own (empty) network namespace. */
 const OFFLINE_CONFIG: ProbeConfig = { imdsAddress: "127.0.0.1", ecsCredentialsAddress: "127.0.0.1", timeoutMs: 500 };
 const HOST_ONLY = new Set(["syscall", "capabilities", "filesystem", "identity"]);
 
-async function runProbe(ctx: Mocha.Context, seccomp: string, config: ProbeConfig = OFFLINE_CONFIG, extra: string[] = [], command?: string) {
+interface ProbeRunOptions {
+  readonly environment?: Record<string, string>;
+  /** Test-only additions to the agent's definition (DNS server, sysctls). */
+  readonly definition?: Partial<ContainerDefinition>;
+  /** A shell command to run instead of the probe alone. */
+  readonly command?: string;
+}
+
+async function runProbe(ctx: Mocha.Context, seccomp: string, config: ProbeConfig = OFFLINE_CONFIG, opts: ProbeRunOptions = {}) {
   const e = await engine(ctx);
   const tag = await image(e, "python");
-  const args = [
-    "run", "--rm", ...workspaceRunArgs({ seccompProfile: seccomp }), ...extra,
-    "--mount", `type=bind,src=${PROBE_DIR},dst=/probe,readonly`,
-    "-e", `PROBE_CONFIG=${JSON.stringify(config)}`,
-    tag, ...(command ? ["sh", "-c", command] : ["python3", "/probe/workspace_probe.py"]),
-  ];
-  const result = await e.docker(args, { timeoutMs: 60000 });
+  const result = await runInWorkspace(e, {
+    image: tag,
+    seccompProfile: profileText(seccomp),
+    command: opts.command ? ["sh", "-c", opts.command] : probeCommand(PROBE_SOURCE, "python3"),
+    environment: { PROBE_CONFIG: JSON.stringify(config), ...opts.environment },
+    definition: opts.definition,
+    timeoutMs: 60000,
+  });
   const lines = result.stdout.split("\n").filter((l) => l.startsWith(VERDICT_PREFIX));
   expect(lines, `exactly one verdict line in:\n${result.stdout}\n${result.stderr}`).to.have.length(1);
   const verdict = JSON.parse(VERDICT_LINE.exec(lines[0])![1]) as ProbeVerdict;
@@ -113,9 +129,14 @@ describe("workspace hardening in a real Docker engine (probe)", function () {
       redis: { host: "127.0.0.1", port: 6379 },
       secretMarkers: ["rc-marker-7f3a"],
     };
-    const command = `printf '%s' '${Buffer.from(fake).toString("base64")}' | base64 -d > /tmp/fake.py && python3 /tmp/fake.py & ` +
-      "echo rc-marker-7f3a > /tmp/leak.txt; sleep 1; python3 /probe/workspace_probe.py";
-    const { byId } = await runProbe(this, PROJECT_PROFILE, config, ["--dns", "127.0.0.1", "-e", "LEAKED=rc-marker-7f3a", "--sysctl", "net.ipv4.ip_unprivileged_port_start=0"], command);
+    const file = (name: string, text: string) => `printf '%s' '${Buffer.from(text).toString("base64")}' | base64 -d > /tmp/${name}`;
+    const command = `${file("probe.py", PROBE_SOURCE)} && ${file("fake.py", fake)} && (python3 /tmp/fake.py &) && ` +
+      "echo rc-marker-7f3a > /tmp/leak.txt; sleep 1; python3 /tmp/probe.py";
+    const { byId } = await runProbe(this, PROJECT_PROFILE, config, {
+      command,
+      environment: { LEAKED: "rc-marker-7f3a" },
+      definition: { dnsServers: ["127.0.0.1"], systemControls: [{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "0" }] },
+    });
     const reached = (id: string) => expect(byId.get(id), id).to.include({ blocked: false });
     const refused = (id: string) => expect(byId.get(id), id).to.include({ blocked: true });
     reached("imds-v1-get");

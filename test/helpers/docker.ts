@@ -3,9 +3,16 @@
 // scripts/ci.sh does. Without an engine the tests skip loudly, except in CI (CI=true), where a
 // missing engine is a failure. Everything is torn down after the run, also when tests fail.
 import type { Context } from "mocha";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { DockerEngine, type EngineOptions, engineUnavailableReason } from "../../host/docker/engine";
+import { LOCAL_IMAGES, localWorkspaceTask } from "../../host/docker/localWorkspace";
 import { IMAGE_SPECS, type ImageName, importRootfs } from "../../host/docker/rootfs";
+import { ulimitCeilings } from "../../host/docker/ulimits";
+import { buildWorkspaceImages } from "../../host/docker/workspaceImage";
+import { type CommandResult, type WorkspaceCommand, runWorkspaceCommand } from "../../host/docker/workspaceCommand";
+import { HOST_PATHS, hostFile } from "../../host/render";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT_PROFILE = path.join(ROOT, "host", "files", "seccomp.json");
@@ -59,10 +66,81 @@ export async function image(e: DockerEngine, name: ImageName): Promise<string> {
   return tag;
 }
 
+const CAP_SYS_RESOURCE = 24;
+
+/**
+ * The nofile limit a container can get here. On a host root may raise it to daemon.json's value;
+ * a sandbox whose root lacks CAP_SYS_RESOURCE cannot go above its own hard limit, so the test
+ * adapts the value (like the profile's path) and says so.
+ */
+let warned = false;
+export function nofileHere(wanted: number): number {
+  const capEff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]}`);
+  if ((capEff >> BigInt(CAP_SYS_RESOURCE)) & BigInt(1)) return wanted;
+  const hard = Number(spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim());
+  if (hard < wanted && !warned) console.warn(`    note: no CAP_SYS_RESOURCE here: nofile ${wanted} adapted to this machine's hard limit ${hard}`);
+  warned = true;
+  return Math.min(wanted, hard);
+}
+
+/** The hosts' daemon.json, with only the profile's path (the test's copy) and, where it must, nofile adapted. */
+export function projectDaemonConfig(): Record<string, any> {
+  const config = JSON.parse(hostFile("daemon.json"));
+  if (config["seccomp-profile"] !== HOST_PATHS.seccompProfile) throw new Error(`daemon.json names ${config["seccomp-profile"]}, not ${HOST_PATHS.seccompProfile}`);
+  config["seccomp-profile"] = PROJECT_PROFILE;
+  const nofile = nofileHere(config["default-ulimits"].nofile.Hard);
+  config["default-ulimits"].nofile = { ...config["default-ulimits"].nofile, Soft: nofile, Hard: nofile };
+  return config;
+}
+
+/**
+ * An engine configured like the hosts' (daemon.json), in a network namespace of its own: icc=false
+ * needs iptables, and the local drills create bridge networks; both stay in that namespace.
+ * Shared by the daemon.json tests and the local drill tests.
+ */
+export function projectDaemonEngine(ctx: Context): Promise<DockerEngine> {
+  return engine(ctx, "project-daemon-json", { daemonConfig: projectDaemonConfig(), isolateNetwork: true });
+}
+
+const localImages = new Map<string, Promise<unknown>>();
+
+/** The local workspace images (`ops local image`'s build) on this engine, built once. */
+export async function workspaceImages(e: DockerEngine): Promise<typeof LOCAL_IMAGES> {
+  let done = localImages.get(e.dir);
+  if (!done) {
+    done = buildWorkspaceImages(e.api);
+    localImages.set(e.dir, done);
+  }
+  await done;
+  return LOCAL_IMAGES;
+}
+
+const ceilings = new Map<string, Promise<Record<string, number>>>();
+
+/**
+ * Runs a command as the workspace agent, created exactly as the local drill target creates it
+ * (the task definition's settings), with the ulimits this engine can grant.
+ */
+export async function runInWorkspace(e: DockerEngine, cmd: WorkspaceCommand): Promise<CommandResult> {
+  const key = `${e.dir}|${cmd.image}`;
+  let granted = ceilings.get(key);
+  if (!granted) {
+    granted = ulimitCeilings(e.api, cmd.image, localWorkspaceTask({ agent: cmd.image }).containers[0].ulimits ?? []);
+    ceilings.set(key, granted);
+  }
+  return runWorkspaceCommand(e.api, { ulimitCeilings: await granted, ...cmd });
+}
+
+export function profileText(file: string): string {
+  return file === "unconfined" ? file : fs.readFileSync(file, "utf8");
+}
+
 export async function stopEngines(): Promise<void> {
   await Promise.all(started.splice(0).map((e) => e.stop()));
   engines.clear();
   images.clear();
+  localImages.clear();
+  ceilings.clear();
 }
 
 // Root hook: registered when a Docker test file loads this helper.

@@ -1,6 +1,6 @@
 // Where the load drill launches workspaces. The drill (launcher, tracker, stopper, density) only
-// sees this interface and normalized observations; ecsTarget.ts is the ECS implementation. A
-// local Docker engine target (`--target docker`, a later issue) implements the same interface.
+// sees this interface and normalized observations; ecsTarget.ts is the ECS implementation and
+// docker/target.ts the local Docker engine's (`--target docker`).
 import type { ContainerOverride } from "@aws-sdk/client-ecs";
 
 export type ContainerHealth = "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
@@ -19,6 +19,8 @@ export interface TaskObservation {
   readonly stopReason?: string;
   /** Host it was placed on (container instance ARN). */
   readonly host?: string;
+  /** When the target itself says the task became ready (a local engine's health check log); ECS does not say. */
+  readonly readyAt?: number;
 }
 
 export interface LaunchFailure {

@@ -16,7 +16,7 @@ export interface TrackedTask {
   lastStatus: string;
   /** Time to RUNNING: ECS's createdAt → startedAt when both are known, else observed. */
   runningMs?: number;
-  /** Time to ready: RunTask call → first poll that saw it ready (resolution: the poll interval). */
+  /** Time to ready: RunTask call → first poll that saw it ready (resolution: the poll interval), or → readyAt where the target knows it. */
   readyMs?: number;
   failure?: string;
   host?: string;
@@ -182,7 +182,7 @@ export class TaskTracker {
     if (unhealthy.length > 0) return this.fail(task, `UNHEALTHY: ${unhealthy.join(", ")}`);
     if (this.options.healthContainers.every((c) => obs.health[c] === "HEALTHY")) {
       task.phase = "ready";
-      if (this.options.healthContainers.length > 0) task.readyMs = observedAt - task.requestedAt;
+      if (this.options.healthContainers.length > 0) task.readyMs = (obs.readyAt ?? observedAt) - task.requestedAt;
     }
   }
 

@@ -116,9 +116,11 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
   return finishSecurity(ctx, report);
 }
 
-function finishSecurity(ctx: OpsContext, report: ReportBuilder): ReportBuilder {
+export function finishSecurity(ctx: OpsContext, report: ReportBuilder): ReportBuilder {
   const failed = failedChecks(report.checks).length;
-  report.summary.push(`${report.checks.length} checks: ${report.checks.length - failed - report.checks.filter((c) => c.result === "skip").length} passed, ${failed} failed, ${report.checks.filter((c) => c.result === "skip").length} skipped.`);
+  const count = (result: string) => report.checks.filter((c) => c.result === result).length;
+  const na = count("n/a");
+  report.summary.push(`${report.checks.length} checks: ${count("pass")} passed, ${failed} failed, ${count("skip")} skipped${na ? `, ${na} not applicable` : ""}.`);
   report.metrics.push({ name: "SecurityChecksFailed", unit: "Count", values: [failed] });
   report.metrics.push({ name: "SecurityChecksPassed", unit: "Count", values: [report.checks.filter((c) => c.result === "pass").length] });
   if (ctx.args.dryRun) report.outcome = "dry-run";

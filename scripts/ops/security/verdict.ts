@@ -18,14 +18,24 @@ export function findVerdict(lines: readonly string[]): { verdict?: ProbeVerdict;
   return { verdict: v as ProbeVerdict };
 }
 
-export function addProbeChecks(report: ReportBuilder, verdict: ProbeVerdict): { failed: number; skipped: number } {
+/**
+ * `notApplicable`: checks that have no meaning where the probe ran (IMDS on a local engine), with
+ * why. Such a row says so ("n/a") when the probe found the target blocked or skipped it; if the
+ * probe reached it after all, the row fails like any other.
+ */
+export function addProbeChecks(report: ReportBuilder, verdict: ProbeVerdict, notApplicable: Readonly<Record<string, string>> = {}): { failed: number; skipped: number; notApplicable: number } {
   let failed = 0;
   let skipped = 0;
+  let na = 0;
   const byId = new Map(verdict.checks.map((c) => [c.id, c]));
   for (const spec of PROBE_CHECKS) {
     const seen = byId.get(spec.id);
     const expected = `${spec.expect}: ${spec.what}`;
-    if (!seen) {
+    const why = notApplicable[spec.id];
+    if (why && seen && (seen.skipped || seen.blocked)) {
+      na++;
+      report.check(`probe:${spec.category}`, spec.id, expected, `${why}; the probe saw: ${seen.skipped ? "skipped" : "blocked"}: ${seen.detail}`, "n/a");
+    } else if (!seen) {
       failed++;
       report.check(`probe:${spec.category}`, spec.id, expected, "not reported by the probe", false);
     } else if (seen.skipped) {
@@ -41,5 +51,5 @@ export function addProbeChecks(report: ReportBuilder, verdict: ProbeVerdict): { 
   for (const extra of verdict.checks.filter((c) => !PROBE_CHECKS.some((s) => s.id === c.id))) {
     report.check(`probe:${extra.category}`, extra.id, "(not in PROBE_CHECKS)", `${extra.blocked ? "blocked" : "allowed"}: ${extra.detail}`, "skip");
   }
-  return { failed, skipped };
+  return { failed, skipped, notApplicable: na };
 }
