@@ -10,6 +10,8 @@ import { secretKeys } from "./config/secrets";
 // Services and data (issue 4).
 import { dataChecks, dataKeys } from "./config/data";
 import { serviceChecks, serviceKeys } from "./config/services";
+// Workspace storage (issue 8).
+import { storageChecks, storageKeys } from "./config/storage";
 
 export { ConfigError } from "./config/problems";
 
@@ -22,9 +24,10 @@ export const configSchema = {
   ...secretKeys,
   ...serviceKeys,
   ...dataKeys,
+  ...storageKeys,
 };
 
-const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks];
+const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks];
 
 export type ConfigKey = keyof typeof configSchema;
 

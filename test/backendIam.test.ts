@@ -22,6 +22,7 @@ for (const stack of STACKS) {
         "WatchAndStopTasksOnThisCluster",
         "ListTasksOnThisCluster",
         "PassOnlyTheWorkspaceExecutionRole",
+        "PassOnlyTheWorkspaceVolumeRole",
         "PublishPlatformMetrics",
       ]);
       for (const s of task()) {
@@ -69,6 +70,26 @@ for (const stack of STACKS) {
         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
       });
       expect(g.outputs.workspaceExecutionRoleArn).to.equal(workspaceExecution.state.arn);
+    });
+
+    it("passes only the workspace volume role, only to ECS itself (RunTask's volumeConfigurations)", () => {
+      const volumeRole = g.one(aws.iam.Role, "workspace-storage-role");
+      expect(statementBySid(task(), "PassOnlyTheWorkspaceVolumeRole")).to.deep.equal({
+        Sid: "PassOnlyTheWorkspaceVolumeRole",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: volumeRole.state.arn,
+        Condition: { StringEquals: { "iam:PassedToService": "ecs.amazonaws.com" } },
+      });
+      expect(g.outputs.workspaceVolumeRoleArn).to.equal(volumeRole.state.arn);
+      // Exactly two roles may be passed, each to its own service; no other statement passes any.
+      const passes = task().filter((s) => [s.Action].flat().includes("iam:PassRole"));
+      expect(passes.map((s) => [s.Resource, s.Condition.StringEquals["iam:PassedToService"]])).to.deep.equal([
+        [g.one(aws.iam.Role, "workspace-execution").state.arn, "ecs-tasks.amazonaws.com"],
+        [volumeRole.state.arn, "ecs.amazonaws.com"],
+      ]);
+      // The backend itself gets no EC2 volume rights: ECS does that through the role it passes.
+      expect(JSON.stringify(task())).not.to.match(/"ec2:/);
     });
 
     it("publishes metrics only into the platform's namespace and reads no secret itself", () => {

@@ -27,7 +27,7 @@ const EPILOG = `Commands:
   load http         HTTP load on the backend through the ALB; latency percentiles, errors
   drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE)
   security          in-task probe + static audit of the live stack; matrix report
-  cleanup           stop what a killed run left: tasks, DRAINING instances, FIS experiments (--run-id ID)
+  cleanup           remove what a killed run left: tasks, DRAINING instances, FIS experiments, volumes, snapshots (--run-id ID)
 
 Every command reads the stack outputs (--stack NAME via \`pulumi stack output --json\`, or --outputs FILE).
 Anything that changes, stops or loads a stack named prod (or prod-*) needs --confirm-prod; --dry-run changes nothing.
@@ -106,6 +106,7 @@ function toLoadWorkspacesArgs(a: Record<string, unknown>): LoadWorkspacesArgs {
   positive("hold-poll-interval", a.holdPollInterval, { min: 1 });
   positive("stop-concurrency", a.stopConcurrency, { integer: true, min: 1, max: 50 });
   positive("max-failure-rate", a.maxFailureRate, { min: 0, max: 100 });
+  positive("volume-timeout", a.volumeTimeout, { min: 1 });
   if (a.runId !== undefined && !isRunId(String(a.runId))) throw new UsageError(`--run-id must be 3-32 letters, digits and dashes starting with a lower-case letter, got ${String(a.runId)}`);
   return a as unknown as LoadWorkspacesArgs;
 }
@@ -128,6 +129,7 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
         .option("hold", seconds("keep the ready workspaces running this many seconds before stopping them", 0))
         .option("hold-poll-interval", seconds("seconds between checks for tasks that die while holding", LOAD_DEFAULTS.holdPollInterval))
         .option("stop-concurrency", { type: "number", default: LOAD_DEFAULTS.stopConcurrency, describe: "StopTask calls in flight" })
+        .option("volume-timeout", seconds("seconds to wait for the run's volumes to detach after their tasks stop, before deleting them", LOAD_DEFAULTS.volumeTimeout))
         .option("run-id", { type: "string", describe: "run id to tag tasks with (default: generated, printed)" })
         .option("max-p50-start", optionalSeconds("fail if p50 time to start (HEALTHY, or RUNNING without health checks) exceeds this, seconds"))
         .option("max-p95-start", optionalSeconds("fail if p95 time to start exceeds this, seconds"))
@@ -186,10 +188,14 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
       .option("fail-severity", { choices: SEVERITIES as unknown as string[], default: "HIGH", describe: "ECR findings of this severity or worse fail" })
       .option("alb-ingress-cidrs", { type: "string", array: true, describe: "client CIDRs of the ALB (default: Pulumi.<stack>.yaml)" }),
     (a) => select("security", (ctx) => security(ctx, a as never)))
-    .command("cleanup", "find and remove what a killed run left (tasks, DRAINING instances, FIS experiments)", (c) => c
+    .command("cleanup", "find and remove what a killed run left (tasks, DRAINING instances, FIS experiments, volumes, snapshots)", (c) => c
       .option("run-id", { type: "string", describe: "the run id a drill printed" })
-      .option("all", { type: "boolean", default: false, describe: "every drill run's leftovers" }),
-    (a) => select("cleanup", (ctx) => cleanup(ctx, { runId: a.runId as string | undefined, all: a.all as boolean })))
+      .option("all", { type: "boolean", default: false, describe: "every drill run's leftovers" })
+      .option("volume-timeout", seconds("seconds to wait for a run's volumes to detach before deleting them", LOAD_DEFAULTS.volumeTimeout)),
+    (a) => {
+      positive("volume-timeout", a.volumeTimeout, { min: 1 });
+      select("cleanup", (ctx) => cleanup(ctx, { runId: a.runId as string | undefined, all: a.all as boolean, volumeTimeout: a.volumeTimeout as number }));
+    })
     .demandCommand(1, "name a command (see --help)")
     .strict()
     .epilog(EPILOG)

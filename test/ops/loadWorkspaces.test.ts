@@ -1,4 +1,5 @@
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
@@ -8,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { workspaceRunTaskRequest } from "../../lib/launchContract";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
-import { simulatedEcs, starts } from "./helpers/ecsMock";
+import { simulatedEcs, starts, TEST_LAUNCH } from "./helpers/ecsMock";
 import { mockIdentity, runCli, sentCommands, tempDir } from "./helpers/harness";
 import { stackOutputs } from "./helpers/outputs";
 
@@ -25,6 +26,7 @@ describe("ops load workspaces", () => {
   afterEach(() => {
     sts.restore();
     cw.restore();
+    mockClient(EC2Client).restore();
   });
 
   it("launches in batches of at most 10 exactly as the backend does, measures, publishes and stops every task", async () => {
@@ -39,8 +41,15 @@ describe("ops load workspaces", () => {
     const runId = run.report.runId;
     expect(runId).to.match(/^load-\d{8}T\d{6}-beef$/);
     expect(runTasks[0]).to.deep.equal(workspaceRunTaskRequest(
-      { cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, subnets: o.privateSubnetIds, securityGroups: [o.securityGroupIds.workspace], capacityProvider: o.workspaceCapacityProvider },
-      { count: 10, startedBy: `ops/${runId}`, tags: { "remote-claude:drill-run": runId, "remote-claude:drill": "load" } },
+      { cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, subnets: o.privateSubnetIds, securityGroups: [o.securityGroupIds.workspace], capacityProvider: o.workspaceCapacityProvider, volume: TEST_LAUNCH.volume },
+      {
+        count: 10,
+        // One workspace id per RunTask call, from the run id.
+        workspaceId: `${runId}-1`,
+        startedBy: `ops/${runId}`,
+        tags: { "remote-claude:drill-run": runId, "remote-claude:drill": "load" },
+        volumeTags: { "remote-claude:drill-run": runId, "remote-claude:drill": "load" },
+      },
     ));
     expect(sim.orphans()).to.deep.equal([]);
     expect(sim.calls.StopTask).to.equal(25);
