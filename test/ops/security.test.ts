@@ -44,8 +44,9 @@ function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean
 const WORKSPACE_TD: TaskDefinition = {
   family: o.workspaceTaskDefinitionFamily,
   networkMode: "awsvpc",
+  volumes: [{ name: "workspace", configuredAtLaunch: true }],
   containerDefinitions: [
-    { name: "workspace-agent", image: `${o.ecrRepositoryUrls.workspace}:v1`, user: "1000:1000", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"] },
+    { name: "workspace-agent", image: `${o.ecrRepositoryUrls.workspace}:v1`, user: "1000:1000", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"], mountPoints: [{ sourceVolume: "workspace", containerPath: "/workspace" }] },
     { name: "credential-proxy", image: `${o.ecrRepositoryUrls.credentialProxy}@sha256:${"a".repeat(64)}`, user: "1001", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"], secrets: [{ name: "ANTHROPIC_API_KEY", valueFrom: o.proxySecretArn }] },
   ],
 };
@@ -232,6 +233,7 @@ describe("ops security", () => {
       m.ecs.on(DescribeTaskDefinitionCommand).callsFake((input) => ({ taskDefinition: input.taskDefinition === o.backendTaskDefinitionFamily ? BACKEND_TD : {
         ...WORKSPACE_TD,
         taskRoleArn: "arn:aws:iam::123456789012:role/oops",
+        volumes: [{ name: "workspace", host: { sourcePath: "/var/ws" } }],
         containerDefinitions: [{ ...WORKSPACE_TD.containerDefinitions![0], user: "root", privileged: true, environment: [{ name: "GITHUB_TOKEN", value: "x" }] }],
       } }));
       m.ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({ LaunchTemplateVersions: [{ VersionNumber: 4, DefaultVersion: true, LaunchTemplateData: { MetadataOptions: { HttpTokens: "optional", HttpPutResponseHopLimit: 2 } } }] });
@@ -243,6 +245,8 @@ describe("ops security", () => {
       expect(failed["workspace (sg-workspace)"]).to.equal("not allowed: in tcp/22 0.0.0.0/0");
       expect(failed["database (sg-database)"]).to.equal("missing: in tcp/5432 sg:backend");
       expect(failed["workspace: task role"]).to.equal("arn:aws:iam::123456789012:role/oops");
+      expect(failed["workspace: volume configured at launch"]).to.equal("none");
+      expect(failed["workspace: other volumes (host paths, shared)"]).to.equal("workspace (host path /var/ws)");
       expect(failed["workspace-agent: privileged"]).to.equal("true");
       expect(failed["workspace-agent: user"]).to.equal("root");
       expect(failed["workspace-agent: secret-like variables in plain environment"]).to.equal("GITHUB_TOKEN");
