@@ -265,10 +265,11 @@ describe("ops load workspaces: workspace volumes (issue 8)", () => {
     mockClient(EC2Client).restore();
   });
 
-  /** Every ECS and EC2 call of the simulation in the order it was made. */
+  /** Every ECS and EC2 call of the simulation in the order it was made (sinon numbers every call). */
   function calls(ecs: ReturnType<typeof simulatedEcs>["ecs"], ec2: ReturnType<typeof simulatedEcs>["ec2"]): string[] {
-    return [...ecs.calls().map((c) => ({ c, op: sentCommands({ calls: () => [c] })[0] })), ...ec2.calls().map((c) => ({ c, op: sentCommands({ calls: () => [c] })[0] }))]
-      .sort((a, b) => a.c.callId - b.c.callId).map((x) => x.op);
+    const all = [...ecs.calls(), ...ec2.calls()].map((c: any) => ({ id: c.callId as number, op: sentCommands({ calls: () => [c] })[0] }));
+    expect(all.every((c) => Number.isInteger(c.id))).to.equal(true);
+    return all.sort((a, b) => a.id - b.id).map((x) => x.op);
   }
 
   it("gives every task its own tagged volume, reports attach times, and deletes every volume after the tasks stopped", async () => {
