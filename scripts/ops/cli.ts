@@ -18,6 +18,8 @@ import { type Report, REPORT_SCHEMA, type ReportBuilder, failedChecks, renderTex
 import { SEVERITIES } from "./security/audit/audit";
 import { security } from "./security/command";
 import { isRunId } from "./runId";
+// Workspace storage (issue 8).
+import { volumesList, volumesPrune, volumesSnapshot } from "./volumes/command";
 import { signalScope } from "./signals";
 
 type Runner = (ctx: OpsContext) => Promise<ReportBuilder>;
@@ -28,6 +30,7 @@ const EPILOG = `Commands:
   drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE)
   security          in-task probe + static audit of the live stack; matrix report
   cleanup           remove what a killed run left: tasks, DRAINING instances, FIS experiments, volumes, snapshots (--run-id ID)
+  volumes           retained workspace volumes: list | snapshot | prune --older-than D (snapshot, then delete)
 
 Every command reads the stack outputs (--stack NAME via \`pulumi stack output --json\`, or --outputs FILE).
 Anything that changes, stops or loads a stack named prod (or prod-*) needs --confirm-prod; --dry-run changes nothing.
@@ -196,6 +199,35 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
       positive("volume-timeout", a.volumeTimeout, { min: 1 });
       select("cleanup", (ctx) => cleanup(ctx, { runId: a.runId as string | undefined, all: a.all as boolean, volumeTimeout: a.volumeTimeout as number }));
     })
+    .command("volumes", "retained workspace volumes: list | snapshot | prune", (v) => v
+      .command("list", "this stack's workspace volumes by tag: workspace, state, size, age, how long kept", (l) => l
+        .option("state", { choices: ["available", "in-use", "all"], default: "all", describe: "available = retained (detached)" })
+        .option("workspace-id", { type: "string", describe: "only this workspace's volumes" })
+        .option("run-id", { type: "string", describe: "only volumes a drill run created" })
+        .option("older-than", { type: "string", describe: "only detached volumes kept longer than this (days, or 7d / 36h)" }),
+      (a) => select("volumes list", (ctx) => volumesList(ctx, { state: a.state as never, workspaceId: a.workspaceId as string | undefined, runId: a.runId as string | undefined, olderThan: a.olderThan as string | undefined })))
+      .command("snapshot", "snapshot workspace volumes (tagged so a workspace can be resumed from them)", (sn) => sn
+        .option("volume-id", { type: "string", array: true, default: [], describe: "volume to snapshot (repeatable)" })
+        .option("workspace-id", { type: "string", describe: "every detached volume of this workspace" })
+        .option("older-than", { type: "string", describe: "every detached volume kept longer than this (days, or 7d / 36h)" })
+        .option("include-attached", { type: "boolean", default: false, describe: "also snapshot attached volumes (crash-consistent)" })
+        .option("snapshot-timeout", seconds("seconds to wait for the snapshots to complete", 3600)),
+      (a) => {
+        positive("snapshot-timeout", a.snapshotTimeout, { min: 1 });
+        select("volumes snapshot", (ctx) => volumesSnapshot(ctx, { volumeId: a.volumeId as string[], workspaceId: a.workspaceId as string | undefined, olderThan: a.olderThan as string | undefined, includeAttached: a.includeAttached as boolean, snapshotTimeout: a.snapshotTimeout as number }));
+      })
+      .command("prune", "snapshot every detached volume kept longer than --older-than, then delete it once its snapshot completed (a dry run on prod without --confirm-prod)", (pr) => pr
+        .option("older-than", { type: "string", demandOption: true, describe: "days (or 7d / 36h) a detached volume has been kept" })
+        .option("workspace-id", { type: "string", describe: "only this workspace's volumes" })
+        .option("snapshot-timeout", seconds("seconds to wait for each round's snapshots to complete", 3600))
+        .option("batch", { type: "number", default: 20, describe: "volumes snapshotted (then deleted) per round" })
+        .example("$0 volumes prune --stack staging --older-than 14", "snapshot and delete volumes detached for more than 14 days"),
+      (a) => {
+        positive("snapshot-timeout", a.snapshotTimeout, { min: 1 });
+        positive("batch", a.batch, { integer: true, min: 1, max: 200 });
+        select("volumes prune", (ctx) => volumesPrune(ctx, { olderThan: a.olderThan as string, workspaceId: a.workspaceId as string | undefined, snapshotTimeout: a.snapshotTimeout as number, batch: a.batch as number }));
+      })
+      .demandCommand(1, "name a volumes command: list, snapshot or prune"))
     .demandCommand(1, "name a command (see --help)")
     .strict()
     .epilog(EPILOG)

@@ -27,7 +27,7 @@ describe("ops as a process", () => {
   it("--help documents every command, the exit codes and the metrics", () => {
     const top = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "--help"], { cwd: ROOT, encoding: "utf8", env: childEnv() });
     expect(top.status).to.equal(0);
-    for (const text of ["load workspaces", "load http", "drill <name>", "kill-backend-task", "drain-instance", "terminate-instance", "az-outage", "redis-failover", "rds-failover", "fis", "security", "cleanup", "Exit codes:", "--confirm-prod", "--dry-run", "--report", "--json", "--no-metrics", "Metrics: namespace"]) {
+    for (const text of ["load workspaces", "load http", "drill <name>", "kill-backend-task", "drain-instance", "terminate-instance", "az-outage", "redis-failover", "rds-failover", "fis", "security", "cleanup", "volumes", "prune --older-than", "Exit codes:", "--confirm-prod", "--dry-run", "--report", "--json", "--no-metrics", "Metrics: namespace"]) {
       expect(top.stdout).to.include(text);
     }
     const drill = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "load", "workspaces", "--help"], { cwd: ROOT, encoding: "utf8", env: childEnv() });

@@ -81,12 +81,12 @@ export class Ec2Sim {
     this.calls[op] = (this.calls[op] ?? 0) + 1;
   }
 
-  createVolume(spec: { sizeGiB: number; tags: Record<string, string>; snapshotId?: string; availabilityZone?: string; derive?: () => VolumeView; fixed?: VolumeView }): SimVolume {
+  createVolume(spec: { sizeGiB: number; tags: Record<string, string>; snapshotId?: string; availabilityZone?: string; derive?: () => VolumeView; fixed?: VolumeView; createdAt?: number }): SimVolume {
     const id = `vol-0${(this.nextVolume++).toString(16).padStart(16, "0")}`;
     const v: SimVolume = {
       id,
       sizeGiB: spec.sizeGiB,
-      createdAt: this.o.clock.now(),
+      createdAt: spec.createdAt ?? this.o.clock.now(),
       availabilityZone: spec.availabilityZone ?? "ap-northeast-1a",
       tags: { ...spec.tags },
       ...(spec.snapshotId ? { snapshotId: spec.snapshotId } : {}),
