@@ -75,7 +75,9 @@ function drillOptions(y: Argv): Argv {
     .option("pool", { choices: POOLS as unknown as string[], default: "backend", describe: "host pool (drain-instance, terminate-instance)" })
     .option("instance", { type: "string", describe: "EC2 instance id or container instance to use (default: the busiest)" })
     .option("task", { type: "string", describe: "backend task id to stop (kill-backend-task; default: the first)" })
-    .option("az", { type: "string", describe: "availability zone (az-outage; default: the one with most instances)" });
+    .option("az", { type: "string", describe: "availability zone (az-outage; default: the one with most instances)" })
+    .option("verify-restore", { type: "boolean", default: false, describe: "terminate-instance --pool workspace: the host's workspace volumes must survive and a workspace resumed from a snapshot of one must come up HEALTHY" })
+    .option("restore-timeout", seconds("seconds each restore step may take (canary start, detach, snapshot, resumed start)", 600));
 }
 
 function toDrillArgs(a: Record<string, unknown>): DrillArgs {
@@ -83,6 +85,8 @@ function toDrillArgs(a: Record<string, unknown>): DrillArgs {
   positive("timeout", a.timeout, { min: 1 });
   positive("poll-interval", a.pollInterval, { min: 1 });
   positive("stable-checks", a.stableChecks, { integer: true, min: 1, max: 100 });
+  positive("restore-timeout", a.restoreTimeout, { min: 1 });
+  if (a.verifyRestore && a.pool !== "workspace") throw new UsageError("--verify-restore needs --pool workspace: workspace volumes live on workspace hosts");
   return {
     slo: a.slo as number,
     timeout: a.timeout as number,
@@ -93,6 +97,8 @@ function toDrillArgs(a: Record<string, unknown>): DrillArgs {
     task: a.task as string | undefined,
     az: a.az as string | undefined,
     template: a.template as string | undefined,
+    verifyRestore: a.verifyRestore as boolean,
+    restoreTimeout: a.restoreTimeout as number,
   };
 }
 
@@ -172,6 +178,7 @@ export function buildParser(argv: string[], select: (name: string, run: Runner) 
         const usage = spec.name === "fis" ? "fis <template>" : spec.name;
         withDrills = withDrills.command(usage, spec.describe, (x) => (spec.name === "fis" ? x.positional("template", { type: "string", describe: "key of output fisTemplateIds (or the template id)" }) : x), (a) => {
           const args = toDrillArgs(a as Record<string, unknown>);
+          if (args.verifyRestore && spec.name !== "terminate-instance") throw new UsageError(`--verify-restore belongs to terminate-instance, not ${spec.name}`);
           select(`drill ${spec.name}`, (ctx) => runDrill(ctx, spec, args));
         });
       }

@@ -9,6 +9,7 @@ import type {
   DescribeTaskDefinitionCommandOutput,
   DescribeTasksCommandInput,
   DescribeTasksCommandOutput,
+  ListContainerInstancesCommandOutput,
   ListTasksCommandInput,
   ListTasksCommandOutput,
   RunTaskCommandInput,
@@ -48,6 +49,8 @@ export interface SimOptions {
   readonly ec2?: Ec2Sim;
   /** DescribeVolumes reads a stopped task's volume stays attached for (ECS detaching it). */
   readonly volumeDetachReads?: number;
+  /** The remote-claude.pool attribute of the container instances (default workspace). */
+  readonly pool?: string;
 }
 
 interface SimTask {
@@ -70,8 +73,43 @@ export class EcsSim {
   readonly calls: Record<string, number> = {};
   private created = 0;
   private runCalls = 0;
+  /** Container instances, in registration order; terminated ones stay listed here but not in ECS. */
+  private readonly hostArns: string[];
+  private readonly terminated = new Set<string>();
 
-  constructor(private readonly o: SimOptions) {}
+  constructor(private readonly o: SimOptions) {
+    this.hostArns = Array.from({ length: o.containerInstances ?? 4 }, (_, i) => this.hostArn(i));
+  }
+
+  /** Hosts ECS can place on. */
+  liveHosts(): string[] {
+    return this.hostArns.filter((h) => !this.terminated.has(h));
+  }
+
+  /** The EC2 instance dies: its tasks stop (and their volumes detach); ECS forgets the host. */
+  terminateInstance(instanceId: string): void {
+    const host = this.hostArns.find((h) => this.instanceIdOf(h) === instanceId);
+    if (!host) throw new Error(`no host ${instanceId} in the simulation`);
+    this.terminated.add(host);
+    for (const t of this.tasks.values()) {
+      if (t.host === host && t.stoppedAt === undefined) {
+        t.stoppedAt = this.o.clock.now();
+        t.stopReason = `Host EC2 (instance ${instanceId}) terminated.`;
+      }
+    }
+  }
+
+  /** A replacement host registers. */
+  addHost(): string {
+    const arn = this.hostArn(this.hostArns.length);
+    this.hostArns.push(arn);
+    return arn;
+  }
+
+  listContainerInstances(): ListContainerInstancesCommandOutput {
+    this.count("ListContainerInstances");
+    return { containerInstanceArns: this.liveHosts(), $metadata: {} };
+  }
 
   private count(op: string): void {
     this.calls[op] = (this.calls[op] ?? 0) + 1;
@@ -142,7 +180,7 @@ export class EcsSim {
         script: this.o.script(n),
         startedBy: input.startedBy,
         tags: input.tags ?? [],
-        host: this.hostArn(n % (this.o.containerInstances ?? 4)),
+        host: this.liveHosts()[n % this.liveHosts().length],
       };
       task.script = this.attachVolume(task, input);
       this.tasks.set(task.arn, task);
@@ -193,12 +231,13 @@ export class EcsSim {
         const i = Number(arn.slice(-4));
         return {
           containerInstanceArn: arn,
-          ec2InstanceId: `i-0sim${String(i).padStart(12, "0")}`,
-          status: "ACTIVE",
+          ec2InstanceId: this.instanceIdOf(arn),
+          status: this.terminated.has(arn) ? "INACTIVE" : "ACTIVE",
           runningTasksCount: [...this.tasks.values()].filter((t) => t.host === arn && this.status(t) === "RUNNING").length,
           attributes: [
             { name: "ecs.instance-type", value: "c6i.2xlarge" },
             { name: "ecs.availability-zone", value: i % 2 === 0 ? "ap-northeast-1a" : "ap-northeast-1c" },
+            { name: "remote-claude.pool", value: this.o.pool ?? "workspace" },
           ],
         };
       }),
