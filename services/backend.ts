@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
-import { launchContractEnvironment, type WorkspaceVolumeSettings } from "../lib/launchContract";
+import { launchContractEnvironment, VOLUME_TAGS, type WorkspaceVolumeSettings } from "../lib/launchContract";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
 import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
 import type { BackendLoadBalancer } from "./loadBalancer";
@@ -169,6 +169,7 @@ export class BackendService extends pulumi.ComponentResource {
         workspaceFamily: args.workspace.family,
         workspaceExecutionRoleArn: args.workspace.executionRoleArn,
         workspaceVolumeRoleArn: args.workspace.volume.infrastructureRoleArn,
+        workspaceVolumeTag: { key: VOLUME_TAGS.stack, value: args.workspace.volume.stack },
         metricsNamespace: args.metricsNamespace,
       })),
     }, parent);

@@ -20,6 +20,8 @@ export interface BackendTaskRoleScope {
   readonly workspaceExecutionRoleArn: Arn;
   /** The ECS infrastructure role that manages workspace volumes (RunTask's volumeConfigurations names it). */
   readonly workspaceVolumeRoleArn: Arn;
+  /** Tag key and value of this stack's workspace volumes: the backend snapshots only those (to resume a workspace). */
+  readonly workspaceVolumeTag: { readonly key: string; readonly value: string };
   readonly metricsNamespace: string;
 }
 
@@ -89,6 +91,7 @@ export function backendTaskRolePolicy(s: BackendTaskRoleScope): PolicyDocument {
         Resource: s.workspaceVolumeRoleArn,
         Condition: { StringEquals: { "iam:PassedToService": ECS_SERVICE } },
       },
+      ...workspaceResumeStatements(s),
       {
         // PutMetricData has no resource-level permissions; the namespace condition bounds it.
         Sid: "PublishPlatformMetrics",
@@ -205,6 +208,45 @@ export function blueGreenInfrastructurePolicy(s: BlueGreenScope): PolicyDocument
 }
 
 // --- Workspace storage (issue 8) ---
+
+/**
+ * Resuming a workspace whose host died (docs/storage.md): find its kept volume by tag, snapshot it
+ * (the snapshot must carry this stack's tag, or the infrastructure role will not create a volume
+ * from it), then RunTask with the snapshot id. Only this stack's volumes; nothing is deleted.
+ */
+function workspaceResumeStatements(s: BackendTaskRoleScope): PolicyStatement[] {
+  const tag = s.workspaceVolumeTag;
+  return [
+    {
+      // Describe* calls have no resource-level permissions.
+      Sid: "FindWorkspaceVolumesAndSnapshots",
+      Effect: "Allow",
+      Action: ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"],
+      Resource: "*",
+    },
+    {
+      Sid: "SnapshotThisStacksWorkspaceVolumes",
+      Effect: "Allow",
+      Action: "ec2:CreateSnapshot",
+      Resource: `arn:aws:ec2:${s.region}:${s.accountId}:volume/*`,
+      Condition: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } },
+    },
+    {
+      Sid: "CreateSnapshotsTaggedForThisStack",
+      Effect: "Allow",
+      Action: "ec2:CreateSnapshot",
+      Resource: `arn:aws:ec2:${s.region}::snapshot/*`,
+      Condition: { StringEquals: { [`aws:RequestTag/${tag.key}`]: tag.value } },
+    },
+    {
+      Sid: "TagSnapshotsAtCreation",
+      Effect: "Allow",
+      Action: "ec2:CreateTags",
+      Resource: `arn:aws:ec2:${s.region}::snapshot/*`,
+      Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" } },
+    },
+  ];
+}
 
 export interface WorkspaceVolumeRoleScope {
   readonly region: string;

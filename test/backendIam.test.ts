@@ -23,6 +23,10 @@ for (const stack of STACKS) {
         "ListTasksOnThisCluster",
         "PassOnlyTheWorkspaceExecutionRole",
         "PassOnlyTheWorkspaceVolumeRole",
+        "FindWorkspaceVolumesAndSnapshots",
+        "SnapshotThisStacksWorkspaceVolumes",
+        "CreateSnapshotsTaggedForThisStack",
+        "TagSnapshotsAtCreation",
         "PublishPlatformMetrics",
       ]);
       for (const s of task()) {
@@ -88,8 +92,23 @@ for (const stack of STACKS) {
         [g.one(aws.iam.Role, "workspace-execution").state.arn, "ecs-tasks.amazonaws.com"],
         [volumeRole.state.arn, "ecs.amazonaws.com"],
       ]);
-      // The backend itself gets no EC2 volume rights: ECS does that through the role it passes.
-      expect(JSON.stringify(task())).not.to.match(/"ec2:/);
+      // The backend creates, attaches and deletes no volume itself: ECS does that through the role it passes.
+      expect(JSON.stringify(task())).not.to.match(/ec2:(CreateVolume|AttachVolume|DetachVolume|DeleteVolume|DeleteSnapshot)/);
+    });
+
+    it("may snapshot only this stack's workspace volumes, into snapshots tagged for this stack (to resume a workspace)", () => {
+      const tag = "remote-claude:stack";
+      expect(statementBySid(task(), "FindWorkspaceVolumesAndSnapshots")).to.deep.include({ Action: ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"], Resource: "*" });
+      expect(statementBySid(task(), "SnapshotThisStacksWorkspaceVolumes")).to.deep.include({
+        Action: "ec2:CreateSnapshot",
+        Resource: "arn:aws:ec2:ap-northeast-1:123456789012:volume/*",
+        Condition: { StringEquals: { [`aws:ResourceTag/${tag}`]: stack } },
+      });
+      expect(statementBySid(task(), "CreateSnapshotsTaggedForThisStack")).to.deep.include({
+        Resource: "arn:aws:ec2:ap-northeast-1::snapshot/*",
+        Condition: { StringEquals: { [`aws:RequestTag/${tag}`]: stack } },
+      });
+      expect(statementBySid(task(), "TagSnapshotsAtCreation")).to.deep.include({ Action: "ec2:CreateTags", Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" } } });
     });
 
     it("publishes metrics only into the platform's namespace and reads no secret itself", () => {
