@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   launchContractEnvironment,
   launchTargetFromEnvironment,
@@ -125,5 +127,22 @@ describe("workspace launch contract", () => {
     expect(() => launchTargetFromEnvironment(broken)).to.throw(`missing environment ${RUNTASK_ENV.volumeRoleArn}`);
     expect(() => launchTargetFromEnvironment({ ...env, [RUNTASK_ENV.volumeFilesystem]: "ntfs" })).to.throw(/one of xfs, ext4/);
     expect(() => launchTargetFromEnvironment({ ...env, [RUNTASK_ENV.volumeSizeGiB]: "twenty" })).to.throw(/positive integer/);
+  });
+
+  it("is what the README shows the backend team: its example request is this function's output", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const block = /<!-- launch-contract-example:start[^>]*-->\s*```json\n([\s\S]*?)```\s*<!-- launch-contract-example:end -->/.exec(readme);
+    expect(block, "README's launch contract example").to.not.equal(null);
+    const example = JSON.parse(block![1]);
+    const ebs = example.volumeConfigurations[0].managedEBSVolume;
+    const shown: WorkspaceLaunchTarget = {
+      cluster: example.cluster,
+      taskDefinition: example.taskDefinition,
+      subnets: example.networkConfiguration.awsvpcConfiguration.subnets,
+      securityGroups: example.networkConfiguration.awsvpcConfiguration.securityGroups,
+      capacityProvider: example.capacityProviderStrategy[0].capacityProvider,
+      volume: { volumeName: "workspace", sizeGiB: 20, iops: 3000, throughputMiBps: 125, filesystem: "xfs", kmsKeyArn: ebs.kmsKeyId, infrastructureRoleArn: ebs.roleArn, stack: "staging" },
+    };
+    expect(example).to.deep.equal(JSON.parse(JSON.stringify(workspaceRunTaskRequest(shown, { workspaceId: "conv-7f3a9c", startedBy: "backend" }))));
   });
 });
