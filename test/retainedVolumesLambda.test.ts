@@ -96,7 +96,9 @@ describe("retained-volumes monitor (handler)", () => {
     expect(code).to.match(/exports\.handler = handler|exports\.handler=/);
     expect(code).to.not.match(/require\("\.\.?\//); // self-contained: only the runtime's SDK clients
     // Load the shipped file itself from inside the project (so the SDK resolves) and call its handler.
-    const dir = fs.mkdtempSync(path.join(__dirname, "..", ".tmp-lambda-"));
+    const tmp = path.join(__dirname, "..", ".tmp");
+    fs.mkdirSync(tmp, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(tmp, "lambda-"));
     const saved = { ...process.env };
     try {
       fs.writeFileSync(path.join(dir, "index.js"), code);

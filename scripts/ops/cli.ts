@@ -25,9 +25,9 @@ import { signalScope } from "./signals";
 type Runner = (ctx: OpsContext) => Promise<ReportBuilder>;
 
 const EPILOG = `Commands:
-  load workspaces   launch N workspace tasks as the backend does; start-time percentiles, failures, density; stops them all
+  load workspaces   launch N workspace tasks as the backend does; start and volume attach percentiles, failures, density; stops them all, deletes their volumes
   load http         HTTP load on the backend through the ALB; latency percentiles, errors
-  drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE)
+  drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE; terminate-instance --verify-restore)
   security          in-task probe + static audit of the live stack; matrix report
   cleanup           remove what a killed run left: tasks, DRAINING instances, FIS experiments, volumes, snapshots (--run-id ID)
   volumes           retained workspace volumes: list | snapshot | prune --older-than D (snapshot, then delete)

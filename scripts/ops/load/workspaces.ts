@@ -5,7 +5,7 @@
 import { workspaceRunTaskRequest } from "../../../lib/launchContract";
 import { requireLaunchTarget } from "../launchTarget";
 import type { OpsContext } from "../context";
-import { EXIT } from "../errors";
+import { EXIT, errorMessage, errorName } from "../errors";
 import type { MetricSample } from "../metrics";
 import { type Summary, summarize } from "../percentiles";
 import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
@@ -189,7 +189,7 @@ export async function deleteVolumesSafely(target: WorkspaceTarget, runId: string
   try {
     return await target.deleteRunVolumes!(runId);
   } catch (err) {
-    return { found: 0, deleted: 0, alreadyGone: 0, failed: [{ id: `(volumes of run ${runId})`, error: `${(err as Error).name}: ${(err as Error).message}` }], leftBehind: [] };
+    return { found: 0, deleted: 0, alreadyGone: 0, failed: [{ id: `(volumes of run ${runId})`, error: `${errorName(err)}: ${errorMessage(err)}` }], leftBehind: [] };
   }
 }
 

@@ -5,7 +5,7 @@
 // never touched. Prune is a dry run on production unless --confirm-prod.
 import { isProdStack } from "../../../config";
 import type { OpsContext } from "../context";
-import { UsageError } from "../errors";
+import { UsageError, errorMessage, errorName } from "../errors";
 import { ReportBuilder } from "../report";
 import type { VolumeStore, WorkspaceSnapshot, WorkspaceVolume } from "./store";
 
@@ -91,7 +91,7 @@ async function snapshotAll(ctx: OpsContext, store: VolumeStore, vs: readonly Wor
     try {
       started.set(v.id, await store.snapshot(v, `${why}: ${v.workspaceId ?? v.id}`));
     } catch (err) {
-      started.set(v.id, { state: `not started: ${(err as Error).name}: ${(err as Error).message}` });
+      started.set(v.id, { state: `not started: ${errorName(err)}: ${errorMessage(err)}` });
     }
   }
   const ids = [...started.values()].flatMap((s) => (s.id ? [s.id] : []));
