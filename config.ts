@@ -12,6 +12,8 @@ import { dataChecks, dataKeys } from "./config/data";
 import { serviceChecks, serviceKeys } from "./config/services";
 // Workspace storage (issue 8).
 import { storageChecks, storageKeys } from "./config/storage";
+// Cost assumptions of the plan's estimate (issue 10).
+import { costKeys } from "./config/cost";
 
 export { ConfigError } from "./config/problems";
 
@@ -25,6 +27,7 @@ export const configSchema = {
   ...serviceKeys,
   ...dataKeys,
   ...storageKeys,
+  ...costKeys,
 };
 
 const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks];

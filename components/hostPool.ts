@@ -163,6 +163,8 @@ export class HostPool extends pulumi.ComponentResource {
         ? {
           poolState: "Stopped",
           minSize: args.warmPoolSize,
+          // Exactly warmPoolSize stopped hosts: left unset, AWS keeps (max size − running) of them.
+          maxGroupPreparedCapacity: args.warmPoolSize,
           // ECS capacity providers do not support returning instances to the warm pool.
           instanceReusePolicy: { reuseOnScaleIn: false },
         }

@@ -8,6 +8,10 @@ import { allPolicies, POLICY_PACK_NAME } from "../policy/policies";
 import { policySection } from "./policies";
 import { readStackFiles } from "./stackFiles";
 import { summarize } from "./summaries";
+// Issue 10: posture, cost and capacity sections; the config they read.
+import { parseStackConfig, type StackConfig } from "../config";
+import { capacitySection, costSection } from "./cost/section";
+import { postureSection } from "./posture/section";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -32,12 +36,16 @@ export interface PlanJson {
   readonly sections?: Record<string, unknown>;
 }
 
-/** A section computed from the graph; the plan prints it after the resources. */
-export type PlanSectionBuilder = (graph: StackGraph) => PlanSection;
+/** A section computed from the graph (and the stack's validated config, when given); the plan prints it after the resources. */
+export type PlanSectionBuilder = (graph: StackGraph, config?: StackConfig) => PlanSection;
 
 export const PLAN_SECTIONS: PlanSectionBuilder[] = [
   // Security posture: the policy pack (policy/) over the planned graph.
   (graph) => policySection(graph, allPolicies, POLICY_PACK_NAME),
+  // Issue 10: the security layers the graph carries, the monthly cost estimate, the capacity model.
+  postureSection,
+  costSection,
+  capacitySection,
 ];
 
 export const MASK = "[secret]";
@@ -57,6 +65,11 @@ export function maskSecrets(resource: CapturedResource): Record<string, unknown>
 export async function planStack(stack: string, projectDir = PROJECT_DIR): Promise<StackGraph> {
   const files = readStackFiles(projectDir, stack);
   return runOffline({ project: files.project, stack, config: files.config, secretKeys: files.secretKeys });
+}
+
+/** The stack's validated config, as the program reads it (the sections need the cost assumptions). */
+export function planConfig(stack: string, projectDir = PROJECT_DIR): StackConfig {
+  return parseStackConfig({ stack, values: readStackFiles(projectDir, stack).config });
 }
 
 export function planJson(graph: StackGraph, sections: readonly PlanSection[] = []): PlanJson {

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # Debian's python3 and node; network namespaces and the IMDS rules (iproute2, iptables); the user
 # data linted (shellcheck); Docker 20.10's reference seccomp profile (golang-github-docker-docker-dev).
 # The egress proxy test runs the real Squid in front of a TLS server (squid, openssl).
-DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 golang-github-docker-docker-dev squid openssl)
+# The HTML plan is rendered in headless Chromium (chromium).
+DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 golang-github-docker-docker-dev squid openssl chromium)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

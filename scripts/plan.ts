@@ -1,27 +1,31 @@
-// `npm run plan -- --stack staging [--json]`: the offline plan of a stack, no AWS account needed.
-import yargs from "yargs";
+// `npm run plan -- --stack staging [--format text|json|html] [--out FILE]`: the offline plan of a
+// stack, no AWS account needed. `--json` is short for `--format json`.
+import * as fs from "node:fs";
 import { hideBin } from "yargs/helpers";
 import { ConfigError } from "../config";
-import { PLAN_SECTIONS, PROJECT_DIR, planJson, planStack, planText } from "../offline/plan";
+import { PLAN_SECTIONS, planConfig, planJson, planStack, planText } from "../offline/plan";
 import { StackFileError } from "../offline/stackFiles";
+import { renderPlanHtml } from "../offline/html/page";
+import { parsePlanArgs } from "./planArgs";
 
 async function main(): Promise<number> {
-  const args = await yargs(hideBin(process.argv))
-    .scriptName("plan")
-    .usage("$0 --stack NAME [--json]\n\nRuns the Pulumi program for a stack on the offline engine (mocks, no AWS) and prints what `pulumi up` would build.")
-    .option("stack", { type: "string", default: "staging", describe: "stack to plan: reads Pulumi.<stack>.yaml" })
-    .option("json", { type: "boolean", default: false, describe: "print one JSON object: { stack, resources, outputs }" })
-    .option("project-dir", { type: "string", default: PROJECT_DIR, describe: "directory holding Pulumi.yaml and the stack files" })
-    .strict()
-    .help()
-    .parseAsync();
+  const args = await parsePlanArgs(hideBin(process.argv));
+  const format = args.format;
 
   try {
     const graph = await planStack(args.stack, args.projectDir);
-    const sections = PLAN_SECTIONS.map((build) => build(graph));
+    const config = planConfig(args.stack, args.projectDir);
+    const sections = format === "html" ? [] : PLAN_SECTIONS.map((build) => build(graph, config));
+    const body = format === "html"
+      ? renderPlanHtml({ graph, config })
+      : `${format === "json" ? JSON.stringify(planJson(graph, sections), null, 2) : planText(graph, sections)}\n`;
+    if (args.out) {
+      fs.writeFileSync(args.out, body);
+      console.error(`wrote the ${format} plan of stack ${args.stack} to ${args.out}`);
+      return 0;
+    }
     // Wait until stdout has taken all of it: process.exit() would cut a piped plan short (> 64 KiB).
-    const text = `${args.json ? JSON.stringify(planJson(graph, sections), null, 2) : planText(graph, sections)}\n`;
-    await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => process.stdout.write(body, (err) => (err ? reject(err) : resolve())));
     return 0;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof StackFileError) {

@@ -171,7 +171,15 @@ for (const stack of STACKS) {
 
         it(want[pool].warm ? `ASG: a Stopped warm pool of ${want[pool].warm}, never reused on scale-in` : "ASG: no warm pool", () => {
           const warm = asg(g, pool).inputs.warmPool;
-          if (want[pool].warm) expect(warm).to.deep.equal({ poolState: "Stopped", minSize: want[pool].warm, instanceReusePolicy: { reuseOnScaleIn: false } });
+          // maxGroupPreparedCapacity = minSize keeps exactly that many, whatever the group runs.
+          if (want[pool].warm) {
+            expect(warm).to.deep.equal({
+              poolState: "Stopped",
+              minSize: want[pool].warm,
+              maxGroupPreparedCapacity: want[pool].warm,
+              instanceReusePolicy: { reuseOnScaleIn: false },
+            });
+          }
           else expect(warm).to.equal(undefined);
         });
 

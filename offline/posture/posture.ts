@@ -1,0 +1,280 @@
+// The security layers in force in a stack, read from its graph (not from a list kept by hand):
+// each row says what the planned resources actually carry, so a change that drops a layer shows
+// here even where no policy of the pack covers it.
+import type { StackConfig } from "../../config";
+import type { CapturedResource, StackGraph } from "../graph";
+import { hostHardening, type HostHardening } from "../hostBundle";
+import { containerDefinitions, workspaceTaskDefinition } from "../workloads";
+
+export type Verdict = "in force" | "baseline" | "partial" | "missing" | "mismatch";
+
+export interface PostureRow {
+  readonly layer: string;
+  readonly verdict: Verdict;
+  readonly detail: string;
+  /** Ids of the resources the row was read from. */
+  readonly evidence: readonly string[];
+}
+
+export type EgressMode = "dns-firewall" | "proxy";
+
+const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
+
+/** "in force" when every item holds, "missing" when none does, else "partial". */
+function allOrSome(held: number, of: number): Verdict {
+  if (of > 0 && held === of) return "in force";
+  return held === 0 ? "missing" : "partial";
+}
+
+const count = (held: number, of: number) => `${held}/${of}`;
+
+interface Host {
+  readonly lt: CapturedResource;
+  readonly hardening?: HostHardening;
+}
+
+function hosts(graph: StackGraph): Host[] {
+  return graph.ofType("aws:ec2/launchTemplate:LaunchTemplate").map((lt) => ({ lt, hardening: hostHardening(lt) }));
+}
+
+function imdsRow(graph: StackGraph): PostureRow {
+  const hs = hosts(graph);
+  const v2 = hs.filter(({ lt }) => lt.inputs.metadataOptions?.httpTokens === "required" && lt.inputs.metadataOptions?.httpPutResponseHopLimit === 1).length;
+  const block = hs.filter(({ hardening }) => hardening?.ecsConfig.ECS_AWSVPC_BLOCK_IMDS === "true").length;
+  const rules = hs.filter(({ hardening }) => {
+    const v4 = hardening?.bundle["imds-block.rules"] ?? "";
+    return /-d 169\.254\.169\.254\/32 -j (REJECT|DROP)/.test(v4);
+  }).length;
+  const rules6 = hs.filter(({ hardening }) => (hardening?.bundle["imds-block6.rules"] ?? "").includes("fd00:ec2::254")).length;
+  const n = hs.length;
+  const everywhere = Math.min(v2, block, rules);
+  return {
+    layer: "IMDS",
+    verdict: everywhere === n && n > 0 ? "in force" : v2 + block + rules === 0 ? "missing" : "partial",
+    detail: `IMDSv2 required with hop limit 1 on ${count(v2, n)} launch templates; ECS_AWSVPC_BLOCK_IMDS=true in ${count(block, n)} user data; ` +
+      `iptables rules rejecting 169.254.169.254 from containers in ${count(rules, n)} host bundles (IPv6 fd00:ec2::254 in ${count(rules6, n)})`,
+    evidence: hs.map((h) => h.lt.id),
+  };
+}
+
+function seccompRow(graph: StackGraph): PostureRow {
+  const hs = hosts(graph);
+  const profiles = hs.map(({ hardening }) => {
+    try {
+      const daemon = JSON.parse(hardening?.bundle["daemon.json"] ?? "null");
+      const profile = JSON.parse(hardening?.bundle["seccomp.json"] ?? "null");
+      if (!daemon?.["seccomp-profile"] || !profile) return undefined;
+      const names = (action: (a: string) => boolean) =>
+        (profile.syscalls ?? []).filter((s: { action: string }) => action(s.action)).reduce((n: number, s: { names: string[] }) => n + s.names.length, 0);
+      return {
+        path: String(daemon["seccomp-profile"]),
+        noNewPrivileges: daemon["no-new-privileges"] === true,
+        defaultAction: String(profile.defaultAction),
+        allowed: names((a) => a === "SCMP_ACT_ALLOW"),
+        denied: names((a) => a !== "SCMP_ACT_ALLOW"),
+      };
+    } catch {
+      return undefined;
+    }
+  });
+  const found = profiles.filter((p) => p !== undefined);
+  const p = found[0];
+  const denyByDefault = found.filter((x) => x.defaultAction !== "SCMP_ACT_ALLOW").length;
+  return {
+    layer: "seccomp",
+    verdict: allOrSome(denyByDefault, hs.length),
+    detail: p
+      ? `Docker daemon default profile ${p.path} on ${count(found.length, hs.length)} hosts' bundles: default ${p.defaultAction}, ${p.allowed} syscalls allowed, ` +
+        `${p.denied} denied outright; daemon no-new-privileges ${found.every((x) => x.noNewPrivileges) ? "on" : "OFF on some"} (ECS cannot set seccomp per container)`
+      : "no daemon seccomp profile in any launch template's user data",
+    evidence: hs.map((h) => h.lt.id),
+  };
+}
+
+function containersRow(graph: StackGraph): PostureRow {
+  const hs = hosts(graph);
+  const noPrivileged = hs.filter(({ hardening }) => hardening?.ecsConfig.ECS_DISABLE_PRIVILEGED === "true").length;
+  const defs = graph.ofType("aws:ecs/taskDefinition:TaskDefinition");
+  const containers = defs.flatMap((d) => containerDefinitions(d).map((c) => ({ td: d, c })));
+  const privileged = containers.filter(({ c }) => c.privileged === true).map(({ c }) => String(c.name));
+  const workspace = workspaceTaskDefinition(graph);
+  const ws = workspace ? containerDefinitions(workspace) : [];
+  const hardened = ws.filter((c) =>
+    (c.linuxParameters?.capabilities?.drop ?? []).includes("ALL") &&
+    (c.linuxParameters?.capabilities?.add ?? []).length === 0 &&
+    c.readonlyRootFilesystem === true &&
+    (c.dockerSecurityOptions ?? []).includes("no-new-privileges") &&
+    c.user !== undefined && !/^0(:|$)|^root/.test(String(c.user))).length;
+  const verdict = privileged.length > 0 ? "missing" : allOrSome(Math.min(noPrivileged === hs.length ? ws.length : 0, hardened), ws.length);
+  return {
+    layer: "Containers",
+    verdict,
+    detail: `ECS_DISABLE_PRIVILEGED=true on ${count(noPrivileged, hs.length)} hosts; privileged containers: ${privileged.length ? privileged.join(", ") : "none"} in ${defs.length} task definitions; ` +
+      `workspace containers with all capabilities dropped, read-only root, no-new-privileges and a non-root user: ${count(hardened, ws.length)}`,
+    evidence: [...hs.map((h) => h.lt.id), ...defs.map((d) => d.id)],
+  };
+}
+
+function groupRole(sg: CapturedResource | undefined): string {
+  if (!sg) return "?";
+  return String(sg.inputs.tags?.Role ?? sg.inputs.name ?? sg.name);
+}
+
+function ruleTarget(graph: StackGraph, rule: CapturedResource): string {
+  const i = rule.inputs;
+  if (i.referencedSecurityGroupId) return `sg:${groupRole(graph.byPhysicalId(String(i.referencedSecurityGroupId)))}`;
+  if (i.prefixListId) return "prefix list";
+  return String(i.cidrIpv4 ?? i.cidrIpv6);
+}
+
+function port(rule: CapturedResource): string {
+  const i = rule.inputs;
+  return `${i.ipProtocol}/${i.fromPort === i.toPort ? i.fromPort : `${i.fromPort}-${i.toPort}`}`;
+}
+
+function sgRow(graph: StackGraph): PostureRow {
+  const groups = graph.ofType("aws:ec2/securityGroup:SecurityGroup");
+  const ingress = graph.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+  const egress = graph.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+  const inline = groups.filter((g) => (g.inputs.ingress ?? []).length > 0 || (g.inputs.egress ?? []).length > 0);
+  const roleOf = (r: CapturedResource) => groupRole(graph.byPhysicalId(String(r.inputs.securityGroupId)));
+  const open = ingress.filter((r) => ANYWHERE.has(String(r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6)));
+  const openElsewhere = open.filter((r) => roleOf(r) !== "alb");
+  const openOut = egress.filter((r) => ANYWHERE.has(String(r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6)));
+  const defaultSg = graph.ofType("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+  const emptied = defaultSg.length > 0 && defaultSg.every((d) => (d.inputs.ingress ?? []).length === 0 && (d.inputs.egress ?? []).length === 0);
+  return {
+    layer: "Security groups",
+    verdict: openElsewhere.length > 0 || inline.length > 0 ? "missing" : emptied ? "in force" : "partial",
+    detail: `${groups.length} groups, ${ingress.length} ingress and ${egress.length} egress rules (one per allowed flow, no inline rules${inline.length ? `: INLINE RULES in ${inline.map(groupRole).join(", ")}` : ""}); ` +
+      `0.0.0.0/0 ingress: ${open.length ? [...new Set(open.map((r) => `${roleOf(r)} ${port(r)}`))].join(", ") : "none"}` +
+      `${openElsewhere.length ? ` — BESIDES THE ALB: ${openElsewhere.map((r) => `${roleOf(r)} ${port(r)}`).join(", ")}` : " (the ALB only)"}; ` +
+      `egress to 0.0.0.0/0: ${openOut.length ? openOut.map((r) => `${roleOf(r)} ${port(r)}`).join(", ") : "none"}; default security group ${emptied ? "emptied" : "NOT emptied"}`,
+    evidence: [...groups, ...ingress, ...egress].map((r) => r.id),
+  };
+}
+
+function dnsFirewallRow(graph: StackGraph): PostureRow {
+  const associations = graph.ofType("aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation");
+  const configs = graph.ofType("aws:route53/resolverFirewallConfig:ResolverFirewallConfig");
+  const rules = graph.ofType("aws:route53/resolverFirewallRule:ResolverFirewallRule");
+  const listOf = (r: CapturedResource) => graph.byPhysicalId(String(r.inputs.firewallDomainListId));
+  const domains = (r: CapturedResource): string[] => listOf(r)?.inputs.domains ?? [];
+  const lastPriority = Math.max(...rules.map((r) => Number(r.inputs.priority)));
+  const blockAll = rules.find((r) => r.inputs.action === "BLOCK" && domains(r).includes("*"));
+  const finalBlock = blockAll !== undefined && Number(blockAll.inputs.priority) === lastPriority;
+  const allowed = rules.filter((r) => r.inputs.action === "ALLOW").reduce((n, r) => n + domains(r).length, 0);
+  const failClosed = configs.length > 0 && configs.every((c) => c.inputs.firewallFailOpen === "DISABLED");
+  const logged = graph.ofType("aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation").length > 0;
+  const held = [associations.length > 0, failClosed, finalBlock].filter(Boolean).length;
+  return {
+    layer: "DNS Firewall",
+    verdict: allOrSome(held, 3),
+    detail: associations.length === 0
+      ? "no rule group associated with the VPC"
+      : `rule group associated with the VPC (mutation protection ${associations[0].inputs.mutationProtection ?? "?"}); fail-open ${failClosed ? "DISABLED (fail-closed)" : "NOT disabled"}; ` +
+        `ALLOW ${allowed} names, then ${finalBlock ? `BLOCK * last (priority ${blockAll?.inputs.priority}, ${blockAll?.inputs.blockResponse ?? "?"})` : "NO final BLOCK *"}; queries ${logged ? "logged" : "NOT logged"}`,
+    evidence: [...associations, ...configs, ...rules].map((r) => r.id),
+  };
+}
+
+/** Egress mode from the workspace security group's rules: anything to 0.0.0.0/0 is the DNS-filtered baseline. */
+export function derivedEgressMode(graph: StackGraph): { mode: EgressMode; destinations: string[] } | undefined {
+  const workspaceSg = graph.ofType("aws:ec2/securityGroup:SecurityGroup").find((g) => groupRole(g) === "workspace");
+  if (!workspaceSg) return undefined;
+  const rules = graph.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    .filter((r) => r.inputs.securityGroupId === workspaceSg.physicalId);
+  const toInternet = rules.some((r) => ANYWHERE.has(String(r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6)));
+  return { mode: toInternet ? "dns-firewall" : "proxy", destinations: rules.map((r) => `${ruleTarget(graph, r)} ${port(r)}`) };
+}
+
+/** Where the workspace subnets (the backend's RunTask subnets) send 0.0.0.0/0. */
+function workspaceDefaultRoutes(graph: StackGraph): string[] {
+  const backend = graph.ofType("aws:ecs/taskDefinition:TaskDefinition").flatMap((d) => containerDefinitions(d));
+  const env = backend.flatMap((c) => c.environment ?? []).find((e: { name: string }) => e.name === "WORKSPACE_SUBNETS");
+  const subnets = env ? String(env.value).split(",").filter(Boolean) : [];
+  const tables = graph.ofType("aws:ec2/routeTableAssociation:RouteTableAssociation")
+    .filter((a) => subnets.includes(String(a.inputs.subnetId)))
+    .map((a) => String(a.inputs.routeTableId));
+  const routes = graph.ofType("aws:ec2/route:Route").filter((r) => tables.includes(String(r.inputs.routeTableId)) && r.inputs.destinationCidrBlock === "0.0.0.0/0");
+  return [...new Set(routes.map((r) => (r.inputs.natGatewayId ? "a NAT gateway" : r.inputs.gatewayId ? "an internet gateway" : r.inputs.vpcEndpointId ? "a VPC endpoint" : "another target")))];
+}
+
+function egressRow(graph: StackGraph, config?: StackConfig): PostureRow {
+  const derived = derivedEgressMode(graph);
+  const configured = (config as Readonly<Record<string, unknown>> | undefined)?.egressMode;
+  if (!derived) return { layer: "Egress mode", verdict: "missing", detail: "no workspace security group in this stack", evidence: [] };
+  const routes = workspaceDefaultRoutes(graph);
+  const mismatch = typeof configured === "string" && configured !== derived.mode;
+  const explain = derived.mode === "dns-firewall"
+    ? "the seeds' baseline: HTTPS to any address whose name the DNS Firewall resolves; an IP literal bypasses it"
+    : "no route to the internet from the workspace group: only the listed destinations (proxy, endpoints, resolver)";
+  return {
+    layer: "Egress mode",
+    verdict: mismatch ? "mismatch" : derived.mode === "proxy" ? "in force" : "baseline",
+    detail: `${derived.mode} (from the graph: ${explain}); workspace egress: ${derived.destinations.join(", ")}; ` +
+      `workspace subnets route 0.0.0.0/0 to ${routes.length ? routes.join(" / ") : "nothing (no default route)"}; ` +
+      `config egressMode: ${typeof configured === "string" ? `${configured}${mismatch ? " — DOES NOT MATCH the graph" : ""}` : "not a key of this stack's config"}`,
+    evidence: [],
+  };
+}
+
+function taskRoleRow(graph: StackGraph): PostureRow {
+  const defs = graph.ofType("aws:ecs/taskDefinition:TaskDefinition");
+  const workspace = workspaceTaskDefinition(graph);
+  const roleName = (arn: unknown) => String(arn).split("/").pop();
+  const others = defs.filter((d) => d !== workspace).map((d) => `${d.inputs.family}: ${d.inputs.taskRoleArn ? `task role ${roleName(d.inputs.taskRoleArn)}` : "no task role"}`);
+  const ok = workspace !== undefined && !workspace.inputs.taskRoleArn;
+  return {
+    layer: "Task roles",
+    verdict: workspace === undefined ? "missing" : ok ? "in force" : "missing",
+    detail: workspace
+      ? `workspace ${workspace.inputs.family}: ${ok ? "no task role (no AWS credentials at 169.254.170.2)" : `TASK ROLE ${roleName(workspace.inputs.taskRoleArn)}`}` +
+        (others.length ? `; ${others.join("; ")}` : "")
+      : "no workspace task definition",
+    evidence: defs.map((d) => d.id),
+  };
+}
+
+function encryptionRow(graph: StackGraph): PostureRow {
+  const checks: { what: string; held: number; of: number }[] = [];
+  const add = (what: string, rs: CapturedResource[], ok: (r: CapturedResource) => boolean) => {
+    if (rs.length > 0) checks.push({ what, held: rs.filter(ok).length, of: rs.length });
+  };
+  add("RDS storage (KMS)", graph.ofType("aws:rds/instance:Instance"), (r) => r.inputs.storageEncrypted === true && !!r.inputs.kmsKeyId);
+  add("Redis at rest (KMS) and TLS required", graph.ofType("aws:elasticache/replicationGroup:ReplicationGroup"),
+    (r) => r.inputs.atRestEncryptionEnabled === true && r.inputs.transitEncryptionEnabled === true && r.inputs.transitEncryptionMode !== "preferred");
+  add("host root volumes", graph.ofType("aws:ec2/launchTemplate:LaunchTemplate"),
+    (r) => (r.inputs.blockDeviceMappings ?? []).every((b: { ebs?: { encrypted?: unknown } }) => String(b.ebs?.encrypted) === "true"));
+  add("AMI recipe volumes", graph.ofType("aws:imagebuilder/imageRecipe:ImageRecipe"),
+    (r) => (r.inputs.blockDeviceMappings ?? []).every((b: { ebs?: { encrypted?: unknown } }) => String(b.ebs?.encrypted) === "true"));
+  add("secrets (KMS)", graph.ofType("aws:secretsmanager/secret:Secret"), (r) => !!r.inputs.kmsKeyId);
+  add("ECR repositories (KMS)", graph.ofType("aws:ecr/repository:Repository"), (r) => r.inputs.encryptionConfigurations?.[0]?.encryptionType === "KMS");
+  add("SNS topics (KMS)", graph.ofType("aws:sns/topic:Topic"), (r) => !!r.inputs.kmsMasterKeyId);
+  const volumes = graph.ofType("aws:ebs/volume:Volume");
+  add("EBS volumes", volumes, (r) => r.inputs.encrypted === true || r.inputs.encrypted === "true");
+  const logs = graph.ofType("aws:cloudwatch/logGroup:LogGroup");
+  const logsWithKey = logs.filter((l) => !!l.inputs.kmsKeyId).length;
+  const required = checks.reduce((ok, c) => ok && c.held === c.of, true);
+  return {
+    layer: "Encryption",
+    verdict: checks.length === 0 ? "missing" : required ? "in force" : "partial",
+    detail: `${checks.map((c) => `${c.what} ${count(c.held, c.of)}`).join("; ")}; log groups with the platform key ${count(logsWithKey, logs.length)} ` +
+      "(the others: CloudWatch Logs' own encryption at rest)",
+    evidence: [],
+  };
+}
+
+/** Every posture row of a stack, in the order the plan prints them. */
+export function postureRows(graph: StackGraph, config?: StackConfig): PostureRow[] {
+  return [
+    imdsRow(graph),
+    seccompRow(graph),
+    containersRow(graph),
+    sgRow(graph),
+    dnsFirewallRow(graph),
+    egressRow(graph, config),
+    taskRoleRow(graph),
+    encryptionRow(graph),
+  ];
+}

@@ -1,0 +1,75 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PLAN_SECTIONS, planJson, planText } from "../offline/plan";
+import { parsePlanArgs } from "../scripts/planArgs";
+import { buildStack, stackConfig } from "./helpers/stacks";
+
+const root = path.resolve(__dirname, "..");
+
+function runPlan(...args: string[]) {
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts/plan.ts"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+  });
+}
+
+describe("plan: posture, cost and capacity in every format", () => {
+  it("prints the posture, the cost estimate next to the seed's figure and the capacity model as text", async () => {
+    const g = await buildStack("prod");
+    const text = planText(g, PLAN_SECTIONS.map((section) => section(g, stackConfig("prod"))));
+    expect(text).to.match(/Security posture:\n {2}IMDS +in force/);
+    expect(text).to.match(/Monthly cost estimate:\n {2}EC2 +m6i\.large On-Demand \(backend pool\)/);
+    expect(text).to.match(/Total: \$[\d,]+\.\d\d a month at the host pools' minimum size, \$[\d,]+\.\d\d at their maximum \(seed: \$850–1,500 a month for prod\)/);
+    expect(text).to.include("AWS Network Firewall: not used by this stack");
+    expect(text).to.include("Left out:\n    - ");
+    expect(text).to.match(/Capacity model:\n {2}workspace task remote-claude-prod-workspace: 1152 CPU units \/ 2176 MiB/);
+    expect(text).to.include("→ 7 workspaces (bound by memory)");
+    expect(text).to.include("seed: ECS+EC2 $0.08 and Fargate $0.20 per task-hour");
+  });
+
+  it("carries the sections' data in the JSON plan", async () => {
+    const g = await buildStack("staging");
+    const plan = JSON.parse(JSON.stringify(planJson(g, PLAN_SECTIONS.map((section) => section(g, stackConfig("staging"))))));
+    expect(Object.keys(plan.sections)).to.deep.equal(["Policy pack remote-claude-security", "Security posture", "Monthly cost estimate", "Capacity model"]);
+    const cost = plan.sections["Monthly cost estimate"];
+    expect(cost.priceTable).to.deep.include({ region: "ap-northeast-1", date: "2026-11" });
+    expect(cost.total.min).to.be.greaterThan(0);
+    expect(cost.lines.reduce((s: number, l: { monthly: { min: number } }) => s + l.monthly.min, 0)).to.be.closeTo(cost.total.min, 1e-6);
+    expect(cost.prices["ec2.c6i"]).to.include({ status: "estimate" });
+    expect(plan.sections["Security posture"].map((r: { layer: string }) => r.layer)).to.include("Egress mode");
+    expect(plan.sections["Capacity model"].byType[0].density.workspaces).to.equal(7);
+  });
+
+  it("takes --format text|json|html, --json as --format json, and refuses the two disagreeing", async () => {
+    expect(await parsePlanArgs([], true)).to.include({ stack: "staging", format: "text" });
+    expect(await parsePlanArgs(["--stack", "prod", "--json"], true)).to.include({ stack: "prod", format: "json" });
+    expect(await parsePlanArgs(["--format", "json", "--json"], true)).to.include({ format: "json" });
+    expect(await parsePlanArgs(["--format", "html", "--out", "x.html"], true)).to.include({ format: "html", out: "x.html" });
+    const refusal = async (argv: string[]) => {
+      try {
+        await parsePlanArgs(argv, true);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "accepted";
+    };
+    expect(await refusal(["--json", "--format", "html"])).to.equal("--json and --format html contradict each other");
+    expect(await refusal(["--format", "pdf"])).to.match(/Invalid values:[\s\S]*pdf/);
+  });
+
+  it("writes the HTML page to --out from the command line", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-out-")), "prod.html");
+    const html = runPlan("--stack", "prod", "--format", "html", "--out", out);
+    expect(html.status, html.stderr).to.equal(0);
+    expect(html.stdout).to.equal("");
+    expect(html.stderr).to.include(`wrote the html plan of stack prod to ${out}`);
+    const page = fs.readFileSync(out, "utf8");
+    expect(page.startsWith("<!doctype html>")).to.equal(true);
+    expect(page).to.include('data-stack="prod"');
+  });
+});

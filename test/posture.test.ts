@@ -1,0 +1,87 @@
+import { expect } from "chai";
+import type { StackConfig } from "../config";
+import { type CapturedResource, StackGraph } from "../offline/graph";
+import { derivedEgressMode, type PostureRow, postureRows } from "../offline/posture/posture";
+import { fakeResource, withChanges } from "./helpers/fakeGraph";
+import { buildStack, STACKS, stackConfig } from "./helpers/stacks";
+
+const row = (rows: PostureRow[], layer: string) => {
+  const found = rows.find((r) => r.layer === layer);
+  if (!found) throw new Error(`no posture row ${layer}`);
+  return found;
+};
+
+const sgOf = (g: StackGraph, role: string) => g.ofType("aws:ec2/securityGroup:SecurityGroup").find((s) => s.inputs.tags?.Role === role) as CapturedResource;
+const inputsChanged = (r: CapturedResource, inputs: Record<string, any>): CapturedResource => ({ ...r, inputs: { ...r.inputs, ...inputs } });
+
+describe("security posture read from the graph", () => {
+  for (const stack of STACKS) {
+    it(`shows every layer of ${stack} in force, egress on the DNS-filtered baseline`, async () => {
+      const rows = postureRows(await buildStack(stack), stackConfig(stack));
+      expect(rows.map((r) => r.layer)).to.deep.equal(["IMDS", "seccomp", "Containers", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Encryption"]);
+      for (const r of rows.filter((x) => x.layer !== "Egress mode")) expect(r.verdict, `${r.layer}: ${r.detail}`).to.equal("in force");
+      expect(row(rows, "IMDS").detail).to.include("IMDSv2 required with hop limit 1 on 2/2 launch templates; ECS_AWSVPC_BLOCK_IMDS=true in 2/2 user data");
+      expect(row(rows, "seccomp").detail).to.match(/default profile \/etc\/docker\/seccomp\/remote-claude\.json on 2\/2 .*default SCMP_ACT_ERRNO/);
+      expect(row(rows, "Security groups").detail).to.include("0.0.0.0/0 ingress: alb tcp/443, alb tcp/80 (the ALB only)");
+      expect(row(rows, "DNS Firewall").detail).to.match(/fail-open DISABLED \(fail-closed\); ALLOW \d+ names, then BLOCK \* last \(priority 1000, NXDOMAIN\); queries logged/);
+      expect(row(rows, "Egress mode")).to.include({ verdict: "baseline" });
+      expect(row(rows, "Egress mode").detail).to.match(/^dns-firewall .*workspace subnets route 0\.0\.0\.0\/0 to a NAT gateway; config egressMode: not a key/);
+      expect(row(rows, "Task roles").detail).to.match(new RegExp(`workspace remote-claude-${stack}-workspace: no task role`));
+      expect(row(rows, "Encryption").detail).to.include("RDS storage (KMS) 1/1; Redis at rest (KMS) and TLS required 1/1; host root volumes 2/2");
+    });
+  }
+
+  it("sees a launch template that allows IMDSv1 as a partial IMDS layer", async () => {
+    const g = await buildStack("staging");
+    let changed = false;
+    const broken = withChanges(g, (r) => {
+      if (r.type !== "aws:ec2/launchTemplate:LaunchTemplate" || changed) return undefined;
+      changed = true;
+      return inputsChanged(r, { metadataOptions: { ...r.inputs.metadataOptions, httpTokens: "optional" } });
+    });
+    const imds = row(postureRows(broken), "IMDS");
+    expect(imds.verdict).to.equal("partial");
+    expect(imds.detail).to.include("IMDSv2 required with hop limit 1 on 1/2 launch templates");
+  });
+
+  it("flags 0.0.0.0/0 ingress anywhere but the ALB", async () => {
+    const g = await buildStack("staging");
+    const open = fakeResource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "db-open", {
+      securityGroupId: sgOf(g, "database").physicalId, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 5432, toPort: 5432,
+    });
+    const sg = row(postureRows(withChanges(g, () => undefined, [open])), "Security groups");
+    expect(sg.verdict).to.equal("missing");
+    expect(sg.detail).to.include("BESIDES THE ALB: database tcp/5432");
+  });
+
+  it("derives proxy mode when the workspace group has no rule to 0.0.0.0/0, and flags a config that disagrees", async () => {
+    const g = await buildStack("staging");
+    const workspace = sgOf(g, "workspace");
+    const proxied = new StackGraph(g.stack, g.project, g.resources.filter((r) =>
+      !(r.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule" && r.inputs.securityGroupId === workspace.physicalId && r.inputs.cidrIpv4 === "0.0.0.0/0")), g.outputs);
+    expect(derivedEgressMode(g)?.mode).to.equal("dns-firewall");
+    expect(derivedEgressMode(proxied)?.mode).to.equal("proxy");
+    const config = { ...stackConfig("staging"), egressMode: "proxy" } as StackConfig;
+    expect(row(postureRows(proxied, config), "Egress mode")).to.include({ verdict: "in force" });
+    const mismatch = row(postureRows(g, config), "Egress mode");
+    expect(mismatch.verdict).to.equal("mismatch");
+    expect(mismatch.detail).to.include("config egressMode: proxy — DOES NOT MATCH the graph");
+  });
+
+  it("flags a workspace task role, an open DNS Firewall and an unencrypted database", async () => {
+    const g = await buildStack("staging");
+    const broken = withChanges(g, (r) => {
+      if (r.type === "aws:ecs/taskDefinition:TaskDefinition" && String(r.inputs.family).endsWith("-workspace")) return inputsChanged(r, { taskRoleArn: "arn:aws:iam::123456789012:role/oops" });
+      if (r.type === "aws:route53/resolverFirewallConfig:ResolverFirewallConfig") return inputsChanged(r, { firewallFailOpen: "ENABLED" });
+      if (r.type === "aws:rds/instance:Instance") return inputsChanged(r, { storageEncrypted: false });
+      return undefined;
+    });
+    const rows = postureRows(broken);
+    expect(row(rows, "Task roles")).to.include({ verdict: "missing" });
+    expect(row(rows, "Task roles").detail).to.include("TASK ROLE oops");
+    expect(row(rows, "DNS Firewall")).to.include({ verdict: "partial" });
+    expect(row(rows, "DNS Firewall").detail).to.include("fail-open NOT disabled");
+    expect(row(rows, "Encryption")).to.include({ verdict: "partial" });
+    expect(row(rows, "Encryption").detail).to.include("RDS storage (KMS) 0/1");
+  });
+});
