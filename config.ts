@@ -10,6 +10,8 @@ import { secretKeys } from "./config/secrets";
 // Services and data (issue 4).
 import { dataChecks, dataKeys } from "./config/data";
 import { serviceChecks, serviceKeys } from "./config/services";
+// Workspace storage (issue 8).
+import { storageChecks, storageKeys } from "./config/storage";
 // Cost assumptions of the plan's estimate (issue 10).
 import { costKeys } from "./config/cost";
 
@@ -24,10 +26,11 @@ export const configSchema = {
   ...secretKeys,
   ...serviceKeys,
   ...dataKeys,
+  ...storageKeys,
   ...costKeys,
 };
 
-const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks];
+const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks];
 
 export type ConfigKey = keyof typeof configSchema;
 

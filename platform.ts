@@ -12,7 +12,7 @@ import { platformAwsDomains } from "./lib/awsServices";
 import { planSubnets } from "./lib/subnetLayout";
 import { EcsCluster } from "./components/cluster";
 import { platformNames } from "./lib/names";
-import type { FoundationOutputs, HostOutputs, OutputInputs, ServiceOutputs } from "./stackOutputs";
+import type { FoundationOutputs, HostOutputs, OutputInputs, ServiceOutputs, StorageOutputs } from "./stackOutputs";
 import { Hosts } from "./components/hosts";
 import { parseCertificateArn } from "./config/services";
 import { buildDataLayer, buildServiceLayer } from "./services";
@@ -48,7 +48,7 @@ function certificateAccountCheck(cfg: StackConfig, accountId: string) {
   }
 }
 
-export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & HostOutputs & ServiceOutputs>> {
+export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & HostOutputs & ServiceOutputs & StorageOutputs>> {
   const { zones, accountId } = await lookUpRegion(cfg);
   const prefix = `${cfg.project}-${cfg.stack}`;
   const names = platformNames(prefix);

@@ -3,6 +3,7 @@
 // of the platform that produces them; `StackOutputs` is the whole contract.
 import type { Input } from "@pulumi/pulumi";
 import type { GroupName } from "./components/flows";
+import type { WorkspaceVolumeOutputSettings } from "./components/workspaceStorage";
 
 /** Network, security groups, DNS Firewall and the cluster. */
 export interface FoundationOutputs {
@@ -64,7 +65,17 @@ export interface ServiceOutputs {
   readonly metricsNamespace: string;
 }
 
-export type StackOutputs = FoundationOutputs & HostOutputs & ServiceOutputs;
+/** Workspace storage (issue 8): what every workspace's RunTask needs for its EBS volume, and the bill alarm. */
+export interface StorageOutputs {
+  /** The ECS infrastructure role RunTask's volumeConfigurations names. */
+  readonly workspaceVolumeRoleArn: string;
+  /** The KMS key workspace volumes (and their snapshots) are encrypted with. */
+  readonly workspaceVolumeKeyArn: string;
+  readonly workspaceVolumeSettings: WorkspaceVolumeOutputSettings;
+  readonly retainedVolumesAlarmName: string;
+}
+
+export type StackOutputs = FoundationOutputs & HostOutputs & ServiceOutputs & StorageOutputs;
 
 /** What a program section returns: every output of the section, each possibly still an Output. */
 export type OutputInputs<T> = { readonly [K in keyof T]: Input<T[K]> };
@@ -115,4 +126,8 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   dashboardName: "CloudWatch dashboard of the stack.",
   fisTemplateIds: "FIS experiment template id per failure drill.",
   metricsNamespace: "CloudWatch namespace of the platform's own metrics.",
+  workspaceVolumeRoleArn: "ECS infrastructure role that creates and attaches workspace EBS volumes (RunTask's volumeConfigurations names it; the backend may pass it to ECS).",
+  workspaceVolumeKeyArn: "KMS key that encrypts workspace volumes and their snapshots.",
+  workspaceVolumeSettings: "How every workspace volume is made: volumeName, volumeType (gp3), sizeGiB, iops, throughputMiBps, filesystem, stackTag.",
+  retainedVolumesAlarmName: "Alarm on retained (detached) workspace volumes passing a count or GiB threshold (not a health alarm: drills ignore it).",
 };

@@ -27,3 +27,21 @@ export function workspaceLaunchFailureDatum(clusterName: string, count: number, 
     Timestamp: timestamp,
   };
 }
+
+// --- Workspace storage (issue 8) ---
+
+/**
+ * Retained workspace volumes, in platformNames().metricsNamespace: what a stack keeps on EBS after
+ * its workspaces stopped. Published every 15 minutes by the stack's retained-volumes monitor (a
+ * scheduled Lambda, components/retainedVolumesMonitor.ts) from DescribeVolumes over the volumes
+ * tagged remote-claude:stack = <stack> in state "available" (detached). One dimension, Stack = the
+ * stack name. RetainedWorkspaceVolumes: unit Count; RetainedWorkspaceVolumeGiB: unit Gigabytes
+ * (the sum of their sizes, what EBS bills by).
+ */
+export const RETAINED_VOLUMES = {
+  countMetric: "RetainedWorkspaceVolumes",
+  sizeMetric: "RetainedWorkspaceVolumeGiB",
+  countUnit: "Count",
+  sizeUnit: "Gigabytes",
+  dimension: "Stack",
+} as const;

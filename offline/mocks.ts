@@ -207,6 +207,23 @@ const SHAPES: Record<string, ShapeFn> = {
   }),
   "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ({ inputs }) => ({ id: String(inputs.clusterName) }),
   // --- end host pools
+  // --- Workspace storage (issue 8): the retained-volumes monitor's function and its schedule.
+  "aws:lambda/function:Function": ({ physical, ctx }) => {
+    const functionArn = arn(ctx, "lambda", `function:${physical}`);
+    return {
+      id: physical,
+      arn: functionArn,
+      extra: {
+        invokeArn: `arn:aws:apigateway:${ctx.region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
+        qualifiedArn: `${functionArn}:$LATEST`,
+        version: "$LATEST",
+      },
+    };
+  },
+  "aws:lambda/permission:Permission": ({ inputs, hex: h }) => ({ id: String(inputs.statementId ?? `terraform-${h.slice(0, 26)}`) }),
+  "aws:cloudwatch/eventRule:EventRule": ({ physical, ctx }) => ({ id: physical, arn: arn(ctx, "events", `rule/${physical}`) }),
+  "aws:cloudwatch/eventTarget:EventTarget": ({ inputs, hex: h }) => ({ id: `${inputs.rule}-terraform-${h.slice(0, 26)}`, extra: { targetId: `terraform-${h.slice(0, 26)}` } }),
+  // --- end workspace storage
   "aws:fis/experimentTemplate:ExperimentTemplate": ({ hex: h, ctx }) => ({
     id: `EXT${h.slice(0, 14).toUpperCase()}`,
     arn: arn(ctx, "fis", `experiment-template/EXT${h.slice(0, 14).toUpperCase()}`),

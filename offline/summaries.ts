@@ -30,7 +30,9 @@ const SERVICE_SUMMARIES: Record<string, Summarize> = {
     `${r.inputs.name}: ${r.inputs.desiredCount} tasks on ${r.inputs.capacityProviderStrategies?.map((s: { capacityProvider: string }) => s.capacityProvider).join(", ")}, ` +
     `${String(r.inputs.deploymentConfiguration?.strategy ?? "ROLLING").toLowerCase().replace("_", "/")}, circuit breaker ${r.inputs.deploymentCircuitBreaker?.rollback ? "with rollback" : "off"}`,
   "aws:ecs/taskDefinition:TaskDefinition": (r) =>
-    `${r.inputs.family}: ${containerNames(r)}, ${r.inputs.networkMode}, ${r.inputs.cpu} CPU / ${r.inputs.memory} MiB, ${r.inputs.taskRoleArn ? "task role" : "no task role"}`,
+    `${r.inputs.family}: ${containerNames(r)}, ${r.inputs.networkMode}, ${r.inputs.cpu} CPU / ${r.inputs.memory} MiB, ${r.inputs.taskRoleArn ? "task role" : "no task role"}` +
+    // Workspace storage (issue 8): the volume ECS creates per task at launch.
+    (r.inputs.volumes ?? []).filter((v: { configureAtLaunch?: boolean }) => v.configureAtLaunch).map((v: { name: string }) => `, EBS volume ${v.name} configured at launch`).join(""),
   "aws:lb/loadBalancer:LoadBalancer": (r) => `${r.inputs.name}, ${r.inputs.internal ? "internal" : "internet-facing"}, idle timeout ${r.inputs.idleTimeout} s`,
   "aws:lb/targetGroup:TargetGroup": (r) => `${r.inputs.name}: ${r.inputs.targetType} ${r.inputs.protocol}/${r.inputs.port}, health ${r.inputs.healthCheck?.path}`,
   "aws:lb/listener:Listener": (r) =>
@@ -50,6 +52,9 @@ const SERVICE_SUMMARIES: Record<string, Summarize> = {
   "aws:fis/experimentTemplate:ExperimentTemplate": (r) =>
     `${r.inputs.actions?.[0]?.actionId} on ${r.inputs.targets?.[0]?.selectionMode} ${r.inputs.targets?.[0]?.resourceType}, ${r.inputs.stopConditions?.length} stop alarms`,
   "awsx:ecr:Image": (r) => `build ${r.inputs.context} -> ${r.inputs.imageTag ?? "(digest)"}`,
+  // Workspace storage (issue 8).
+  "aws:lambda/function:Function": (r) => `${r.inputs.name}: ${r.inputs.runtime} ${[r.inputs.architectures ?? []].flat().join("/")}, ${r.inputs.memorySize} MB, timeout ${r.inputs.timeout} s`,
+  "aws:cloudwatch/eventRule:EventRule": (r) => `${r.inputs.name}: ${r.inputs.scheduleExpression ?? "event pattern"}`,
 };
 
 const SUMMARIES: Record<string, Summarize> = {

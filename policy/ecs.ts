@@ -95,3 +95,38 @@ export const ecsNoPrivilegedTasks: ResourceValidationPolicy = {
     }
   },
 };
+
+// --- Workspace storage (issue 8) ---
+
+/** The volume fields of a task definition, as @pulumi/aws names them (and the ECS API, for reuse). */
+const configuredAtLaunch = (v: Record<string, any>) => v.configureAtLaunch === true || v.configuredAtLaunch === true;
+const hostPathOf = (v: Record<string, any>): string | undefined => v.hostPath ?? v.host?.sourcePath;
+
+export const workspaceVolumeConfiguredAtLaunch: ResourceValidationPolicy = {
+  name: "workspace-volume-configured-at-launch",
+  description: `The workspace task's one writable volume is configured at launch (an EBS volume of its own per task) and mounted by ${CONTAINERS.workspaceAgent} only; no workspace volume is a host path or any other kind that tasks could share.`,
+  enforcementLevel: "mandatory",
+  validateResource: workspaceOnly((props, report, name) => {
+    const volumes = asList<Record<string, any>>(props.volumes);
+    const atLaunch = volumes.filter(configuredAtLaunch);
+    if (atLaunch.length !== 1) report(`${name}: needs exactly one volume configured at launch (the workspace's own EBS volume); has ${atLaunch.length}.`);
+    for (const v of volumes) {
+      const hostPath = hostPathOf(v);
+      if (hostPath !== undefined) {
+        report(`${name}: volume ${v.name} is the host path ${JSON.stringify(hostPath)}: it lives on whichever host runs the task (lost with it) and every task placed there can share it.`);
+      } else if (!configuredAtLaunch(v)) {
+        const kind = ["dockerVolumeConfiguration", "efsVolumeConfiguration", "fsxWindowsFileServerVolumeConfiguration", "s3filesVolumeConfiguration"].find((k) => v[k] !== undefined) ?? "a bind mount";
+        report(`${name}: volume ${v.name} (${kind}) is not configured at launch: a workspace writes only to its own EBS volume (and tmpfs).`);
+      }
+    }
+    const names = new Set(atLaunch.map((v) => v.name));
+    for (const c of containersOf(props)) {
+      const mounts = asList<{ sourceVolume?: string }>(c.mountPoints);
+      if (c.name === CONTAINERS.workspaceAgent) {
+        if (!mounts.some((m) => names.has(m.sourceVolume))) report(`${name}/${c.name}: does not mount the volume configured at launch (its workspace).`);
+      } else if (mounts.length > 0 || asList(c.volumesFrom).length > 0) {
+        report(`${name}/${c.name}: mounts ${mounts.map((m) => m.sourceVolume).join(", ") || "another container's volumes"}; only ${CONTAINERS.workspaceAgent} mounts the workspace.`);
+      }
+    }
+  }),
+};

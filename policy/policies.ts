@@ -2,7 +2,7 @@
 // policy`, and the repository's tests run the same objects over the offline graphs.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "./data";
-import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy } from "./ecs";
+import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "./ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
@@ -13,6 +13,8 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
   workspaceNoTaskRole,
   workspaceContainersHardened,
   workspaceSecretOnlyInProxy,
+  // Workspace storage (issue 8).
+  workspaceVolumeConfiguredAtLaunch,
   ecsNoPrivilegedTasks,
   launchTemplateImdsv2,
   launchTemplateBlocksTaskImds,

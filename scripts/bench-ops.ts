@@ -71,7 +71,11 @@ async function once(): Promise<Figures> {
   const target = new EcsWorkspaceTarget({
     ecs: ecs as ECSClient,
     api,
-    launch: { cluster: "bench", taskDefinition: "bench-workspace:1", subnets: ["subnet-a"], securityGroups: ["sg-w"], capacityProvider: "bench-workspace" },
+    cluster: "bench",
+    launch: {
+      cluster: "bench", taskDefinition: "bench-workspace:1", subnets: ["subnet-a"], securityGroups: ["sg-w"], capacityProvider: "bench-workspace",
+      volume: { volumeName: "workspace", sizeGiB: 20, iops: 3000, throughputMiBps: 125, filesystem: "xfs", kmsKeyArn: "arn:aws:kms:ap-northeast-1:123456789012:key/bench", infrastructureRoleArn: "arn:aws:iam::123456789012:role/bench-volumes", stack: "bench" },
+    },
     runStopBucket: new TokenBucket(LOAD_DEFAULTS.burst, LOAD_DEFAULTS.rate, clock),
     describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, LOAD_DEFAULTS.describeRate, clock),
     kind: "load",

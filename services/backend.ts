@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
-import { RUNTASK_ENV } from "../lib/launchContract";
+import { launchContractEnvironment, VOLUME_TAGS, type WorkspaceVolumeSettings } from "../lib/launchContract";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
 import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
 import type { BackendLoadBalancer } from "./loadBalancer";
@@ -65,6 +65,11 @@ export interface BackendServiceArgs {
     readonly subnetIds: pulumi.Input<string>[];
     readonly securityGroupId: pulumi.Input<string>;
     readonly capacityProvider: string;
+    /** Workspace storage (issue 8): the volume every RunTask configures; the key and role ARNs resolve at deploy time. */
+    readonly volume: Omit<WorkspaceVolumeSettings, "kmsKeyArn" | "infrastructureRoleArn"> & {
+      readonly kmsKeyArn: pulumi.Input<string>;
+      readonly infrastructureRoleArn: pulumi.Input<string>;
+    };
   };
   readonly database: { readonly host: pulumi.Input<string>; readonly port: number; readonly name: string; readonly masterSecretArn: pulumi.Input<string> };
   readonly redis: { readonly host: pulumi.Input<string>; readonly port: number; readonly authSecretArn: pulumi.Input<string> };
@@ -163,6 +168,8 @@ export class BackendService extends pulumi.ComponentResource {
         clusterArn: args.clusterArn,
         workspaceFamily: args.workspace.family,
         workspaceExecutionRoleArn: args.workspace.executionRoleArn,
+        workspaceVolumeRoleArn: args.workspace.volume.infrastructureRoleArn,
+        workspaceVolumeTag: { key: VOLUME_TAGS.stack, value: args.workspace.volume.stack },
         metricsNamespace: args.metricsNamespace,
       })),
     }, parent);
@@ -195,8 +202,9 @@ export class BackendService extends pulumi.ComponentResource {
         args.database.masterSecretArn,
         args.redis.host,
         args.redis.authSecretArn,
+        pulumi.all([args.workspace.volume.kmsKeyArn, args.workspace.volume.infrastructureRoleArn]),
       ])
-      .apply(([image, workspaceSubnets, workspaceSg, dbHost, dbSecret, redisHost, redisSecret]) => backendContainer({
+      .apply(([image, workspaceSubnets, workspaceSg, dbHost, dbSecret, redisHost, redisSecret, [volumeKeyArn, volumeRoleArn]]) => backendContainer({
         image,
         cpu: args.cpu,
         memoryMiB: args.memoryMiB,
@@ -204,12 +212,15 @@ export class BackendService extends pulumi.ComponentResource {
         logGroup: args.logGroupName,
         region: args.region,
         environment: {
-          [RUNTASK_ENV.managerType]: "ecs",
-          [RUNTASK_ENV.cluster]: args.clusterName,
-          [RUNTASK_ENV.taskDefinition]: args.workspace.family,
-          [RUNTASK_ENV.subnets]: workspaceSubnets.join(","),
-          [RUNTASK_ENV.securityGroups]: workspaceSg,
-          [RUNTASK_ENV.capacityProvider]: args.workspace.capacityProvider,
+          // Everything RunTask needs, volume included: the launch contract's own mapping.
+          ...launchContractEnvironment({
+            cluster: args.clusterName,
+            taskDefinition: args.workspace.family,
+            subnets: workspaceSubnets,
+            securityGroups: [workspaceSg],
+            capacityProvider: args.workspace.capacityProvider,
+            volume: { ...args.workspace.volume, kmsKeyArn: volumeKeyArn, infrastructureRoleArn: volumeRoleArn },
+          }),
           [BACKEND_ENV.databaseHost]: dbHost,
           [BACKEND_ENV.databasePort]: String(args.database.port),
           [BACKEND_ENV.databaseName]: args.database.name,

@@ -8,6 +8,8 @@ import type { PolicyDocument, PolicyStatement } from "../lib/iam";
 type Arn = pulumi.Input<string>;
 
 export const ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com";
+/** The ECS service principal: infrastructure roles (blue/green, workspace volumes) are passed to it. */
+export const ECS_SERVICE = "ecs.amazonaws.com";
 
 export interface BackendTaskRoleScope {
   readonly region: string;
@@ -16,6 +18,10 @@ export interface BackendTaskRoleScope {
   readonly clusterArn: Arn;
   readonly workspaceFamily: string;
   readonly workspaceExecutionRoleArn: Arn;
+  /** The ECS infrastructure role that manages workspace volumes (RunTask's volumeConfigurations names it). */
+  readonly workspaceVolumeRoleArn: Arn;
+  /** Tag key and value of this stack's workspace volumes: the backend snapshots only those (to resume a workspace). */
+  readonly workspaceVolumeTag: { readonly key: string; readonly value: string };
   readonly metricsNamespace: string;
 }
 
@@ -32,7 +38,7 @@ export function ecsArns(s: { region: string; accountId: string; clusterName: str
 /**
  * What the backend may do: start workspaces (only the workspace family, only on this cluster),
  * tag them at launch, watch and stop tasks on this cluster, hand the workspace task its execution
- * role and nothing else, and publish its launch metrics. It reads no secret at run time: ECS
+ * role and ECS the workspace volume role and nothing else, and publish its launch metrics. It reads no secret at run time: ECS
  * injects its own at start through the execution role.
  */
 export function backendTaskRolePolicy(s: BackendTaskRoleScope): PolicyDocument {
@@ -77,6 +83,15 @@ export function backendTaskRolePolicy(s: BackendTaskRoleScope): PolicyDocument {
         Resource: s.workspaceExecutionRoleArn,
         Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
       },
+      {
+        // Workspace storage (issue 8): RunTask with volumeConfigurations passes this role to ECS.
+        Sid: "PassOnlyTheWorkspaceVolumeRole",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: s.workspaceVolumeRoleArn,
+        Condition: { StringEquals: { "iam:PassedToService": ECS_SERVICE } },
+      },
+      ...workspaceResumeStatements(s),
       {
         // PutMetricData has no resource-level permissions; the namespace condition bounds it.
         Sid: "PublishPlatformMetrics",
@@ -187,6 +202,134 @@ export function blueGreenInfrastructurePolicy(s: BlueGreenScope): PolicyDocument
         Effect: "Allow",
         Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
         Resource: s.targetGroupArns,
+      },
+    ],
+  };
+}
+
+// --- Workspace storage (issue 8) ---
+
+/**
+ * Resuming a workspace whose host died (docs/storage.md): find its kept volume by tag, snapshot it
+ * (the snapshot must carry this stack's tag, or the infrastructure role will not create a volume
+ * from it), then RunTask with the snapshot id. Only this stack's volumes; nothing is deleted.
+ */
+function workspaceResumeStatements(s: BackendTaskRoleScope): PolicyStatement[] {
+  const tag = s.workspaceVolumeTag;
+  return [
+    {
+      // Describe* calls have no resource-level permissions.
+      Sid: "FindWorkspaceVolumesAndSnapshots",
+      Effect: "Allow",
+      Action: ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"],
+      Resource: "*",
+    },
+    {
+      Sid: "SnapshotThisStacksWorkspaceVolumes",
+      Effect: "Allow",
+      Action: "ec2:CreateSnapshot",
+      Resource: `arn:aws:ec2:${s.region}:${s.accountId}:volume/*`,
+      Condition: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } },
+    },
+    {
+      Sid: "CreateSnapshotsTaggedForThisStack",
+      Effect: "Allow",
+      Action: "ec2:CreateSnapshot",
+      Resource: `arn:aws:ec2:${s.region}::snapshot/*`,
+      Condition: { StringEquals: { [`aws:RequestTag/${tag.key}`]: tag.value } },
+    },
+    {
+      Sid: "TagSnapshotsAtCreation",
+      Effect: "Allow",
+      Action: "ec2:CreateTags",
+      Resource: `arn:aws:ec2:${s.region}::snapshot/*`,
+      Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" } },
+    },
+  ];
+}
+
+export interface WorkspaceVolumeRoleScope {
+  readonly region: string;
+  readonly accountId: string;
+  readonly clusterName: string;
+  /** Tag key and value every volume of this stack carries (lib/launchContract.ts VOLUME_TAGS.stack). */
+  readonly stackTagKey: string;
+  readonly stack: string;
+  /** Auto Scaling group of the workspace hosts: volumes are attached to its instances only. */
+  readonly workspaceAutoScalingGroup: string;
+}
+
+/**
+ * The ECS infrastructure role of workspace volumes: AWS's AmazonECSInfrastructureRolePolicyForVolumes
+ * (v5, 2026-02) statement by statement, narrowed to this stack. That managed policy lets ECS create,
+ * attach, detach and delete every ECS-managed volume of every cluster in every region of the account;
+ * here ECS may only create volumes for tasks of this cluster that carry this stack's tag, from
+ * snapshots that carry it, attach them only to the workspace hosts, and delete only this stack's
+ * ECS-managed volumes (ECS deletes a volume whose attachment failed; retained volumes are pruned by
+ * the ops tool, not by ECS). KMS use is granted by the volume key's own policy, to this role, through
+ * EC2 only.
+ */
+export function workspaceVolumeRolePolicy(s: WorkspaceVolumeRoleScope): PolicyDocument {
+  const ec2 = (resource: string) => `arn:aws:ec2:${s.region}:${s.accountId}:${resource}`;
+  const thisClustersTasks = `arn:aws:ecs:${s.region}:${s.accountId}:task/${s.clusterName}/*`;
+  const requestTagged = {
+    ArnLike: { "aws:RequestTag/AmazonECSCreated": thisClustersTasks },
+    StringEquals: { "aws:RequestTag/AmazonECSManaged": "true", [`aws:RequestTag/${s.stackTagKey}`]: s.stack },
+  };
+  const thisStacksManagedVolumes = { StringEquals: { "aws:ResourceTag/AmazonECSManaged": "true", [`aws:ResourceTag/${s.stackTagKey}`]: s.stack } };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "CreateThisStacksWorkspaceVolumes",
+        Effect: "Allow",
+        Action: "ec2:CreateVolume",
+        Resource: ec2("volume/*"),
+        Condition: requestTagged,
+      },
+      {
+        // Resuming a workspace: only from a snapshot of this stack's volumes (snapshot ARNs carry no account).
+        Sid: "CreateFromThisStacksSnapshots",
+        Effect: "Allow",
+        Action: "ec2:CreateVolume",
+        Resource: `arn:aws:ec2:${s.region}::snapshot/*`,
+        Condition: { StringEquals: { [`aws:ResourceTag/${s.stackTagKey}`]: s.stack } },
+      },
+      {
+        Sid: "TagOnCreateVolume",
+        Effect: "Allow",
+        Action: "ec2:CreateTags",
+        Resource: ec2("volume/*"),
+        Condition: { ...requestTagged, StringEquals: { ...requestTagged.StringEquals, "ec2:CreateAction": "CreateVolume" } },
+      },
+      {
+        // Describe* calls have no resource-level permissions.
+        Sid: "DescribeVolumesForLifecycle",
+        Effect: "Allow",
+        Action: ["ec2:DescribeVolumes", "ec2:DescribeAvailabilityZones", "ec2:DescribeInstances"],
+        Resource: "*",
+      },
+      {
+        Sid: "AttachAndDetachThisStacksVolumes",
+        Effect: "Allow",
+        Action: ["ec2:AttachVolume", "ec2:DetachVolume"],
+        Resource: ec2("volume/*"),
+        Condition: thisStacksManagedVolumes,
+      },
+      {
+        // The instance side of Attach/DetachVolume: only the workspace hosts (the ASG tags its instances).
+        Sid: "AttachToWorkspaceHostsOnly",
+        Effect: "Allow",
+        Action: ["ec2:AttachVolume", "ec2:DetachVolume"],
+        Resource: ec2("instance/*"),
+        Condition: { StringEquals: { "aws:ResourceTag/aws:autoscaling:groupName": s.workspaceAutoScalingGroup } },
+      },
+      {
+        Sid: "DeleteThisStacksFailedVolumes",
+        Effect: "Allow",
+        Action: "ec2:DeleteVolume",
+        Resource: ec2("volume/*"),
+        Condition: { ArnLike: { "aws:ResourceTag/AmazonECSCreated": thisClustersTasks }, ...thisStacksManagedVolumes },
       },
     ],
   };

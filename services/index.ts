@@ -19,10 +19,14 @@ import { Redis, REDIS_PORT } from "../components/redis";
 import { PlatformSecrets } from "../components/secrets";
 import type { SecurityGroups } from "../components/securityGroups";
 import { type PlatformNames, type Pool, POOLS } from "../lib/names";
-import type { OutputInputs, ServiceOutputs } from "../stackOutputs";
+import type { OutputInputs, ServiceOutputs, StorageOutputs } from "../stackOutputs";
 import { BACKEND_PORT, BackendService } from "./backend";
 import { BackendLoadBalancer } from "./loadBalancer";
 import { WorkspaceTask } from "./workspace";
+// Workspace storage (issue 8).
+import { RetainedVolumesMonitor } from "../components/retainedVolumesMonitor";
+import { WorkspaceStorage } from "../components/workspaceStorage";
+import { WORKSPACE_VOLUME } from "./workspaceContainers";
 
 export interface LayerContext {
   readonly cfg: StackConfig;
@@ -95,7 +99,7 @@ export function buildServiceLayer(
   data: DataLayer,
   cluster: EcsCluster,
   options: ServiceLayerOptions = {},
-): OutputInputs<ServiceOutputs> {
+): OutputInputs<ServiceOutputs & StorageOutputs> {
   const { cfg, prefix, names, tags } = ctx;
   const context = (dir: string | undefined) => (dir === undefined ? undefined : path.resolve(PROJECT_ROOT, dir));
 
@@ -108,6 +112,23 @@ export function buildServiceLayer(
       workspace: { ref: cfg.workspaceImage, buildContext: context(cfg.workspaceBuildContext) },
       credentialProxy: { ref: cfg.credentialProxyImage, buildContext: context(cfg.credentialProxyBuildContext) },
     },
+    tags,
+  });
+
+  // Workspace storage (issue 8): the volume key and the ECS infrastructure role every RunTask names.
+  const storage = new WorkspaceStorage("workspace-storage", {
+    prefix,
+    stack: cfg.stack,
+    region: cfg.region,
+    accountId: ctx.accountId,
+    clusterName: names.cluster,
+    workspaceAutoScalingGroup: names.autoScalingGroup.workspace,
+    volumeName: WORKSPACE_VOLUME,
+    sizeGiB: cfg.workspaceVolumeGiB,
+    iops: cfg.workspaceVolumeIops,
+    throughputMiBps: cfg.workspaceVolumeThroughputMiBps,
+    filesystem: cfg.workspaceVolumeFilesystem,
+    isProd: cfg.isProd,
     tags,
   });
 
@@ -198,12 +219,36 @@ export function buildServiceLayer(
       subnetIds: ctx.network.privateSubnetIds,
       securityGroupId: ctx.securityGroups.ids.workspace,
       capacityProvider: names.capacityProvider.workspace,
+      volume: {
+        volumeName: storage.settings.volumeName,
+        sizeGiB: storage.settings.sizeGiB,
+        iops: storage.settings.iops,
+        throughputMiBps: storage.settings.throughputMiBps,
+        filesystem: storage.settings.filesystem,
+        stack: storage.settings.stackTag,
+        kmsKeyArn: storage.keyArn,
+        infrastructureRoleArn: storage.roleArn,
+      },
     },
     database: { host: data.database.address, port: DB_PORT, name: DB_NAME, masterSecretArn: data.database.masterSecretArn },
     redis: { host: data.redis.primaryEndpoint, port: REDIS_PORT, authSecretArn: data.secrets.redisAuth.arn },
     metricsNamespace: names.metricsNamespace,
     deploymentAlarmNames: DEPLOYMENT_ROLLBACK_ALARMS.map((key) => observability.alarms[key].name),
     capacityReady: options.capacityReady,
+    tags,
+  });
+
+  const retainedVolumes = new RetainedVolumesMonitor("retained-volumes", {
+    prefix,
+    stack: cfg.stack,
+    region: cfg.region,
+    accountId: ctx.accountId,
+    metricsNamespace: names.metricsNamespace,
+    logRetentionDays: cfg.logRetentionDays,
+    kmsKeyArn: data.key.arn,
+    alarmTopicArn: observability.topic.arn,
+    countThreshold: cfg.retainedVolumesAlarmCount,
+    gibThreshold: cfg.retainedVolumesAlarmGiB,
     tags,
   });
 
@@ -250,5 +295,10 @@ export function buildServiceLayer(
     dashboardName: observability.dashboard.dashboardName,
     fisTemplateIds: pulumi.all(Object.fromEntries(Object.entries(chaos.templates).map(([drill, t]) => [drill, t.id]))),
     metricsNamespace: names.metricsNamespace,
+    // Workspace storage (issue 8).
+    workspaceVolumeRoleArn: storage.roleArn,
+    workspaceVolumeKeyArn: storage.keyArn,
+    workspaceVolumeSettings: storage.settings,
+    retainedVolumesAlarmName: retainedVolumes.alarm.name,
   };
 }

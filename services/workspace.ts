@@ -7,7 +7,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import { poolPlacementConstraint } from "../lib/placement";
 import { ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
+import type { Volume } from "@aws-sdk/client-ecs";
 import { workspaceContainers, workspaceTaskSize, workspaceVolumes } from "./workspaceContainers";
+
+/**
+ * An ECS API volume as the provider's input. The names differ: the API's configuredAtLaunch is
+ * @pulumi/aws's configureAtLaunch (TaskDefinitionVolume, 7.48). Anything else is refused rather
+ * than dropped, so a volume kind added to workspaceVolumes() cannot silently vanish here.
+ */
+export function taskDefinitionVolume(v: Volume): aws.types.input.ecs.TaskDefinitionVolume {
+  const { name, configuredAtLaunch, dockerVolumeConfiguration, ...rest } = v;
+  if (Object.keys(rest).length > 0) throw new Error(`workspace volume ${name}: unsupported settings ${Object.keys(rest).join(", ")}`);
+  return {
+    name: name as string,
+    ...(configuredAtLaunch !== undefined ? { configureAtLaunch: configuredAtLaunch } : {}),
+    ...(dockerVolumeConfiguration ? { dockerVolumeConfiguration: { scope: dockerVolumeConfiguration.scope, driver: dockerVolumeConfiguration.driver } } : {}),
+  };
+}
 
 export interface WorkspaceTaskArgs {
   readonly prefix: string;
@@ -86,12 +102,7 @@ export class WorkspaceTask extends pulumi.ComponentResource {
       cpu: size.apply((s) => String(s.cpu)),
       memory: size.apply((s) => String(s.memoryMiB)),
       containerDefinitions: containers.apply((c) => JSON.stringify(c)),
-      volumes: workspaceVolumes().map((v) => ({
-        name: v.name as string,
-        dockerVolumeConfiguration: v.dockerVolumeConfiguration
-          ? { scope: v.dockerVolumeConfiguration.scope, driver: v.dockerVolumeConfiguration.driver }
-          : undefined,
-      })),
+      volumes: workspaceVolumes().map(taskDefinitionVolume),
       placementConstraints: [poolPlacementConstraint("workspace")],
       tags: { ...args.tags, Name: args.family },
     }, { parent: this, dependsOn: [this.logGroup] });

@@ -117,12 +117,14 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
 }
 
 /**
- * The task's volumes: the writable workspace. A task-scoped Docker volume rather than a bind
- * mount: Docker fills a new volume from the image's /workspace, ownership included, so the
- * non-root agent can write to it (a bind mount's host directory would belong to root).
+ * The task's volumes: the writable workspace, an EBS volume ECS creates and attaches when the task
+ * starts (configuredAtLaunch; RunTask's volumeConfigurations say how: lib/launchContract.ts). One
+ * per task, never shared, never a host path, kept after the task stops: the workspace's files
+ * survive its host. ECS gives the container's non-root user group write access to the new volume;
+ * it starts empty (nothing of the image's /workspace is copied) or with a snapshot's files.
  */
 export function workspaceVolumes(): Volume[] {
-  return [{ name: WORKSPACE_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } }];
+  return [{ name: WORKSPACE_VOLUME, configuredAtLaunch: true }];
 }
 
 /** Task-level size: the sum of the containers' CPU and hard memory limits. */

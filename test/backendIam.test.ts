@@ -22,6 +22,11 @@ for (const stack of STACKS) {
         "WatchAndStopTasksOnThisCluster",
         "ListTasksOnThisCluster",
         "PassOnlyTheWorkspaceExecutionRole",
+        "PassOnlyTheWorkspaceVolumeRole",
+        "FindWorkspaceVolumesAndSnapshots",
+        "SnapshotThisStacksWorkspaceVolumes",
+        "CreateSnapshotsTaggedForThisStack",
+        "TagSnapshotsAtCreation",
         "PublishPlatformMetrics",
       ]);
       for (const s of task()) {
@@ -69,6 +74,41 @@ for (const stack of STACKS) {
         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
       });
       expect(g.outputs.workspaceExecutionRoleArn).to.equal(workspaceExecution.state.arn);
+    });
+
+    it("passes only the workspace volume role, only to ECS itself (RunTask's volumeConfigurations)", () => {
+      const volumeRole = g.one(aws.iam.Role, "workspace-storage-role");
+      expect(statementBySid(task(), "PassOnlyTheWorkspaceVolumeRole")).to.deep.equal({
+        Sid: "PassOnlyTheWorkspaceVolumeRole",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: volumeRole.state.arn,
+        Condition: { StringEquals: { "iam:PassedToService": "ecs.amazonaws.com" } },
+      });
+      expect(g.outputs.workspaceVolumeRoleArn).to.equal(volumeRole.state.arn);
+      // Exactly two roles may be passed, each to its own service; no other statement passes any.
+      const passes = task().filter((s) => [s.Action].flat().includes("iam:PassRole"));
+      expect(passes.map((s) => [s.Resource, s.Condition.StringEquals["iam:PassedToService"]])).to.deep.equal([
+        [g.one(aws.iam.Role, "workspace-execution").state.arn, "ecs-tasks.amazonaws.com"],
+        [volumeRole.state.arn, "ecs.amazonaws.com"],
+      ]);
+      // The backend creates, attaches and deletes no volume itself: ECS does that through the role it passes.
+      expect(JSON.stringify(task())).not.to.match(/ec2:(CreateVolume|AttachVolume|DetachVolume|DeleteVolume|DeleteSnapshot)/);
+    });
+
+    it("may snapshot only this stack's workspace volumes, into snapshots tagged for this stack (to resume a workspace)", () => {
+      const tag = "remote-claude:stack";
+      expect(statementBySid(task(), "FindWorkspaceVolumesAndSnapshots")).to.deep.include({ Action: ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"], Resource: "*" });
+      expect(statementBySid(task(), "SnapshotThisStacksWorkspaceVolumes")).to.deep.include({
+        Action: "ec2:CreateSnapshot",
+        Resource: "arn:aws:ec2:ap-northeast-1:123456789012:volume/*",
+        Condition: { StringEquals: { [`aws:ResourceTag/${tag}`]: stack } },
+      });
+      expect(statementBySid(task(), "CreateSnapshotsTaggedForThisStack")).to.deep.include({
+        Resource: "arn:aws:ec2:ap-northeast-1::snapshot/*",
+        Condition: { StringEquals: { [`aws:RequestTag/${tag}`]: stack } },
+      });
+      expect(statementBySid(task(), "TagSnapshotsAtCreation")).to.deep.include({ Action: "ec2:CreateTags", Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" } } });
     });
 
     it("publishes metrics only into the platform's namespace and reads no secret itself", () => {

@@ -216,9 +216,10 @@ describe("cost estimate arithmetic (hand-computed cases)", () => {
   });
 
   it("lists a resource type that has no rule and no entry as not priced", () => {
-    const e = estimateCost(fakeGraph([fakeResource("aws:lambda/function:Function", "f", {})]), ASSUME);
-    expect(e.unpricedTypes).to.deep.equal(["aws:lambda/function:Function"]);
-    expect(e.leftOut.join("\n")).to.include("aws:lambda/function:Function: no cost rule yet");
+    // (Lambda functions have an entry since the retained-volumes monitor, issue 8: SQS has none.)
+    const e = estimateCost(fakeGraph([fakeResource("aws:sqs/queue:Queue", "q", {})]), ASSUME);
+    expect(e.unpricedTypes).to.deep.equal(["aws:sqs/queue:Queue"]);
+    expect(e.leftOut.join("\n")).to.include("aws:sqs/queue:Queue: no cost rule yet");
   });
 });
 

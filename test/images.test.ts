@@ -18,7 +18,7 @@ for (const stack of STACKS) {
       for (const repo of repos) {
         expect(repo.inputs.imageTagMutability).to.equal("IMMUTABLE");
         expect(repo.inputs.imageScanningConfiguration).to.deep.equal({ scanOnPush: true });
-        expect(repo.inputs.encryptionConfigurations).to.deep.equal([{ encryptionType: "KMS", kmsKey: g.one(aws.kms.Key).state.arn }]);
+        expect(repo.inputs.encryptionConfigurations).to.deep.equal([{ encryptionType: "KMS", kmsKey: g.one(aws.kms.Key, "kms-key").state.arn }]);
         expect(repo.inputs.forceDelete).to.equal(stack !== "prod");
         const lifecycle = g.ofType(aws.ecr.LifecyclePolicy).filter((l) => l.inputs.repository === repo.inputs.name);
         expect(lifecycle).to.have.length(1);

@@ -9,7 +9,7 @@ import type { CapturedResource, StackGraph } from "../offline/graph";
 import { PLAN_SECTIONS, planText } from "../offline/plan";
 import { evaluatePolicies, resourceArgs, runPolicies, runResourcePolicy, runStackPolicy, stackResources } from "../offline/policies";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "../policy/data";
-import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy } from "../policy/ecs";
+import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
@@ -69,7 +69,7 @@ describe("policy pack", () => {
   it("has uniquely named, mandatory policies", () => {
     const names = allPolicies.map((p) => p.name);
     expect(new Set(names).size).to.equal(names.length);
-    expect(names).to.have.length(15);
+    expect(names).to.have.length(16);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).to.equal("mandatory");
       expect(p.description, p.name).to.have.length.greaterThan(20);
@@ -87,7 +87,7 @@ describe("policy pack", () => {
     expect(text).to.include("Policy pack remote-claude-security:");
     expect(text).to.include("  pass  workspace-task-no-task-role");
     expect(text).to.include("  pass  launch-template-imdsv2-hop-limit-1");
-    expect(text).to.include("15 of 15 policies pass");
+    expect(text).to.include("16 of 16 policies pass");
     expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
     expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
   });
@@ -143,6 +143,33 @@ describe("policies catch deliberately broken resources", () => {
     expect(violationsOf(workspaceSecretOnlyInProxy, broken)).to.have.length(1).and.have.property("0").that.matches(/workspace-agent: receives secrets LEAK/);
     const envFile = withContainers(t, (cs) => (cs.find((c) => c.name === "workspace-agent").environmentFiles = [{ type: "s3", value: "arn:aws:s3:::b/k" }]));
     expect(violationsOf(workspaceSecretOnlyInProxy, envFile)).to.have.length(1);
+  });
+
+  it("workspace-volume-configured-at-launch: a host path, a shared or missing volume, a proxy that mounts it", () => {
+    const t = workspaceTask(staging);
+    expect(violationsOf(workspaceVolumeConfiguredAtLaunch, t)).to.deep.equal([]);
+    expect(violationsOf(workspaceVolumeConfiguredAtLaunch, workspaceTask(prod))).to.deep.equal([]);
+    const withVolumes = (volumes: unknown[]) => violationsOf(workspaceVolumeConfiguredAtLaunch, withInputs(t, { volumes }));
+    // The volume as a host path instead: lost with the host, shared with every task placed there.
+    expect(withVolumes([{ name: "workspace", hostPath: "/var/workspaces" }])).to.deep.equal([
+      "workspace-task: needs exactly one volume configured at launch (the workspace's own EBS volume); has 0.",
+      'workspace-task: volume workspace is the host path "/var/workspaces": it lives on whichever host runs the task (lost with it) and every task placed there can share it.',
+      "workspace-task/workspace-agent: does not mount the volume configured at launch (its workspace).",
+    ]);
+    // Back to the task-scoped Docker volume: not configured at launch.
+    expect(withVolumes([{ name: "workspace", dockerVolumeConfiguration: { scope: "task", driver: "local" } }])).to.have.length(3)
+      .and.to.include("workspace-task: volume workspace (dockerVolumeConfiguration) is not configured at launch: a workspace writes only to its own EBS volume (and tmpfs).");
+    // A second, shared volume beside it.
+    expect(withVolumes([{ name: "workspace", configureAtLaunch: true }, { name: "cache", efsVolumeConfiguration: { fileSystemId: "fs-1" } }])).to.deep.equal([
+      "workspace-task: volume cache (efsVolumeConfiguration) is not configured at launch: a workspace writes only to its own EBS volume (and tmpfs).",
+    ]);
+    expect(withVolumes([])).to.have.length(2);
+    // The proxy mounting the workspace, or the agent not mounting it.
+    const proxyMounts = withContainers(t, (cs) => (cs.find((c) => c.name === "credential-proxy").mountPoints = [{ sourceVolume: "workspace", containerPath: "/w" }]));
+    expect(violationsOf(workspaceVolumeConfiguredAtLaunch, proxyMounts)).to.deep.equal(["workspace-task/credential-proxy: mounts workspace; only workspace-agent mounts the workspace."]);
+    const agentUnmounted = withContainers(t, (cs) => (cs.find((c) => c.name === "workspace-agent").mountPoints = []));
+    expect(violationsOf(workspaceVolumeConfiguredAtLaunch, agentUnmounted)).to.have.length(1);
+    expect(runResourcePolicy(workspaceVolumeConfiguredAtLaunch, resourceArgs(backendTask(staging))).applicable).to.equal(false);
   });
 
   it("ecs-no-privileged-tasks: privileged, dangerous capabilities, host network or PID", () => {
@@ -328,6 +355,7 @@ describe("policies catch deliberately broken resources", () => {
       workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
       launchTemplateBlocksTaskImds, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
       iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed,
+      workspaceVolumeConfiguredAtLaunch,
     ].map((p) => p.name).sort();
     expect(covered).to.deep.equal(allPolicies.map((p) => p.name).sort());
   });

@@ -59,7 +59,8 @@ describe("workspace containers (pure)", () => {
     expect(proxy.mountPoints).to.equal(undefined);
     expect([agent.cpu, agent.memory]).to.deep.equal([1024, 2048]);
     expect(workspaceTaskSize([proxy, agent])).to.deep.equal({ cpu: 1024 + (proxy.cpu ?? 0), memoryMiB: 2048 + (proxy.memory ?? 0) });
-    expect(workspaceVolumes()).to.deep.equal([{ name: WORKSPACE_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } }]);
+    // An EBS volume ECS creates per task at launch (issue 8): never shared, never a host path.
+    expect(workspaceVolumes()).to.deep.equal([{ name: WORKSPACE_VOLUME, configuredAtLaunch: true }]);
   });
 
   it("starts the agent only once the proxy is HEALTHY, and health-checks both on their ports", () => {
@@ -107,7 +108,7 @@ for (const stack of STACKS) {
       expect(t.requiresCompatibilities).to.deep.equal(["EC2"]);
       expect(t).not.to.have.property("taskRoleArn");
       expect(t.placementConstraints).to.deep.equal([{ type: "memberOf", expression: `attribute:${POOL_ATTRIBUTE} == workspace` }]);
-      expect(t.volumes).to.deep.equal([{ name: WORKSPACE_VOLUME, dockerVolumeConfiguration: { scope: "task", driver: "local" } }]);
+      expect(t.volumes).to.deep.equal([{ name: WORKSPACE_VOLUME, configureAtLaunch: true }]);
     });
 
     it("uses the containers of workspaceContainers() with this stack's images, sizes, secret and log group", () => {
@@ -146,7 +147,7 @@ for (const stack of STACKS) {
       expect(statementBySid(s, "ReadOwnSecrets")).to.deep.include({ Action: "secretsmanager:GetSecretValue", Resource: [g.one(aws.secretsmanager.Secret, "secrets-proxy-credential").state.arn] });
       expect(statementBySid(s, "DecryptOwnSecrets")).to.deep.include({
         Action: "kms:Decrypt",
-        Resource: g.one(aws.kms.Key).state.arn,
+        Resource: g.one(aws.kms.Key, "kms-key").state.arn,
         Condition: { StringEquals: { "kms:ViaService": "secretsmanager.ap-northeast-1.amazonaws.com" } },
       });
       // Nothing attached besides that one inline policy.
@@ -156,7 +157,7 @@ for (const stack of STACKS) {
     it("writes to a KMS-encrypted log group with the configured retention", () => {
       const group = g.ofType(aws.cloudwatch.LogGroup).find((l) => l.inputs.name === `/remote-claude-${stack}/workspace`)!;
       expect(group.inputs.retentionInDays).to.equal(stackConfig(stack).logRetentionDays);
-      expect(group.inputs.kmsKeyId).to.equal(g.one(aws.kms.Key).state.arn);
+      expect(group.inputs.kmsKeyId).to.equal(g.one(aws.kms.Key, "kms-key").state.arn);
       expect(g.outputs.workspaceLogGroupName).to.equal(`/remote-claude-${stack}/workspace`);
     });
   });

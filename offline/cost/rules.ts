@@ -514,4 +514,9 @@ export const UNPRICED_TYPES: Readonly<Record<string, Unpriced>> = {
   "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": notEstimated("each AMI build runs a c6i.large for about an hour (one-off per build, not monthly)"),
   "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": free("no charge"),
   "aws:imagebuilder/imagePipeline:ImagePipeline": free("no schedule: it runs only when started"),
+  // Workspace storage (issue 8): the retained-volumes monitor.
+  "aws:lambda/function:Function": notEstimated("the retained-volumes monitor: about 2,900 runs a month of 256 MB for about a second, inside Lambda's free tier (400,000 GB-s a month); its two custom metrics ($0.30/metric-month) are not estimated"),
+  "aws:lambda/permission:Permission": free("no charge"),
+  "aws:cloudwatch/eventRule:EventRule": free("scheduled rules carry no charge"),
+  "aws:cloudwatch/eventTarget:EventTarget": free("no charge"),
 };

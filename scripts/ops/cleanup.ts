@@ -1,6 +1,8 @@
 // `ops cleanup --run-id ID`: what a killed run left behind, found by its marks and removed:
 // tasks started by it (ListTasks by startedBy "ops/<run id>"), container instances it left
-// DRAINING (tag remote-claude:drill-run), FIS experiments it started that still run (same tag).
+// DRAINING (tag remote-claude:drill-run), FIS experiments it started that still run (same tag),
+// and the workspace volumes and snapshots it created (same tag on this stack's volumes: deleted
+// once their tasks are stopped and they detach).
 // `--all` finds leftovers of every drill run. --dry-run lists them and changes nothing.
 import { DescribeTasksCommand, paginateListTasks } from "@aws-sdk/client-ecs";
 import { StopExperimentCommand, paginateListExperiments } from "@aws-sdk/client-fis";
@@ -17,6 +19,8 @@ import { DRILL_RUN_TAG, isRunId, runIdFromStartedBy, startedByFor } from "./runI
 export interface CleanupArgs {
   readonly runId?: string;
   readonly all: boolean;
+  /** Seconds to wait for the run's volumes to detach (their tasks are being stopped). */
+  readonly volumeTimeout?: number;
 }
 
 interface Leftovers {
@@ -24,6 +28,8 @@ interface Leftovers {
   readonly tasks: Map<string, string>;
   readonly instances: { arn: string; ec2InstanceId: string; runId: string }[];
   readonly experiments: { id: string; state: string; runId: string }[];
+  readonly volumes: { id: string; state: string; runId: string }[];
+  readonly snapshots: { id: string; state: string; runId: string }[];
 }
 
 const ACTIVE_EXPERIMENT_STATES = new Set(["pending", "initiating", "running"]);
@@ -32,14 +38,14 @@ export async function cleanup(ctx: OpsContext, args: CleanupArgs): Promise<Repor
   if (!args.runId && !args.all) throw new UsageError("cleanup needs --run-id ID (printed by the run) or --all (every drill run's leftovers)");
   if (args.runId && !isRunId(args.runId)) throw new UsageError(`--run-id ${args.runId} is not a run id (like load-20261123T120000-3fa2)`);
   const out = ctx.require(["clusterName"]);
-  ctx.guard("cleanup stops tasks, reactivates container instances and stops FIS experiments");
+  ctx.guard("cleanup stops tasks, reactivates container instances, stops FIS experiments and deletes drill volumes");
   await ctx.verifyCredentials();
   const wanted = (runId: string | undefined) => runId !== undefined && (args.all || runId === args.runId);
   const report = new ReportBuilder("cleanup", `Cleanup of ${args.runId ? `run ${args.runId}` : "every drill run"}`);
   report.runId = args.runId;
   report.publishesMetrics = false;
 
-  const found: Leftovers = { tasks: new Map(), instances: [], experiments: [] };
+  const found: Leftovers = { tasks: new Map(), instances: [], experiments: [], volumes: [], snapshots: [] };
   await findTasks(ctx, out.clusterName, args, wanted, found);
   for (const ci of await listInstances(ctx, out.clusterName, { status: "DRAINING" })) {
     const runId = ci.tags[DRILL_RUN_TAG];
@@ -56,13 +62,21 @@ export async function cleanup(ctx: OpsContext, args: CleanupArgs): Promise<Repor
     report.notes.push(`FIS experiments not checked: ${errorName(err)}: ${errorMessage(err)}`);
   }
 
+  // Workspace storage (issue 8): the run's volumes and snapshots, on this stack only.
+  const run = { runId: args.all ? undefined : args.runId, anyRun: args.all };
+  const volumes = ctx.volumes();
+  found.volumes.push(...(await volumes.list(run)).filter((v) => v.state !== "deleting" && v.state !== "deleted").map((v) => ({ id: v.id, state: v.state, runId: v.runId ?? "" })));
+  found.snapshots.push(...(await volumes.listSnapshots(run)).map((sn) => ({ id: sn.id, state: sn.state, runId: sn.runId ?? "" })));
+
   const rows: (string | number)[][] = [
     ...[...found.tasks].map(([arn, runId]) => ["task", arn.split("/").pop() ?? arn, runId, "stop"]),
     ...found.instances.map((i) => ["container instance", i.ec2InstanceId || i.arn, i.runId, "DRAINING → ACTIVE"]),
     ...found.experiments.map((e) => ["FIS experiment", e.id, e.runId, `${e.state} → stop`]),
+    ...found.volumes.map((v) => ["volume", v.id, v.runId, v.state === "available" || v.state === "error" ? "delete" : `${v.state}: delete once detached`]),
+    ...found.snapshots.map((sn) => ["snapshot", sn.id, sn.runId, "delete"]),
   ];
   report.table("Leftovers", ["kind", "id", "run id", "action"], rows);
-  report.summary.push(`Found ${found.tasks.size} tasks, ${found.instances.length} draining container instances and ${found.experiments.length} running FIS experiments.`);
+  report.summary.push(`Found ${found.tasks.size} tasks, ${found.instances.length} draining container instances, ${found.experiments.length} running FIS experiments, ${found.volumes.length} volumes and ${found.snapshots.length} snapshots.`);
   if (ctx.args.dryRun) {
     report.outcome = "dry-run";
     return report;
@@ -74,7 +88,7 @@ export async function cleanup(ctx: OpsContext, args: CleanupArgs): Promise<Repor
   const target = new EcsWorkspaceTarget({
     ecs: ctx.aws.ecs,
     api: ctx.api,
-    launch: { cluster: out.clusterName, taskDefinition: "", subnets: [], securityGroups: [], capacityProvider: "" },
+    cluster: out.clusterName,
     runStopBucket: new TokenBucket(20, 10, ctx.clock),
     describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, 5, ctx.clock),
     kind: "cleanup",
@@ -95,12 +109,33 @@ export async function cleanup(ctx: OpsContext, args: CleanupArgs): Promise<Repor
       problems.push(`experiment ${e.id}: ${errorName(err)}: ${errorMessage(err)}`);
     }
   }
+  // Volumes after the tasks: a volume detaches only once its task has stopped.
+  let volumesDeleted = 0;
+  let volumesLeft = 0;
+  if (found.volumes.length > 0) {
+    const c = await volumes.cleanupRun(run, args.volumeTimeout ?? 600);
+    volumesDeleted = c.deleted.length + c.alreadyGone.length;
+    volumesLeft = c.leftBehind.length + c.failed.length;
+    problems.push(...c.failed.map((f) => `volume ${f.id}: ${f.error}`), ...c.leftBehind.map((v) => `volume ${v.id}: still ${v.state} after ${args.volumeTimeout ?? 600} s`));
+  }
+  let snapshotsDeleted = 0;
+  const pending = found.snapshots.filter((sn) => sn.state === "pending").map((sn) => sn.id);
+  if (pending.length > 0) await volumes.waitSnapshots(pending, args.volumeTimeout ?? 600);
+  for (const sn of found.snapshots) {
+    try {
+      await volumes.deleteSnapshot(sn.id);
+      snapshotsDeleted++;
+    } catch (err) {
+      problems.push(`snapshot ${sn.id}: ${errorName(err)}: ${errorMessage(err)}`);
+    }
+  }
   const stillDraining = found.instances.length > 0
     ? (await describeInstances(ctx, out.clusterName, found.instances.map((i) => i.arn))).filter((i) => i.status === "DRAINING").length
     : 0;
-  report.summary.push(`Stopped ${stopped} tasks, reactivated ${found.instances.length - stillDraining} container instances, stopped ${found.experiments.length - problems.filter((p) => p.startsWith("experiment")).length} experiments.`);
+  report.summary.push(`Stopped ${stopped} tasks, reactivated ${found.instances.length - stillDraining} container instances, stopped ${found.experiments.length - problems.filter((p) => p.startsWith("experiment")).length} experiments, deleted ${volumesDeleted} volumes and ${snapshotsDeleted} snapshots.`);
   report.check("cleanup", "problems while cleaning up", "none", problems.length === 0 ? "none" : problems.join("; "), problems.length === 0);
   report.check("cleanup", "container instances still DRAINING", "0", String(stillDraining), stillDraining === 0);
+  report.check("cleanup", "drill volumes left", "0", String(volumesLeft), volumesLeft === 0);
   if (problems.length > 0 || stillDraining > 0) {
     report.exitCode = EXIT.cleanupIncomplete;
     report.outcome = "error";

@@ -18,6 +18,8 @@ import { type Report, REPORT_SCHEMA, type ReportBuilder, failedChecks, renderTex
 import { SEVERITIES } from "./security/audit/audit";
 import { security } from "./security/command";
 import { isRunId } from "./runId";
+// Workspace storage (issue 8).
+import { volumesList, volumesPrune, volumesSnapshot } from "./volumes/command";
 import { signalScope } from "./signals";
 // The local Docker engine as a target (issue 6).
 import { type LocalContext, createLocalContext } from "./docker/context";
@@ -29,11 +31,12 @@ import { dockerSecurity } from "./docker/security";
 type Runner = (ctx: OpsContext) => Promise<ReportBuilder>;
 
 const EPILOG = `Commands:
-  load workspaces   launch N workspace tasks as the backend does; start-time percentiles, failures, density; stops them all
+  load workspaces   launch N workspace tasks as the backend does; start and volume attach percentiles, failures, density; stops them all, deletes their volumes
   load http         HTTP load on the backend through the ALB; latency percentiles, errors
-  drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE)
+  drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE; terminate-instance --verify-restore)
   security          in-task probe + static audit of the live stack; matrix report
-  cleanup           stop what a killed run left: tasks, DRAINING instances, FIS experiments (--run-id ID)
+  cleanup           remove what a killed run left: tasks, DRAINING instances, FIS experiments, volumes, snapshots (--run-id ID)
+  volumes           retained workspace volumes: list | snapshot | prune --older-than D (snapshot, then delete)
   local image       build the local workspace images on the Docker engine from this machine's files (no registry)
 
 Every command reads the stack outputs (--stack NAME via \`pulumi stack output --json\`, or --outputs FILE).
@@ -82,7 +85,9 @@ function drillOptions(y: Argv): Argv {
     .option("pool", { choices: POOLS as unknown as string[], default: "backend", describe: "host pool (drain-instance, terminate-instance)" })
     .option("instance", { type: "string", describe: "EC2 instance id or container instance to use (default: the busiest)" })
     .option("task", { type: "string", describe: "backend task id to stop (kill-backend-task; default: the first)" })
-    .option("az", { type: "string", describe: "availability zone (az-outage; default: the one with most instances)" });
+    .option("az", { type: "string", describe: "availability zone (az-outage; default: the one with most instances)" })
+    .option("verify-restore", { type: "boolean", default: false, describe: "terminate-instance --pool workspace: the host's workspace volumes must survive and a workspace resumed from a snapshot of one must come up HEALTHY" })
+    .option("restore-timeout", seconds("seconds each restore step may take (canary start, detach, snapshot, resumed start)", 600));
 }
 
 function toDrillArgs(a: Record<string, unknown>): DrillArgs {
@@ -90,6 +95,8 @@ function toDrillArgs(a: Record<string, unknown>): DrillArgs {
   positive("timeout", a.timeout, { min: 1 });
   positive("poll-interval", a.pollInterval, { min: 1 });
   positive("stable-checks", a.stableChecks, { integer: true, min: 1, max: 100 });
+  positive("restore-timeout", a.restoreTimeout, { min: 1 });
+  if (a.verifyRestore && a.pool !== "workspace") throw new UsageError("--verify-restore needs --pool workspace: workspace volumes live on workspace hosts");
   return {
     slo: a.slo as number,
     timeout: a.timeout as number,
@@ -100,6 +107,8 @@ function toDrillArgs(a: Record<string, unknown>): DrillArgs {
     task: a.task as string | undefined,
     az: a.az as string | undefined,
     template: a.template as string | undefined,
+    verifyRestore: a.verifyRestore as boolean,
+    restoreTimeout: a.restoreTimeout as number,
   };
 }
 
@@ -116,6 +125,7 @@ function toLoadWorkspacesArgs(a: Record<string, unknown>): LoadWorkspacesArgs {
   positive("hold-poll-interval", a.holdPollInterval, { min: 1 });
   positive("stop-concurrency", a.stopConcurrency, { integer: true, min: 1, max: 50 });
   positive("max-failure-rate", a.maxFailureRate, { min: 0, max: 100 });
+  positive("volume-timeout", a.volumeTimeout, { min: 1 });
   if (a.runId !== undefined && !isRunId(String(a.runId))) throw new UsageError(`--run-id must be 3-32 letters, digits and dashes starting with a lower-case letter, got ${String(a.runId)}`);
   return a as unknown as LoadWorkspacesArgs;
 }
@@ -164,6 +174,7 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
         .option("hold", seconds("keep the ready workspaces running this many seconds before stopping them", 0))
         .option("hold-poll-interval", seconds("seconds between checks for tasks that die while holding", LOAD_DEFAULTS.holdPollInterval))
         .option("stop-concurrency", { type: "number", default: LOAD_DEFAULTS.stopConcurrency, describe: "StopTask calls in flight" })
+        .option("volume-timeout", seconds("seconds to wait for the run's volumes to detach after their tasks stop, before deleting them", LOAD_DEFAULTS.volumeTimeout))
         .option("run-id", { type: "string", describe: "run id to tag tasks with (default: generated, printed)" })
         .option("max-p50-start", optionalSeconds("fail if p50 time to start (HEALTHY, or RUNNING without health checks) exceeds this, seconds"))
         .option("max-p95-start", optionalSeconds("fail if p95 time to start exceeds this, seconds"))
@@ -212,6 +223,7 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
         const usage = spec.name === "fis" ? "fis <template>" : spec.name;
         withDrills = withDrills.command(usage, spec.describe, (x) => (spec.name === "fis" ? x.positional("template", { type: "string", describe: "key of output fisTemplateIds (or the template id)" }) : x), (a) => {
           const args = toDrillArgs(a as Record<string, unknown>);
+          if (args.verifyRestore && spec.name !== "terminate-instance") throw new UsageError(`--verify-restore belongs to terminate-instance, not ${spec.name}`);
           select(`drill ${spec.name}`, (ctx) => runDrill(ctx, spec, args));
         });
       }
@@ -237,13 +249,19 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
       if (target === "docker") select("security", (ctx) => dockerSecurity(ctx as LocalContext, a as never), true);
       else select("security", (ctx) => security(ctx, a as never));
     })
-    .command("cleanup", "find and remove what a killed run left (tasks, DRAINING instances, FIS experiments; with --target docker: containers, volumes, networks)", (c) => targetOptions(c, false)
+    .command("cleanup", "find and remove what a killed run left (tasks, DRAINING instances, FIS experiments, volumes, snapshots; with --target docker: containers, volumes, networks)", (c) => targetOptions(c, false)
       .option("run-id", { type: "string", describe: "the run id a drill printed" })
-      .option("all", { type: "boolean", default: false, describe: "every drill run's leftovers" }),
+      .option("all", { type: "boolean", default: false, describe: "every drill run's leftovers" })
+      .option("volume-timeout", seconds("seconds to wait for a run's volumes to detach before deleting them", LOAD_DEFAULTS.volumeTimeout)),
     (a) => {
       const args = { runId: a.runId as string | undefined, all: a.all as boolean };
-      if (a.target === "docker") select("cleanup", (ctx) => dockerCleanup(ctx as LocalContext, args), true);
-      else select("cleanup", (ctx) => cleanup(ctx, args));
+      if (a.target === "docker") {
+        refuseOtherTargetFlags(argv, "docker", { ecs: ["volume-timeout"], docker: [] });
+        select("cleanup", (ctx) => dockerCleanup(ctx as LocalContext, args), true);
+      } else {
+        positive("volume-timeout", a.volumeTimeout, { min: 1 });
+        select("cleanup", (ctx) => cleanup(ctx, { ...args, volumeTimeout: a.volumeTimeout as number }));
+      }
     })
     .command("local", "the local Docker engine: image", (l) => l
       .command("image", "build the local workspace images from a root filesystem assembled on this machine (no registry)", (i) => i
@@ -251,6 +269,35 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
         .option("proxy-tag", { type: "string", default: LOCAL_IMAGE_DEFAULTS.proxyTag, describe: "tag of the credential proxy image" }),
       (a) => select("local image", (ctx) => localImage(ctx as LocalContext, { tag: a.tag as string, proxyTag: a.proxyTag as string }), true))
       .demandCommand(1, "name a local command: image"))
+    .command("volumes", "retained workspace volumes: list | snapshot | prune", (v) => v
+      .command("list", "this stack's workspace volumes by tag: workspace, state, size, age, how long kept", (l) => l
+        .option("state", { choices: ["available", "in-use", "all"], default: "all", describe: "available = retained (detached)" })
+        .option("workspace-id", { type: "string", describe: "only this workspace's volumes" })
+        .option("run-id", { type: "string", describe: "only volumes a drill run created" })
+        .option("older-than", { type: "string", describe: "only detached volumes kept longer than this (days, or 7d / 36h)" }),
+      (a) => select("volumes list", (ctx) => volumesList(ctx, { state: a.state as never, workspaceId: a.workspaceId as string | undefined, runId: a.runId as string | undefined, olderThan: a.olderThan as string | undefined })))
+      .command("snapshot", "snapshot workspace volumes (tagged so a workspace can be resumed from them)", (sn) => sn
+        .option("volume-id", { type: "string", array: true, default: [], describe: "volume to snapshot (repeatable)" })
+        .option("workspace-id", { type: "string", describe: "every detached volume of this workspace" })
+        .option("older-than", { type: "string", describe: "every detached volume kept longer than this (days, or 7d / 36h)" })
+        .option("include-attached", { type: "boolean", default: false, describe: "also snapshot attached volumes (crash-consistent)" })
+        .option("snapshot-timeout", seconds("seconds to wait for the snapshots to complete", 3600)),
+      (a) => {
+        positive("snapshot-timeout", a.snapshotTimeout, { min: 1 });
+        select("volumes snapshot", (ctx) => volumesSnapshot(ctx, { volumeId: a.volumeId as string[], workspaceId: a.workspaceId as string | undefined, olderThan: a.olderThan as string | undefined, includeAttached: a.includeAttached as boolean, snapshotTimeout: a.snapshotTimeout as number }));
+      })
+      .command("prune", "snapshot every detached volume kept longer than --older-than, then delete it once its snapshot completed (a dry run on prod without --confirm-prod)", (pr) => pr
+        .option("older-than", { type: "string", demandOption: true, describe: "days (or 7d / 36h) a detached volume has been kept" })
+        .option("workspace-id", { type: "string", describe: "only this workspace's volumes" })
+        .option("snapshot-timeout", seconds("seconds to wait for each round's snapshots to complete", 3600))
+        .option("batch", { type: "number", default: 20, describe: "volumes snapshotted (then deleted) per round" })
+        .example("$0 volumes prune --stack staging --older-than 14", "snapshot and delete volumes detached for more than 14 days"),
+      (a) => {
+        positive("snapshot-timeout", a.snapshotTimeout, { min: 1 });
+        positive("batch", a.batch, { integer: true, min: 1, max: 200 });
+        select("volumes prune", (ctx) => volumesPrune(ctx, { olderThan: a.olderThan as string, workspaceId: a.workspaceId as string | undefined, snapshotTimeout: a.snapshotTimeout as number, batch: a.batch as number }));
+      })
+      .demandCommand(1, "name a volumes command: list, snapshot or prune"))
     .demandCommand(1, "name a command (see --help)")
     .strict()
     .epilog(EPILOG)

@@ -14,6 +14,9 @@ import { Progress, type OutputStream } from "./progress";
 import { newRunId } from "./runId";
 import type { SignalScope, SignalSource } from "./signals";
 import type { StackOutputs } from "../../stackOutputs";
+// Workspace storage (issue 8).
+import { EC2_MUTATING_SHARE, TokenBucket } from "./rateLimiter";
+import { VolumeStore } from "./volumes/store";
 
 export interface OpsDeps {
   readonly stdout: OutputStream;
@@ -27,8 +30,8 @@ export interface OpsDeps {
   readonly forceExit: (code: number) => void;
   readonly runPulumi?: OutputsDeps["runPulumi"];
   readonly makeAws?: (settings: AwsSettings, stats: ApiStats) => AwsClients;
-  /** SDK waiter delays in seconds; tests shrink them. */
-  readonly waiterDelays?: { readonly minDelay: number; readonly maxDelay: number };
+  /** SDK waiter delays in seconds; tests shrink them (and cap the volume waiters' total wait, maxWaitCap). */
+  readonly waiterDelays?: { readonly minDelay: number; readonly maxDelay: number; readonly maxWaitCap?: number };
   readonly randomId?: () => string;
 }
 
@@ -130,8 +133,25 @@ export class OpsContext {
     return this.identity;
   }
 
+  // --- Workspace storage (issue 8) ---
+  private volumeStore: VolumeStore | undefined;
+
+  /** This stack's workspace volumes (EC2), one store per run so its EC2 bucket is shared. */
+  volumes(): VolumeStore {
+    this.volumeStore ??= new VolumeStore({
+      ec2: this.aws.ec2,
+      api: this.api,
+      stack: this.loaded.outputs.workspaceVolumeSettings?.stackTag ?? this.stack,
+      mutateBucket: new TokenBucket(EC2_MUTATING_SHARE.burst, EC2_MUTATING_SHARE.perSecond, this.clock),
+      waiterDelays: this.deps.waiterDelays,
+    });
+    return this.volumeStore;
+  }
+  // --- end workspace storage
+
   waiterConfig<C>(client: C, maxWaitSeconds: number): { client: C; maxWaitTime: number; minDelay?: number; maxDelay?: number; abortSignal: AbortSignal } {
-    return { client, maxWaitTime: maxWaitSeconds, ...(this.deps.waiterDelays ?? {}), abortSignal: this.signal };
+    const { minDelay, maxDelay } = this.deps.waiterDelays ?? {};
+    return { client, maxWaitTime: maxWaitSeconds, ...(minDelay !== undefined && maxDelay !== undefined ? { minDelay, maxDelay } : {}), abortSignal: this.signal };
   }
 }
 

@@ -1,5 +1,6 @@
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeTasksCommand, ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
@@ -8,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { workspaceRunTaskRequest } from "../../lib/launchContract";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
-import { simulatedEcs, starts } from "./helpers/ecsMock";
+import { simulatedEcs, starts, TEST_LAUNCH } from "./helpers/ecsMock";
 import { mockIdentity, runCli, sentCommands, tempDir } from "./helpers/harness";
 import { stackOutputs } from "./helpers/outputs";
 
@@ -25,6 +26,7 @@ describe("ops load workspaces", () => {
   afterEach(() => {
     sts.restore();
     cw.restore();
+    mockClient(EC2Client).restore();
   });
 
   it("launches in batches of at most 10 exactly as the backend does, measures, publishes and stops every task", async () => {
@@ -39,8 +41,15 @@ describe("ops load workspaces", () => {
     const runId = run.report.runId;
     expect(runId).to.match(/^load-\d{8}T\d{6}-beef$/);
     expect(runTasks[0]).to.deep.equal(workspaceRunTaskRequest(
-      { cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, subnets: o.privateSubnetIds, securityGroups: [o.securityGroupIds.workspace], capacityProvider: o.workspaceCapacityProvider },
-      { count: 10, startedBy: `ops/${runId}`, tags: { "remote-claude:drill-run": runId, "remote-claude:drill": "load" } },
+      { cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, subnets: o.privateSubnetIds, securityGroups: [o.securityGroupIds.workspace], capacityProvider: o.workspaceCapacityProvider, volume: TEST_LAUNCH.volume },
+      {
+        count: 10,
+        // One workspace id per RunTask call, from the run id.
+        workspaceId: `${runId}-1`,
+        startedBy: `ops/${runId}`,
+        tags: { "remote-claude:drill-run": runId, "remote-claude:drill": "load" },
+        volumeTags: { "remote-claude:drill-run": runId, "remote-claude:drill": "load" },
+      },
     ));
     expect(sim.orphans()).to.deep.equal([]);
     expect(sim.calls.StopTask).to.equal(25);
@@ -238,5 +247,119 @@ describe("ops load workspaces", () => {
     expect(md).to.include("# Load drill: workspace starts");
     expect(md).to.include("## Start times (seconds)");
     expect(run.stdout).to.include("Result: PASS");
+  });
+});
+
+describe("ops load workspaces: workspace volumes (issue 8)", () => {
+  let sts: ReturnType<typeof mockIdentity>;
+  let cw: ReturnType<typeof mockClient>;
+  beforeEach(() => {
+    sts = mockIdentity();
+    cw = mockClient(CloudWatchClient);
+    cw.on(PutMetricDataCommand).resolves({});
+  });
+  afterEach(() => {
+    sts.restore();
+    cw.restore();
+    mockClient(ECSClient).restore();
+    mockClient(EC2Client).restore();
+  });
+
+  /** Every ECS and EC2 call of the simulation in the order it was made (sinon numbers every call). */
+  function calls(ecs: ReturnType<typeof simulatedEcs>["ecs"], ec2: ReturnType<typeof simulatedEcs>["ec2"]): string[] {
+    const all = [...ecs.calls(), ...ec2.calls()].map((c: any) => ({ id: c.callId as number, op: sentCommands({ calls: () => [c] })[0] }));
+    expect(all.every((c) => Number.isInteger(c.id))).to.equal(true);
+    return all.sort((a, b) => a.id - b.id).map((x) => x.op);
+  }
+
+  it("gives every task its own tagged volume, reports attach times, and deletes every volume after the tasks stopped", async () => {
+    const clock = new VirtualClock();
+    const { sim, ecs, ec2Sim, ec2 } = simulatedEcs({ clock, script: (n) => ({ ...starts(3000 + (n % 5) * 500), volumeAttachedAfter: 1000 + (n % 5) * 200 }) });
+    const run = await runCli(["load", "workspaces", "--count", "15", "--json"], { clock });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(sim.orphans()).to.deep.equal([]);
+    // One volume per task, made from the contract: the run's tags, the stack's, ECS's own.
+    expect(ec2Sim.volumes.size).to.equal(15);
+    const runId = run.report.runId;
+    for (const v of ec2Sim.volumes.values()) {
+      expect(v.tags).to.include({ "remote-claude:stack": "staging", "remote-claude:drill-run": runId, "remote-claude:filesystem": "xfs", AmazonECSManaged: "true" });
+      expect(v.tags["remote-claude:workspace-id"]).to.match(new RegExp(`^${runId}-[12]$`));
+      expect(v.sizeGiB).to.equal(20);
+    }
+    // Every volume deleted, each only after the tasks were stopped (EC2 refuses an attached one).
+    expect(ec2Sim.leftovers()).to.deep.equal([]);
+    const order = calls(ecs, ec2);
+    expect(order.lastIndexOf("StopTask")).to.be.lessThan(order.indexOf("DeleteVolume"));
+    expect(ec2Sim.calls.DeleteVolume).to.equal(15);
+    // Attach time per task, from the task's attachment details (observed) and from EC2.
+    const per = run.report.data.volumes.perTask;
+    expect(per).to.have.length(15);
+    for (const t of per) {
+      expect(t.volumeId).to.match(/^vol-/);
+      expect(t.ec2AttachMs).to.be.within(1000, 1800);
+      expect(t.observedAttachMs).to.be.within(t.ec2AttachMs, t.ec2AttachMs + 1000);
+    }
+    const start = run.report.tables.find((t: any) => t.title === "Start times (seconds)");
+    expect(start.rows.map((r: any) => r[0])).to.deep.equal([
+      "RunTask → RUNNING (ECS createdAt → startedAt)", "RunTask → HEALTHY (observed)",
+      "RunTask → volume ATTACHED (task attachment, observed)", "ECS createdAt → EBS attach (EC2 AttachTime)",
+    ]);
+    expect(start.rows[3]).to.deep.equal(["ECS createdAt → EBS attach (EC2 AttachTime)", 15, "1.40", "1.80", "1.80", "1.80", "1.80"]);
+    expect(run.report.summary.join("\n")).to.match(/Volumes: attach p50 \d\.\d\d s, .*15 found, 15 deleted \(0 already gone\), 0 left\./);
+    expect(run.report.checks.find((c: any) => c.name === "volumes left")).to.include({ observed: "0", result: "pass" });
+    const names = cw.commandCalls(PutMetricDataCommand).flatMap((c) => c.args[0].input.MetricData!.map((d) => d.MetricName));
+    expect(names).to.include("WorkspaceVolumeAttachTime");
+  });
+
+  it("waits for volumes still detaching after their tasks stopped, then deletes them", async () => {
+    const clock = new VirtualClock();
+    const { ec2Sim } = simulatedEcs({ clock, script: () => starts(2000), volumeDetachReads: 12 });
+    const run = await runCli(["load", "workspaces", "--count", "4", "--json", "--no-metrics"], { clock });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(ec2Sim.leftovers()).to.deep.equal([]);
+    // The waiter read them until EC2 had detached them; no DeleteVolume was refused.
+    expect(ec2Sim.calls.DescribeVolumes).to.be.greaterThan(4);
+    expect(ec2Sim.calls.DeleteVolume).to.equal(4);
+  });
+
+  it("deletes every volume when tracking fails (exit 3)", async () => {
+    const clock = new VirtualClock();
+    const { sim, ecs, ec2Sim } = simulatedEcs({ clock, script: () => starts(10_000) });
+    ecs.on(DescribeTasksCommand).rejects(Object.assign(new Error("not allowed"), { name: "AccessDeniedException" }));
+    const run = await runCli(["load", "workspaces", "--count", "30", "--concurrency", "1"], { clock });
+    expect(run.code).to.equal(3);
+    expect(sim.orphans()).to.deep.equal([]);
+    expect(ec2Sim.volumes.size).to.be.greaterThan(0);
+    expect(ec2Sim.leftovers()).to.deep.equal([]);
+  });
+
+  it("deletes every volume after SIGINT in the middle of the run (exit 130)", async () => {
+    const clock = new VirtualClock();
+    const signals = new EventEmitter();
+    const { sim, ecs, ec2Sim } = simulatedEcs({ clock, script: () => starts(30_000) });
+    ecs.on(RunTaskCommand).callsFake((input) => {
+      const out = sim.runTask(input);
+      if (sim.calls.RunTask === 2) signals.emit("SIGINT");
+      return out;
+    });
+    const run = await runCli(["load", "workspaces", "--count", "100", "--concurrency", "1", "--json", "--no-metrics"], { clock, signals });
+    expect(run.code).to.equal(130);
+    expect(ec2Sim.volumes.size).to.equal(20);
+    expect(ec2Sim.leftovers()).to.deep.equal([]);
+    expect(run.report.data.volumes.cleanup).to.deep.include({ found: 20, leftBehind: [], failed: [] });
+  });
+
+  it("names a volume that never detached, exits 4 and prints the cleanup command", async () => {
+    const clock = new VirtualClock();
+    const { ec2Sim } = simulatedEcs({ clock, script: () => starts(2000) });
+    // A volume of the run that EC2 never detaches (its instance hung).
+    const stuck = ec2Sim.createVolume({ sizeGiB: 20, tags: { "remote-claude:stack": "staging", "remote-claude:drill-run": "load-stuck-1" }, fixed: { state: "in-use", instanceId: "i-0sim000000000001", attachTime: 0 } });
+    const run = await runCli(["load", "workspaces", "--count", "2", "--json", "--no-metrics", "--volume-timeout", "1", "--run-id", "load-stuck-1"], { clock });
+    expect(run.code).to.equal(4);
+    expect(run.report.outcome).to.equal("error");
+    expect(ec2Sim.leftovers()).to.deep.equal([stuck.id]);
+    expect(run.report.tables.find((t: any) => t.title === "Volumes left").rows).to.deep.equal([[stuck.id, "in-use"]]);
+    expect(run.report.checks.find((c: any) => c.name === "volumes left")).to.include({ observed: "1", result: "fail" });
+    expect(run.report.notes.join("\n")).to.include("1 volumes of the run are left; run: npm run ops -- cleanup --run-id load-stuck-1");
   });
 });

@@ -27,7 +27,7 @@ describe("ops as a process", () => {
   it("--help documents every command, the exit codes and the metrics", () => {
     const top = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "--help"], { cwd: ROOT, encoding: "utf8", env: childEnv() });
     expect(top.status).to.equal(0);
-    for (const text of ["load workspaces", "load http", "drill <name>", "kill-backend-task", "drain-instance", "terminate-instance", "az-outage", "redis-failover", "rds-failover", "fis", "security", "cleanup", "Exit codes:", "--confirm-prod", "--dry-run", "--report", "--json", "--no-metrics", "Metrics: namespace"]) {
+    for (const text of ["load workspaces", "load http", "drill <name>", "kill-backend-task", "drain-instance", "terminate-instance", "az-outage", "redis-failover", "rds-failover", "fis", "security", "cleanup", "volumes", "prune --older-than", "Exit codes:", "--confirm-prod", "--dry-run", "--report", "--json", "--no-metrics", "Metrics: namespace"]) {
       expect(top.stdout).to.include(text);
     }
     const drill = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "load", "workspaces", "--help"], { cwd: ROOT, encoding: "utf8", env: childEnv() });
@@ -48,7 +48,7 @@ describe("ops as a process", () => {
       await fake.stop();
     });
 
-    it("stops every task it started, retries the throttled call through the SDK, and exits 130", async () => {
+    it("stops every task it started, deletes their volumes, retries the throttled call through the SDK, and exits 130", async () => {
       const endpoint = await fake.start();
       const outputs = writeOutputs(stackOutputs());
       const reportFile = path.join(tempDir(), "interrupted.json");
@@ -72,6 +72,9 @@ describe("ops as a process", () => {
       expect(code, stderr).to.equal(130);
       expect(fake.tasks.length).to.be.within(6, 490);
       expect(fake.running()).to.deep.equal([]);
+      // Every task's volume deleted after its task stopped (issue 8).
+      expect(fake.volumes.length).to.equal(fake.tasks.length);
+      expect(fake.volumesLeft()).to.deep.equal([]);
       const report = JSON.parse(stdout);
       expect(report.outcome).to.equal("interrupted");
       expect(report.data.stop.stopped).to.equal(fake.tasks.length);

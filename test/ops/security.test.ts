@@ -1,6 +1,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { DescribeLaunchTemplateVersionsCommand, DescribeManagedPrefixListsCommand, DescribeSecurityGroupRulesCommand, EC2Client, type SecurityGroupRule } from "@aws-sdk/client-ec2";
+import { DeleteVolumeCommand, DescribeLaunchTemplateVersionsCommand, DescribeManagedPrefixListsCommand, DescribeSecurityGroupRulesCommand, DescribeVolumesCommand, EC2Client, type SecurityGroupRule } from "@aws-sdk/client-ec2";
+import { Ec2Sim } from "../../scripts/ops/sim/ec2Sim";
 import { DescribeImageScanFindingsCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
@@ -43,8 +44,9 @@ function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean
 const WORKSPACE_TD: TaskDefinition = {
   family: o.workspaceTaskDefinitionFamily,
   networkMode: "awsvpc",
+  volumes: [{ name: "workspace", configuredAtLaunch: true }],
   containerDefinitions: [
-    { name: "workspace-agent", image: `${o.ecrRepositoryUrls.workspace}:v1`, user: "1000:1000", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"] },
+    { name: "workspace-agent", image: `${o.ecrRepositoryUrls.workspace}:v1`, user: "1000:1000", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"], mountPoints: [{ sourceVolume: "workspace", containerPath: "/workspace" }] },
     { name: "credential-proxy", image: `${o.ecrRepositoryUrls.credentialProxy}@sha256:${"a".repeat(64)}`, user: "1001", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"], secrets: [{ name: "ANTHROPIC_API_KEY", valueFrom: o.proxySecretArn }] },
   ],
 };
@@ -75,7 +77,14 @@ function mockAll() {
   cw.on(PutMetricDataCommand).resolves({});
   ecs.on(DescribeTaskDefinitionCommand).callsFake((input) => ({ taskDefinition: input.taskDefinition === o.backendTaskDefinitionFamily ? BACKEND_TD : WORKSPACE_TD }));
   ecs.on(ListTasksCommand).resolves({ taskArns: [PEER_TASK] });
-  ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: PROBE_TASK, lastStatus: "PROVISIONING" }], failures: [] });
+  // The probe gets its volume like any workspace (issue 8): made from the request, detached once the probe stopped.
+  const ec2Sim = new Ec2Sim({ clock: new VirtualClock() });
+  ecs.on(RunTaskCommand).callsFake((input) => {
+    const ebs = input.volumeConfigurations?.[0]?.managedEBSVolume;
+    const tags = Object.fromEntries((ebs?.tagSpecifications?.[0]?.tags ?? []).map((t: any) => [t.key, t.value]));
+    ec2Sim.createVolume({ sizeGiB: ebs?.sizeInGiB ?? 0, tags: { ...tags, AmazonECSCreated: PROBE_TASK, AmazonECSManaged: "true" } });
+    return { tasks: [{ taskArn: PROBE_TASK, lastStatus: "PROVISIONING" }], failures: [] };
+  });
   ecs.on(StopTaskCommand).resolves({});
   ecs.on(DescribeTasksCommand).callsFake((input) => ({
     tasks: input.tasks!.map((arn: string) => arn === PROBE_TASK
@@ -95,6 +104,8 @@ function mockAll() {
     events: input.nextToken ? [] : [{ message: "probe starting" }, { message: VERDICT_PREFIX + JSON.stringify(verdict({ "tcp-public-ip-443": { blocked: false }, "tcp-peer-workspace": { blocked: true, skipped: true } })) }],
     nextForwardToken: "f/1",
   }));
+  ec2.on(DescribeVolumesCommand).callsFake((input) => ec2Sim.describeVolumes(input));
+  ec2.on(DeleteVolumeCommand).callsFake((input) => ec2Sim.deleteVolume(input));
   ec2.on(DescribeManagedPrefixListsCommand).resolves({ PrefixLists: [{ PrefixListId: "pl-s3", PrefixListName: "com.amazonaws.ap-northeast-1.s3" }] });
   ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules() });
   ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake((input) => ({ LaunchTemplateVersions: [{
@@ -102,7 +113,7 @@ function mockAll() {
     LaunchTemplateData: { MetadataOptions: { HttpTokens: "required", HttpPutResponseHopLimit: 1 }, BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { Encrypted: true } }] },
   }] }));
   ecr.on(DescribeImageScanFindingsCommand).resolves({ imageScanStatus: { status: "COMPLETE" }, imageScanFindings: { findingSeverityCounts: { LOW: 3, MEDIUM: 1 } } });
-  return { ecs, logs, rds, ec, resolver, ec2, ecr, cw, restore: () => [ecs, logs, rds, ec, resolver, ec2, ecr, cw].forEach((m) => m.restore()) };
+  return { ecs, logs, rds, ec, resolver, ec2, ec2Sim, ecr, cw, restore: () => [ecs, logs, rds, ec, resolver, ec2, ecr, cw].forEach((m) => m.restore()) };
 }
 
 describe("ops security", () => {
@@ -145,13 +156,18 @@ describe("ops security", () => {
       expect(rows.find((c: any) => c.name === "imds-v2-token")).to.include({ result: "pass", expected: "blocked: IMDSv2 token PUT http://169.254.169.254/latest/api/token" });
       expect(rows.find((c: any) => c.name === "dns-allowed-domain")).to.include({ result: "pass" });
       expect(m.ecs.commandCalls(StopTaskCommand)).to.have.length(0); // it stopped by itself
+      // Its volume: configured like a workspace's, deleted after the probe stopped.
+      expect(request.volumeConfigurations![0].managedEBSVolume).to.deep.include({ encrypted: true, kmsKeyId: o.workspaceVolumeKeyArn, roleArn: o.workspaceVolumeRoleArn });
+      expect(m.ec2Sim.volumes.size).to.equal(1);
+      expect(m.ec2Sim.leftovers()).to.deep.equal([]);
+      expect(rows.find((c: any) => c.name === "probe volume deleted")).to.include({ result: "pass", observed: "0 left" });
     });
 
     it("fails when the probe printed no verdict", async () => {
       m.logs.on(GetLogEventsCommand).callsFake((input) => ({ events: input.nextToken ? [] : [{ message: "Traceback ..." }], nextForwardToken: "f/1" }));
       const run = await runCli(["security", "--only", "probe", "--json", "--no-metrics", "--log-wait", "20"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
       expect(run.code).to.equal(1);
-      expect(run.report.checks).to.deep.equal([{ group: "probe", name: "verdict", expected: "one verdict line in the log", observed: `no line starting with "REMOTE_CLAUDE_PROBE_VERDICT" in the probe's log (1 log lines)`, result: "fail" }]);
+      expect(run.report.checks.filter((c: any) => c.group !== "cleanup")).to.deep.equal([{ group: "probe", name: "verdict", expected: "one verdict line in the log", observed: `no line starting with "REMOTE_CLAUDE_PROBE_VERDICT" in the probe's log (1 log lines)`, result: "fail" }]);
     });
 
     it("stops the probe task on Ctrl-C while waiting for it", async () => {
@@ -164,6 +180,7 @@ describe("ops security", () => {
       const run = await runCli(["security", "--only", "probe", "--no-metrics"], { projectDir: projectWithProbe(), signals, clock: new VirtualClock() });
       expect(run.code).to.equal(130);
       expect(m.ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).to.deep.equal([PROBE_TASK]);
+      expect(m.ec2Sim.leftovers()).to.deep.equal([]); // its volume too, after the Ctrl-C
     });
 
     it("keeps the audit's rows and fails one row when the probe cannot be placed", async () => {
@@ -216,6 +233,7 @@ describe("ops security", () => {
       m.ecs.on(DescribeTaskDefinitionCommand).callsFake((input) => ({ taskDefinition: input.taskDefinition === o.backendTaskDefinitionFamily ? BACKEND_TD : {
         ...WORKSPACE_TD,
         taskRoleArn: "arn:aws:iam::123456789012:role/oops",
+        volumes: [{ name: "workspace", host: { sourcePath: "/var/ws" } }],
         containerDefinitions: [{ ...WORKSPACE_TD.containerDefinitions![0], user: "root", privileged: true, environment: [{ name: "GITHUB_TOKEN", value: "x" }] }],
       } }));
       m.ec2.on(DescribeLaunchTemplateVersionsCommand).resolves({ LaunchTemplateVersions: [{ VersionNumber: 4, DefaultVersion: true, LaunchTemplateData: { MetadataOptions: { HttpTokens: "optional", HttpPutResponseHopLimit: 2 } } }] });
@@ -227,6 +245,8 @@ describe("ops security", () => {
       expect(failed["workspace (sg-workspace)"]).to.equal("not allowed: in tcp/22 0.0.0.0/0");
       expect(failed["database (sg-database)"]).to.equal("missing: in tcp/5432 sg:backend");
       expect(failed["workspace: task role"]).to.equal("arn:aws:iam::123456789012:role/oops");
+      expect(failed["workspace: volume configured at launch"]).to.equal("none");
+      expect(failed["workspace: other volumes (host paths, shared)"]).to.equal("workspace (host path /var/ws)");
       expect(failed["workspace-agent: privileged"]).to.equal("true");
       expect(failed["workspace-agent: user"]).to.equal("root");
       expect(failed["workspace-agent: secret-like variables in plain environment"]).to.equal("GITHUB_TOKEN");

@@ -4,7 +4,7 @@ import { EcsWorkspaceTarget } from "../../scripts/ops/load/ecsTarget";
 import { TaskTracker, normalizeReason } from "../../scripts/ops/load/tracker";
 import { TokenBucket } from "../../scripts/ops/rateLimiter";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
-import { simulatedEcs } from "./helpers/ecsMock";
+import { simulatedEcs, TEST_LAUNCH } from "./helpers/ecsMock";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import type { TaskScript } from "../../scripts/ops/sim/ecsSim";
 
@@ -13,7 +13,8 @@ function setup(script: (n: number) => TaskScript, clock = new VirtualClock(0)) {
   const target = new EcsWorkspaceTarget({
     ecs: new ECSClient({ region: "ap-northeast-1" }),
     api: new ApiCaller(clock),
-    launch: { cluster: "c", taskDefinition: "td", subnets: ["s"], securityGroups: ["g"], capacityProvider: "cp" },
+    cluster: "c",
+    launch: { ...TEST_LAUNCH, cluster: "c", taskDefinition: "td", subnets: ["s"], securityGroups: ["g"], capacityProvider: "cp" },
     runStopBucket: new TokenBucket(100, 40, clock),
     describeBucket: new TokenBucket(100, 20, clock),
     kind: "load",

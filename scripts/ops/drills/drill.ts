@@ -19,6 +19,10 @@ export interface DrillArgs {
   readonly task?: string;
   readonly az?: string;
   readonly template?: string;
+  /** terminate-instance (workspace pool): the dead host's volumes survive and a workspace resumes from a snapshot of one (issue 8). */
+  readonly verifyRestore?: boolean;
+  /** Seconds each restore step (canary start, detach, snapshot, resumed start) may take. */
+  readonly restoreTimeout?: number;
 }
 
 export interface DrillEnv {
@@ -51,6 +55,12 @@ export interface Injection {
   recovered(): Promise<Condition>;
   /** Undoes what inject() changed (idempotent; runs on success, timeout, error and Ctrl-C). */
   rollback(): Promise<string[]>;
+  /**
+   * Checks that need the recovered stack and may leave things to clean up (the restore drill's
+   * snapshot and resumed workspace): run once after recovery, before rollback(), which removes
+   * whatever they made. Their rows come back through verdicts().
+   */
+  afterRecovery?(): Promise<void>;
   /** Extra pass/fail rows (FIS: the experiment completed). */
   verdicts?(): Promise<DrillVerdict[]>;
   /** Drill-specific data for the JSON report. */

@@ -60,6 +60,10 @@ export async function runDrill(ctx: OpsContext, spec: DrillSpec, args: DrillArgs
     injectedAt = ctx.clock.now();
     report.summary.push(...done.map((l) => `Injected: ${l}`));
     recoveredAt = await observe(ctx, args, steady, injection, injectedAt, timeline, seenFiring);
+    if (recoveredAt !== undefined && !ctx.signal.aborted && injection.afterRecovery) {
+      ctx.progress.log("recovered; checking what the drill verifies after recovery");
+      await injection.afterRecovery();
+    }
   } catch (err) {
     failure = `${errorName(err)}: ${errorMessage(err)}`;
   } finally {

@@ -1,6 +1,8 @@
 // The ECS implementation of WorkspaceTarget: RunTask exactly as the backend sends it
-// (workspaceRunTaskRequest), DescribeTasks in batches of 100, StopTask, ListTasks by startedBy,
-// DescribeContainerInstances; RunTask and StopTask draw from one bucket, Describe/List from another.
+// (workspaceRunTaskRequest, each task with its own EBS volume), DescribeTasks in batches of 100,
+// StopTask, ListTasks by startedBy, DescribeContainerInstances; RunTask and StopTask draw from one
+// bucket, Describe/List from another. The run's volumes are found and deleted through the stack's
+// VolumeStore (EC2) by their drill-run tag.
 import {
   DescribeContainerInstancesCommand,
   DescribeTaskDefinitionCommand,
@@ -12,12 +14,13 @@ import {
   paginateListTasks,
 } from "@aws-sdk/client-ecs";
 import { type WorkspaceLaunchTarget, MAX_TASKS_PER_RUNTASK, workspaceRunTaskRequest } from "../../../lib/launchContract";
+import type { VolumeStore } from "../volumes/store";
 import type { ApiCaller } from "../api";
 import { chunk } from "../concurrency";
 import { errorName } from "../errors";
 import type { TokenBucket } from "../rateLimiter";
 import { drillTags, startedByFor } from "../runId";
-import type { ContainerHealth, HostInfo, LaunchOptions, LaunchResult, StopOutcome, TaskObservation, WorkspaceTarget } from "./target";
+import type { ContainerHealth, HostInfo, LaunchOptions, LaunchResult, RunVolume, RunVolumeCleanup, StopOutcome, TaskObservation, VolumeObservation, WorkspaceTarget } from "./target";
 
 export const MAX_DESCRIBE_TASKS = 100;
 export const MAX_DESCRIBE_CONTAINER_INSTANCES = 100;
@@ -25,7 +28,13 @@ export const MAX_DESCRIBE_CONTAINER_INSTANCES = 100;
 export interface EcsTargetOptions {
   readonly ecs: ECSClient;
   readonly api: ApiCaller;
-  readonly launch: WorkspaceLaunchTarget;
+  readonly cluster: string;
+  /** What launch() starts; a target without it only describes, stops and lists (cleanup). */
+  readonly launch?: WorkspaceLaunchTarget;
+  /** The stack's workspace volumes: the run's are listed and deleted through it. */
+  readonly volumes?: VolumeStore;
+  /** How long deleteRunVolumes waits for the run's volumes to detach after their tasks stopped. */
+  readonly volumeTimeoutSeconds?: number;
   readonly runStopBucket: TokenBucket;
   readonly describeBucket: TokenBucket;
   /** Drill kind for the tags ("load", "security"). */
@@ -33,6 +42,16 @@ export interface EcsTargetOptions {
 }
 
 const time = (d: Date | undefined) => (d ? d.getTime() : undefined);
+
+/** ECS's attachment type for a volume it created and attached at launch. */
+export const EBS_ATTACHMENT = "AmazonElasticBlockStorage";
+
+function observeVolume(task: Task): VolumeObservation | undefined {
+  const attachment = (task.attachments ?? []).find((a) => a.type === EBS_ATTACHMENT);
+  if (!attachment) return undefined;
+  const volumeId = attachment.details?.find((d) => d.name === "volumeId")?.value;
+  return { status: attachment.status ?? "UNKNOWN", ...(volumeId ? { volumeId } : {}) };
+}
 
 export function observeTask(task: Task): TaskObservation {
   const health: Record<string, ContainerHealth> = {};
@@ -50,6 +69,7 @@ export function observeTask(task: Task): TaskObservation {
     health,
     stopReason,
     host: task.containerInstanceArn,
+    ...(observeVolume(task) ? { volume: observeVolume(task) } : {}),
   };
 }
 
@@ -58,19 +78,31 @@ export class EcsWorkspaceTarget implements WorkspaceTarget {
   readonly describeBatchSize = MAX_DESCRIBE_TASKS;
   readonly launchBatchSize = MAX_TASKS_PER_RUNTASK;
 
+  private launches = 0;
+
   constructor(private readonly o: EcsTargetOptions) {}
+
+  private get launchTarget(): WorkspaceLaunchTarget {
+    if (!this.o.launch) throw new Error("this ECS target was made to stop and list tasks only: it has no launch target");
+    return this.o.launch;
+  }
 
   async healthCheckedContainers(): Promise<string[]> {
     const { taskDefinition } = await this.o.api.call("DescribeTaskDefinition", () =>
-      this.o.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: this.o.launch.taskDefinition })));
+      this.o.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: this.launchTarget.taskDefinition })));
     return (taskDefinition?.containerDefinitions ?? []).filter((c) => c.healthCheck?.command?.length).map((c) => c.name ?? "");
   }
 
   async launch(count: number, runId: string, options: LaunchOptions = {}): Promise<LaunchResult> {
-    const request = workspaceRunTaskRequest(this.o.launch, {
+    const request = workspaceRunTaskRequest(this.launchTarget, {
       count,
+      // One workspace id per call: its (up to 10) volumes share it; their task ARNs tell them apart.
+      workspaceId: options.workspaceId ?? `${runId}-${++this.launches}`,
       startedBy: startedByFor(runId),
       tags: drillTags(runId, this.o.kind),
+      // The volumes carry the run id too: deleteRunVolumes and `ops cleanup --run-id` find them by it.
+      volumeTags: drillTags(runId, this.o.kind),
+      ...(options.resume ? { resume: options.resume } : {}),
       ...(options.containerOverrides ? { overrides: { containerOverrides: [...options.containerOverrides] } } : {}),
     });
     let requestedAt = this.o.api.clock.now();
@@ -90,7 +122,7 @@ export class EcsWorkspaceTarget implements WorkspaceTarget {
   async describe(ids: readonly string[]): Promise<TaskObservation[]> {
     if (ids.length > MAX_DESCRIBE_TASKS) throw new RangeError(`DescribeTasks takes at most ${MAX_DESCRIBE_TASKS} tasks, got ${ids.length}`);
     const response = await this.o.api.call("DescribeTasks", () =>
-      this.o.ecs.send(new DescribeTasksCommand({ cluster: this.o.launch.cluster, tasks: [...ids] })), { bucket: this.o.describeBucket });
+      this.o.ecs.send(new DescribeTasksCommand({ cluster: this.o.cluster, tasks: [...ids] })), { bucket: this.o.describeBucket });
     const seen = (response.tasks ?? []).map(observeTask);
     // A task ECS no longer knows (long stopped, or never created) comes back in failures[] as MISSING.
     const missing = (response.failures ?? []).filter((f) => f.arn).map((f): TaskObservation => ({
@@ -101,7 +133,7 @@ export class EcsWorkspaceTarget implements WorkspaceTarget {
 
   async stop(id: string, reason: string): Promise<StopOutcome> {
     try {
-      await this.o.api.call("StopTask", () => this.o.ecs.send(new StopTaskCommand({ cluster: this.o.launch.cluster, task: id, reason })), {
+      await this.o.api.call("StopTask", () => this.o.ecs.send(new StopTaskCommand({ cluster: this.o.cluster, task: id, reason })), {
         bucket: this.o.runStopBucket,
       });
       return "stopped";
@@ -115,16 +147,32 @@ export class EcsWorkspaceTarget implements WorkspaceTarget {
   async listRunTasks(runId: string): Promise<string[]> {
     const arns: string[] = [];
     // ListTasks filters on startedBy; desiredStatus RUNNING (the default) includes tasks still starting.
-    const pages = paginateListTasks({ client: this.o.ecs }, { cluster: this.o.launch.cluster, startedBy: startedByFor(runId) });
+    const pages = paginateListTasks({ client: this.o.ecs }, { cluster: this.o.cluster, startedBy: startedByFor(runId) });
     for await (const page of this.o.api.pages("ListTasks", pages, { bucket: this.o.describeBucket })) arns.push(...(page.taskArns ?? []));
     return arns;
+  }
+
+  async runVolumes(runId: string): Promise<RunVolume[]> {
+    if (!this.o.volumes) return [];
+    return (await this.o.volumes.list({ runId })).map((v) => ({
+      volumeId: v.id,
+      ...(v.taskArn ? { taskId: v.taskArn } : {}),
+      state: v.state,
+      ...(v.attachTime !== undefined ? { attachTime: v.attachTime } : {}),
+    }));
+  }
+
+  async deleteRunVolumes(runId: string): Promise<RunVolumeCleanup> {
+    if (!this.o.volumes) return { found: 0, deleted: 0, alreadyGone: 0, failed: [], leftBehind: [] };
+    const c = await this.o.volumes.cleanupRun({ runId }, this.o.volumeTimeoutSeconds ?? 600);
+    return { found: c.found, deleted: c.deleted.length, alreadyGone: c.alreadyGone.length, failed: c.failed, leftBehind: c.leftBehind };
   }
 
   async hosts(ids: readonly string[]): Promise<HostInfo[]> {
     const out: HostInfo[] = [];
     for (const batch of chunk([...new Set(ids)], MAX_DESCRIBE_CONTAINER_INSTANCES)) {
       const response = await this.o.api.call("DescribeContainerInstances", () =>
-        this.o.ecs.send(new DescribeContainerInstancesCommand({ cluster: this.o.launch.cluster, containerInstances: batch })));
+        this.o.ecs.send(new DescribeContainerInstancesCommand({ cluster: this.o.cluster, containerInstances: batch })));
       for (const ci of response.containerInstances ?? []) {
         const attr = (name: string) => ci.attributes?.find((a) => a.name === name)?.value;
         out.push({

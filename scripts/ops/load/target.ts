@@ -2,6 +2,7 @@
 // sees this interface and normalized observations; ecsTarget.ts is the ECS implementation and
 // docker/target.ts the local Docker engine's (`--target docker`).
 import type { ContainerOverride } from "@aws-sdk/client-ecs";
+import type { WorkspaceResume } from "../../../lib/launchContract";
 
 export type ContainerHealth = "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
 
@@ -21,6 +22,32 @@ export interface TaskObservation {
   readonly host?: string;
   /** When the target itself says the task became ready (a local engine's health check log); ECS does not say. */
   readonly readyAt?: number;
+  /** The workspace volume attached at launch, as the task's attachment details say (issue 8). */
+  readonly volume?: VolumeObservation;
+}
+
+export interface VolumeObservation {
+  /** Attachment status: PRECREATED, CREATED, ATTACHING, ATTACHED, DETACHING, DETACHED, DELETED, FAILED. */
+  readonly status: string;
+  readonly volumeId?: string;
+}
+
+/** A run's volume as its store saw it: which task it was made for and when EC2 attached it. */
+export interface RunVolume {
+  readonly volumeId: string;
+  readonly taskId?: string;
+  readonly state: string;
+  /** EC2's attach time (epoch ms), while attached. */
+  readonly attachTime?: number;
+}
+
+export interface RunVolumeCleanup {
+  readonly found: number;
+  readonly deleted: number;
+  readonly alreadyGone: number;
+  readonly failed: readonly { readonly id: string; readonly error: string }[];
+  /** Volumes that did not detach in time (still there). */
+  readonly leftBehind: readonly { readonly id: string; readonly state: string }[];
 }
 
 export interface LaunchFailure {
@@ -42,6 +69,10 @@ export interface LaunchOptions {
   readonly containerOverrides?: readonly ContainerOverride[];
   /** Abort while waiting for a launch token: the call is then not made. */
   readonly signal?: AbortSignal;
+  /** Start from a snapshot of an earlier workspace volume (the restore drill). */
+  readonly resume?: WorkspaceResume;
+  /** The workspace id to tag the volume with (default: one per launch call, from the run id). */
+  readonly workspaceId?: string;
 }
 
 export interface HostInfo {
@@ -69,4 +100,10 @@ export interface WorkspaceTarget {
   /** Tasks of a run that are still running or starting (for cleanup after a killed run). */
   listRunTasks(runId: string): Promise<string[]>;
   hosts(ids: readonly string[]): Promise<HostInfo[]>;
+  /**
+   * Workspace storage (issue 8), for targets whose workspaces get a volume of their own: the
+   * run's volumes (attach times), and deleting all of them once the run's tasks are stopped.
+   */
+  runVolumes?(runId: string): Promise<RunVolume[]>;
+  deleteRunVolumes?(runId: string): Promise<RunVolumeCleanup>;
 }

@@ -22,6 +22,11 @@ export interface TrackedTask {
   host?: string;
   /** Set when a task that was ready stopped later (seen by a sweep during --hold). */
   stoppedAfterReady?: string;
+  /** ECS's createdAt (epoch ms). */
+  createdAt?: number;
+  /** Its workspace volume (issue 8): the id, and RunTask call → first poll that saw it ATTACHED. */
+  volumeId?: string;
+  volumeAttachedMs?: number;
 }
 
 export interface TrackerOptions {
@@ -38,6 +43,8 @@ export interface TrackerResults {
   readonly starting: number;
   readonly runningMs: number[];
   readonly readyMs: number[];
+  /** RunTask call → the task's volume attachment first seen ATTACHED (issue 8). */
+  readonly volumeAttachedMs: number[];
   /** Failures after launch, by normalized reason. */
   readonly failuresByReason: Record<string, number>;
   readonly stoppedAfterReady: Record<string, number>;
@@ -158,6 +165,7 @@ export class TaskTracker {
       starting: all.filter((t) => t.phase === "starting").length,
       runningMs: all.flatMap((t) => (t.runningMs === undefined ? [] : [t.runningMs])),
       readyMs: all.flatMap((t) => (t.readyMs === undefined ? [] : [t.readyMs])),
+      volumeAttachedMs: all.flatMap((t) => (t.volumeAttachedMs === undefined ? [] : [t.volumeAttachedMs])),
       failuresByReason,
       stoppedAfterReady,
       pollRounds: this.rounds,
@@ -168,6 +176,10 @@ export class TaskTracker {
     if (task.phase !== "starting") return;
     task.lastStatus = obs.lastStatus;
     if (obs.host) task.host = obs.host;
+    if (obs.createdAt !== undefined) task.createdAt = obs.createdAt;
+    if (obs.volume?.volumeId) task.volumeId = obs.volume.volumeId;
+    // The volume is attached before the containers start: from the task's attachment details.
+    if (task.volumeAttachedMs === undefined && obs.volume?.status === "ATTACHED") task.volumeAttachedMs = observedAt - task.requestedAt;
     if (obs.lastStatus === "MISSING") return this.fail(task, "MISSING: ECS does not know the task");
     const stopping = obs.lastStatus === "STOPPED" || obs.desiredStatus === "STOPPED" || obs.lastStatus === "DEACTIVATING"
       || obs.lastStatus === "STOPPING" || obs.lastStatus === "DEPROVISIONING";

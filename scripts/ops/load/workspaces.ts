@@ -1,10 +1,11 @@
 // `ops load workspaces`: launch N workspaces exactly as the backend does, follow each until it is
 // ready or failed, measure, hold, and stop every task the run started (also on errors, SIGINT and
-// SIGTERM). The figures go into the report, the thresholds into the exit code, and the samples
-// into CloudWatch.
+// SIGTERM), then delete every volume the run's tasks were given once they detached. The figures go
+// into the report, the thresholds into the exit code, and the samples into CloudWatch.
 import { workspaceRunTaskRequest } from "../../../lib/launchContract";
+import { requireLaunchTarget } from "../launchTarget";
 import type { OpsContext } from "../context";
-import { EXIT } from "../errors";
+import { EXIT, errorMessage, errorName } from "../errors";
 import type { MetricSample } from "../metrics";
 import { type Summary, summarize } from "../percentiles";
 import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
@@ -14,7 +15,7 @@ import { checkMax, checkMin, formatSeconds } from "../thresholds";
 import { EcsWorkspaceTarget } from "./ecsTarget";
 import { type LaunchStats, batchSizes, launchAll } from "./launcher";
 import { type StopResult, stopRun } from "./stopper";
-import type { HostInfo, WorkspaceTarget } from "./target";
+import type { HostInfo, RunVolume, RunVolumeCleanup, WorkspaceTarget } from "./target";
 import { type TrackerResults, TaskTracker } from "./tracker";
 
 export interface LoadWorkspacesArgs {
@@ -31,6 +32,8 @@ export interface LoadWorkspacesArgs {
   readonly hold: number;
   readonly holdPollInterval: number;
   readonly stopConcurrency: number;
+  /** Seconds to wait for the run's volumes to detach after their tasks stopped, before deleting them. */
+  readonly volumeTimeout: number;
   readonly runId?: string;
   readonly maxP50Start?: number;
   readonly maxP95Start?: number;
@@ -51,6 +54,7 @@ export const LOAD_DEFAULTS = {
   startTimeout: 300,
   holdPollInterval: 30,
   stopConcurrency: 8,
+  volumeTimeout: 600,
 } as const;
 
 export interface DensityRow {
@@ -66,24 +70,20 @@ function summaryRow(name: string, s: Summary | undefined): (string | number)[] {
 }
 
 export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs): Promise<ReportBuilder> {
-  const out = ctx.require(["clusterName", "workspaceTaskDefinitionArn", "privateSubnetIds", "securityGroupIds.workspace", "workspaceCapacityProvider"]);
+  const launchTarget = requireLaunchTarget(ctx);
   ctx.guard(`load workspaces launches ${args.count} workspace tasks`);
   await ctx.verifyCredentials();
 
   const runId = args.runId ?? ctx.newRunId("load");
   const report = new ReportBuilder("load workspaces", "Load drill: workspace starts");
   report.runId = runId;
-  const launchTarget = {
-    cluster: out.clusterName,
-    taskDefinition: out.workspaceTaskDefinitionArn,
-    subnets: out.privateSubnetIds,
-    securityGroups: [out.securityGroupIds.workspace],
-    capacityProvider: out.workspaceCapacityProvider,
-  };
   const target: WorkspaceTarget = new EcsWorkspaceTarget({
     ecs: ctx.aws.ecs,
     api: ctx.api,
+    cluster: launchTarget.cluster,
     launch: launchTarget,
+    volumes: ctx.volumes(),
+    volumeTimeoutSeconds: args.volumeTimeout,
     runStopBucket: new TokenBucket(args.burst, args.rate, ctx.clock),
     describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, args.describeRate, ctx.clock),
     kind: "load",
@@ -98,9 +98,15 @@ export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs):
     report.summary.push(
       `Would launch ${args.count} workspace tasks in ${sizes.length} RunTask calls of up to ${args.batchSize}, ${args.concurrency} in flight, at most ${args.rate} RunTask/StopTask calls/s (burst ${args.burst}).`,
       `Would wait until each is ${readiness} (timeout ${args.startTimeout} s, DescribeTasks at most ${args.describeRate}/s), hold ${args.hold} s, then stop all ${args.count}.`,
-      `Tasks would carry startedBy ${startedByFor(runId)} and tag remote-claude:drill-run=${runId}.`,
+      `Tasks would carry startedBy ${startedByFor(runId)} and tag remote-claude:drill-run=${runId}; so would their ${launchTarget.volume.sizeGiB} GiB gp3 volumes, all deleted after the tasks stop.`,
     );
-    report.data.firstRunTask = workspaceRunTaskRequest(launchTarget, { count: sizes[0], startedBy: startedByFor(runId), tags: drillTags(runId, "load") });
+    report.data.firstRunTask = workspaceRunTaskRequest(launchTarget, {
+      count: sizes[0],
+      workspaceId: `${runId}-1`,
+      startedBy: startedByFor(runId),
+      tags: drillTags(runId, "load"),
+      volumeTags: drillTags(runId, "load"),
+    });
     return report;
   }
 
@@ -123,6 +129,8 @@ export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs):
   let launch: LaunchStats | undefined;
   let density: DensityRow[] = [];
   let stop: StopResult | undefined;
+  let runVolumes: RunVolume[] = [];
+  let volumeCleanup: RunVolumeCleanup | undefined;
   let launching = true;
   let liveLaunch: LaunchStats | undefined;
   try {
@@ -138,6 +146,8 @@ export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs):
     if (tracked.status === "rejected") throw tracked.reason;
     launch = launched.value;
     if (!ctx.signal.aborted) density = await measureDensity(target, tracker);
+    // EC2's own attach times, read while the volumes are still attached.
+    if (!ctx.signal.aborted && target.runVolumes) runVolumes = await target.runVolumes(runId);
     if (args.hold > 0 && !ctx.signal.aborted) {
       ctx.progress.log(`holding ${tracker.results().ready} ready workspaces for ${args.hold} s`);
       const until = ctx.clock.now() + args.hold * 1000;
@@ -155,15 +165,64 @@ export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs):
       onProgress: (done, total) => ctx.progress.update(`stopping: ${done}/${total}`),
     });
     ctx.progress.clear();
+    // Then the run's volumes: kept by design when a task stops, so the drill deletes them itself.
+    if (target.deleteRunVolumes) {
+      ctx.progress.log(`deleting the volumes of run ${runId} once they detach (at most ${args.volumeTimeout} s)`);
+      volumeCleanup = await deleteVolumesSafely(target, runId);
+    }
   }
 
   fillReport(report, ctx, args, launch ?? liveLaunch, tracker.results(), density, stop, healthContainers.length > 0);
-  if (stop.failed.length > 0) {
+  if (volumeCleanup) fillVolumeReport(report, tracker, runVolumes, volumeCleanup);
+  const volumesLeft = volumeCleanup ? volumeCleanup.leftBehind.length + volumeCleanup.failed.length : 0;
+  if (stop.failed.length > 0 || volumesLeft > 0) {
     report.exitCode = EXIT.cleanupIncomplete;
     report.outcome = "error";
-    report.notes.push(`${stop.failed.length} tasks could not be stopped; run: ${ctx.cleanupHint(runId)}`);
+    if (stop.failed.length > 0) report.notes.push(`${stop.failed.length} tasks could not be stopped; run: ${ctx.cleanupHint(runId)}`);
+    if (volumesLeft > 0) report.notes.push(`${volumesLeft} volumes of the run are left; run: ${ctx.cleanupHint(runId)}`);
   }
   return report;
+}
+
+/** Volume cleanup must not throw past the report: a failure is a row, and the cleanup hint. */
+export async function deleteVolumesSafely(target: WorkspaceTarget, runId: string): Promise<RunVolumeCleanup> {
+  try {
+    return await target.deleteRunVolumes!(runId);
+  } catch (err) {
+    return { found: 0, deleted: 0, alreadyGone: 0, failed: [{ id: `(volumes of run ${runId})`, error: `${errorName(err)}: ${errorMessage(err)}` }], leftBehind: [] };
+  }
+}
+
+function fillVolumeReport(report: ReportBuilder, tracker: TaskTracker, runVolumes: readonly RunVolume[], cleanup: RunVolumeCleanup): void {
+  const results = tracker.results();
+  const observed = summarize(results.volumeAttachedMs);
+  // EC2's attach time against ECS's createdAt, for the tasks whose volume was read while attached.
+  const byTask = new Map(runVolumes.filter((v) => v.taskId && v.attachTime !== undefined).map((v) => [v.taskId as string, v]));
+  const ec2Ms: number[] = [];
+  const perTask: { task: string; volumeId?: string; observedAttachMs?: number; ec2AttachMs?: number }[] = [];
+  for (const t of tracker.all()) {
+    const v = byTask.get(t.id);
+    const ec2 = v && t.createdAt !== undefined ? Math.max(0, (v.attachTime as number) - t.createdAt) : undefined;
+    if (ec2 !== undefined) ec2Ms.push(ec2);
+    if (t.volumeId || ec2 !== undefined) perTask.push({ task: t.id.split("/").pop() ?? t.id, volumeId: t.volumeId ?? v?.volumeId, observedAttachMs: t.volumeAttachedMs, ec2AttachMs: ec2 });
+  }
+  const precise = summarize(ec2Ms);
+  const start = report.tables.find((t) => t.title === "Start times (seconds)");
+  const rows: (string | number)[][] = [summaryRow("RunTask → volume ATTACHED (task attachment, observed)", observed)];
+  if (precise) rows.push(summaryRow("ECS createdAt → EBS attach (EC2 AttachTime)", precise));
+  if (start) (start.rows as (string | number)[][]).push(...rows);
+  else report.table("Start times (seconds)", ["measure", "count", "p50", "p90", "p95", "p99", "max"], rows);
+  report.summary.push(
+    `Volumes: attach p50 ${formatSeconds(observed?.p50)}, p95 ${formatSeconds(observed?.p95)}, p99 ${formatSeconds(observed?.p99)} (task attachment); ` +
+      `${cleanup.found} found, ${cleanup.deleted} deleted (${cleanup.alreadyGone} already gone), ${cleanup.leftBehind.length + cleanup.failed.length} left.`,
+  );
+  report.table("Volumes left", ["volume", "state or error"], [
+    ...cleanup.leftBehind.map((v) => [v.id, v.state]),
+    ...cleanup.failed.map((f) => [f.id, f.error]),
+  ]);
+  report.check("cleanup", "volumes left", "0", String(cleanup.leftBehind.length + cleanup.failed.length), cleanup.leftBehind.length + cleanup.failed.length === 0);
+  report.data.volumes = { cleanup, attachObservedSummary: observed, attachEc2Summary: precise, perTask };
+  report.metrics.push({ name: "WorkspaceVolumeAttachTime", unit: "Milliseconds", values: results.volumeAttachedMs });
 }
 
 async function measureDensity(target: WorkspaceTarget, tracker: TaskTracker): Promise<DensityRow[]> {
@@ -233,7 +292,7 @@ function fillReport(
   report.check("cleanup", "tasks left running", "0", String(stop.failed.length), stop.failed.length === 0);
 
   report.data.launch = launch;
-  report.data.tracker = { ...results, runningMs: undefined, readyMs: undefined, runningSummary: running, readySummary: ready };
+  report.data.tracker = { ...results, runningMs: undefined, readyMs: undefined, volumeAttachedMs: undefined, runningSummary: running, readySummary: ready };
   report.data.density = density;
   report.data.stop = stop;
   report.data.api = { calls: stats.calls, throttled: stats.throttled, sdkAttempts: stats.sdkAttempts, sdkThrottled: stats.sdkThrottled };

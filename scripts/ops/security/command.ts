@@ -4,8 +4,10 @@
 import { parseStackConfig } from "../../../config";
 import { readStackFiles } from "../../../offline/stackFiles";
 import type { OpsContext } from "../context";
-import { PreconditionError, UsageError, errorMessage, errorName } from "../errors";
+import { EXIT, PreconditionError, UsageError, errorMessage, errorName } from "../errors";
 import { EcsWorkspaceTarget } from "../load/ecsTarget";
+import { deleteVolumesSafely } from "../load/workspaces";
+import { LAUNCH_OUTPUTS, launchTargetFromOutputs } from "../launchTarget";
 import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
 import { ReportBuilder, failedChecks } from "../report";
 import { startedByFor } from "../runId";
@@ -48,7 +50,7 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
   const report = new ReportBuilder("security", "Security drill: in-task probe and static audit");
   // Everything that can be refused without AWS is checked first.
   const source = probe ? readProbe(ctx.deps.projectDir) : "";
-  const out = probe ? ctx.require(["clusterName", "workspaceTaskDefinitionArn", "privateSubnetIds", "securityGroupIds.workspace", "workspaceCapacityProvider", "workspaceLogGroupName"]) : undefined;
+  const out = probe ? ctx.require([...LAUNCH_OUTPUTS, "workspaceLogGroupName"]) : undefined;
   const auditArgs: AuditArgs | undefined = audit ? { albIngressCidrs: albIngressCidrs(ctx, args), failSeverity: args.failSeverity } : undefined;
   if (probe) ctx.guard("security launches a probe task in the workspace pool");
   await ctx.verifyCredentials();
@@ -84,7 +86,11 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
       const target = new EcsWorkspaceTarget({
         ecs: ctx.aws.ecs,
         api: ctx.api,
-        launch: { cluster: out.clusterName, taskDefinition: out.workspaceTaskDefinitionArn, subnets: out.privateSubnetIds, securityGroups: [out.securityGroupIds.workspace], capacityProvider: out.workspaceCapacityProvider },
+        cluster: out.clusterName,
+        // The probe runs exactly like a workspace: its own volume too, deleted after it stopped.
+        launch: launchTargetFromOutputs(out),
+        volumes: ctx.volumes(),
+        volumeTimeoutSeconds: args.probeTimeout,
         runStopBucket: new TokenBucket(10, 5, ctx.clock),
         describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, 5, ctx.clock),
         kind: "security",
@@ -97,8 +103,19 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
         // The audit's rows stay in the report; the probe that could not run is one failed row.
         if (!(err instanceof PreconditionError)) throw err;
         report.check("probe", "probe task", "started in the workspace pool", err.message, false);
-        return finishSecurity(ctx, report);
+      } finally {
+        // Workspace storage (issue 8): the probe's volume is kept when it stops, like any workspace's.
+        const volumes = await deleteVolumesSafely(target, runId);
+        const left = volumes.leftBehind.length + volumes.failed.length;
+        report.data.probeVolumes = volumes;
+        if (volumes.found > 0 || left > 0) report.check("cleanup", "probe volume deleted", "0 left", `${left} left${left ? `: ${[...volumes.leftBehind.map((v) => `${v.id} ${v.state}`), ...volumes.failed.map((f) => `${f.id} ${f.error}`)].join("; ")}` : ""}`, left === 0);
+        if (left > 0) {
+          report.exitCode = EXIT.cleanupIncomplete;
+          report.outcome = "error";
+          report.notes.push(`the probe's volume is left; run: ${ctx.cleanupHint(runId)}`);
+        }
       }
+      if (!run) return finishSecurity(ctx, report);
       report.data.probeTask = { ...run, lines: undefined, logLines: run.lines.length };
       report.summary.push(`Probe task ${run.taskId} exited ${run.exitCode ?? "?"}${run.stopReason ? ` (${run.stopReason})` : ""}; log stream ${out.workspaceLogGroupName}:${run.logStream}.`);
       if (!ctx.signal.aborted) {

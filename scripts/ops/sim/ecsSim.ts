@@ -9,6 +9,7 @@ import type {
   DescribeTaskDefinitionCommandOutput,
   DescribeTasksCommandInput,
   DescribeTasksCommandOutput,
+  ListContainerInstancesCommandOutput,
   ListTasksCommandInput,
   ListTasksCommandOutput,
   RunTaskCommandInput,
@@ -18,6 +19,7 @@ import type {
   Task,
 } from "@aws-sdk/client-ecs";
 import type { Clock } from "../clock";
+import type { Ec2Sim, SimVolume } from "./ec2Sim";
 
 export interface TaskScript {
   /** Milliseconds after creation when the task leaves PROVISIONING / becomes RUNNING / HEALTHY. */
@@ -30,6 +32,8 @@ export interface TaskScript {
   readonly stoppedReason?: string;
   /** The health check fails instead of passing. */
   readonly unhealthy?: boolean;
+  /** Milliseconds after creation when its volume is attached (default: when it leaves PROVISIONING). */
+  readonly volumeAttachedAfter?: number;
 }
 
 export interface SimOptions {
@@ -41,17 +45,25 @@ export interface SimOptions {
   readonly containerInstances?: number;
   readonly containers?: readonly string[];
   readonly healthChecked?: readonly string[];
+  /** Volumes: every task RunTask configures one for gets an EBS volume here (issue 8). */
+  readonly ec2?: Ec2Sim;
+  /** DescribeVolumes reads a stopped task's volume stays attached for (ECS detaching it). */
+  readonly volumeDetachReads?: number;
+  /** The remote-claude.pool attribute of the container instances (default workspace). */
+  readonly pool?: string;
 }
 
 interface SimTask {
   readonly arn: string;
   readonly createdAt: number;
-  readonly script: TaskScript;
+  script: TaskScript;
   readonly startedBy?: string;
   readonly tags: { key?: string; value?: string }[];
   readonly host: string;
   stoppedAt?: number;
   stopReason?: string;
+  volume?: SimVolume;
+  volumeName?: string;
 }
 
 const CLUSTER_ARN = "arn:aws:ecs:ap-northeast-1:123456789012:cluster/remote-claude-staging";
@@ -61,8 +73,43 @@ export class EcsSim {
   readonly calls: Record<string, number> = {};
   private created = 0;
   private runCalls = 0;
+  /** Container instances, in registration order; terminated ones stay listed here but not in ECS. */
+  private readonly hostArns: string[];
+  private readonly terminated = new Set<string>();
 
-  constructor(private readonly o: SimOptions) {}
+  constructor(private readonly o: SimOptions) {
+    this.hostArns = Array.from({ length: o.containerInstances ?? 4 }, (_, i) => this.hostArn(i));
+  }
+
+  /** Hosts ECS can place on. */
+  liveHosts(): string[] {
+    return this.hostArns.filter((h) => !this.terminated.has(h));
+  }
+
+  /** The EC2 instance dies: its tasks stop (and their volumes detach); ECS forgets the host. */
+  terminateInstance(instanceId: string): void {
+    const host = this.hostArns.find((h) => this.instanceIdOf(h) === instanceId);
+    if (!host) throw new Error(`no host ${instanceId} in the simulation`);
+    this.terminated.add(host);
+    for (const t of this.tasks.values()) {
+      if (t.host === host && t.stoppedAt === undefined) {
+        t.stoppedAt = this.o.clock.now();
+        t.stopReason = `Host EC2 (instance ${instanceId}) terminated.`;
+      }
+    }
+  }
+
+  /** A replacement host registers. */
+  addHost(): string {
+    const arn = this.hostArn(this.hostArns.length);
+    this.hostArns.push(arn);
+    return arn;
+  }
+
+  listContainerInstances(): ListContainerInstancesCommandOutput {
+    this.count("ListContainerInstances");
+    return { containerInstanceArns: this.liveHosts(), $metadata: {} };
+  }
 
   private count(op: string): void {
     this.calls[op] = (this.calls[op] ?? 0) + 1;
@@ -70,6 +117,51 @@ export class EcsSim {
 
   hostArn(i: number): string {
     return `arn:aws:ecs:ap-northeast-1:123456789012:container-instance/remote-claude-staging/ci${String(i).padStart(4, "0")}`;
+  }
+
+  /** The EC2 instance behind a container instance of the simulation. */
+  instanceIdOf(hostArn: string): string {
+    return `i-0sim${String(Number(hostArn.slice(-4))).padStart(12, "0")}`;
+  }
+
+  /**
+   * The task's volume, as ECS would make it from RunTask's volumeConfigurations: the request's
+   * tags plus ECS's own, attached while the task runs, detached once it stopped. A volume from a
+   * snapshot that is missing, not completed, or of another filesystem fails the task at start.
+   */
+  private attachVolume(task: SimTask, input: RunTaskCommandInput): TaskScript {
+    const config = input.volumeConfigurations?.[0];
+    const ebs = config?.managedEBSVolume;
+    const ec2 = this.o.ec2;
+    if (!ebs || !ec2) return task.script;
+    const tags = Object.fromEntries((ebs.tagSpecifications ?? []).flatMap((t) => t.tags ?? []).map((t) => [t.key ?? "", t.value ?? ""]));
+    let script = task.script;
+    if (ebs.snapshotId) {
+      const snap = ec2.snapshots.get(ebs.snapshotId);
+      const problem = !snap || snap.deleted ? "snapshot not found" : snap.pendingReads > 0 || snap.fails ? "snapshot not completed"
+        : snap.tags["remote-claude:filesystem"] && snap.tags["remote-claude:filesystem"] !== ebs.filesystemType ? `filesystem ${ebs.filesystemType} does not match the snapshot's ${snap.tags["remote-claude:filesystem"]}` : undefined;
+      if (problem) script = { pendingAfter: 100, runningAfter: 10 ** 9, stopsAfter: 2000, stopCode: "TaskFailedToStart", stoppedReason: `EBS volume ${config?.name}: ${problem}` };
+    }
+    const attachAfter = script.volumeAttachedAfter ?? script.pendingAfter;
+    let detachReads = this.o.volumeDetachReads ?? 0;
+    task.volumeName = config?.name;
+    task.volume = ec2.createVolume({
+      sizeGiB: ebs.sizeInGiB ?? 20,
+      tags: { ...tags, AmazonECSCreated: task.arn, AmazonECSManaged: "true" },
+      ...(ebs.snapshotId ? { snapshotId: ebs.snapshotId } : {}),
+      derive: () => {
+        const age = this.o.clock.now() - task.createdAt;
+        if (this.desired(task) === "STOPPED") {
+          if (detachReads > 0) {
+            detachReads--;
+            return { state: "in-use", instanceId: this.instanceIdOf(task.host), attachTime: task.createdAt + attachAfter };
+          }
+          return { state: age >= attachAfter ? "available" : "error" };
+        }
+        return age < attachAfter ? { state: "creating" } : { state: "in-use", instanceId: this.instanceIdOf(task.host), attachTime: task.createdAt + attachAfter };
+      },
+    });
+    return script;
   }
 
   runTask(input: RunTaskCommandInput): RunTaskCommandOutput {
@@ -88,8 +180,9 @@ export class EcsSim {
         script: this.o.script(n),
         startedBy: input.startedBy,
         tags: input.tags ?? [],
-        host: this.hostArn(n % (this.o.containerInstances ?? 4)),
+        host: this.liveHosts()[n % this.liveHosts().length],
       };
+      task.script = this.attachVolume(task, input);
       this.tasks.set(task.arn, task);
       tasks.push(this.view(task));
     }
@@ -138,12 +231,13 @@ export class EcsSim {
         const i = Number(arn.slice(-4));
         return {
           containerInstanceArn: arn,
-          ec2InstanceId: `i-0sim${String(i).padStart(12, "0")}`,
-          status: "ACTIVE",
+          ec2InstanceId: this.instanceIdOf(arn),
+          status: this.terminated.has(arn) ? "INACTIVE" : "ACTIVE",
           runningTasksCount: [...this.tasks.values()].filter((t) => t.host === arn && this.status(t) === "RUNNING").length,
           attributes: [
             { name: "ecs.instance-type", value: "c6i.2xlarge" },
             { name: "ecs.availability-zone", value: i % 2 === 0 ? "ap-northeast-1a" : "ap-northeast-1c" },
+            { name: "remote-claude.pool", value: this.o.pool ?? "workspace" },
           ],
         };
       }),
@@ -207,6 +301,23 @@ export class EcsSim {
         ? { stopCode: (selfStop ? t.script.stopCode ?? "TaskFailedToStart" : "UserInitiated") as Task["stopCode"], stoppedReason: selfStop ? t.script.stoppedReason : t.stopReason }
         : {}),
       containers: containers.map((name) => ({ name, lastStatus: status, healthStatus: checked.has(name) ? health : "UNKNOWN" })),
+      ...(t.volume ? { attachments: [this.volumeAttachment(t, status)] } : {}),
+    };
+  }
+
+  private volumeAttachment(t: SimTask, status: string): NonNullable<Task["attachments"]>[number] {
+    // A stopped task's volume is detached as far as the task says (EC2 may still be detaching it).
+    const state = status === "STOPPED" ? undefined : this.o.ec2?.viewOf(t.volume as SimVolume).state;
+    const attachment = status === "STOPPED" ? "DETACHED" : state === "in-use" ? "ATTACHED" : status === "PROVISIONING" ? "CREATED" : "ATTACHING";
+    return {
+      id: `ebs-${t.volume?.id}`,
+      type: "AmazonElasticBlockStorage",
+      status: attachment,
+      details: [
+        { name: "volumeName", value: t.volumeName },
+        { name: "volumeId", value: t.volume?.id },
+        { name: "deleteOnTermination", value: "false" },
+      ],
     };
   }
 }

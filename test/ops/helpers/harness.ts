@@ -14,8 +14,10 @@ import { stackOutputs } from "./outputs";
 
 export const ROOT = path.resolve(__dirname, "../../..");
 
-// Belt and braces: whatever a test forgets to mock must never reach for instance metadata.
+// Belt and braces: whatever a test forgets to mock must never reach for instance metadata,
+// nor for AWS: an unmocked client goes to a closed loopback port and fails at once.
 process.env.AWS_EC2_METADATA_DISABLED = "true";
+process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
 // The SDK's Node 20 deprecation notice is not what these tests are about.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const FAKE_CREDENTIALS = { accessKeyId: "AKIDTEST", secretAccessKey: "test" };
@@ -76,7 +78,8 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     forceExit: (c) => {
       forcedExit = c;
     },
-    waiterDelays: { minDelay: 0.001, maxDelay: 0.002 },
+    // Volume waiters (issue 8) give up after 3 s here: a volume the simulation never detaches fails fast.
+    waiterDelays: { minDelay: 0.001, maxDelay: 0.002, maxWaitCap: 3 },
     // Fixed credentials: the default chain would look at the machine (files, IMDS).
     makeAws: (settings, stats) => new AwsClients({ ...settings, credentials: FAKE_CREDENTIALS }, stats),
     randomId: () => "beef",

@@ -58,5 +58,9 @@ export function stackOutputs(stack: "staging" | "prod" = "staging"): StackOutput
     dashboardName: p,
     fisTemplateIds: { "kill-backend-task": "EXTkill123", "drain-az": "EXTdrain456" },
     metricsNamespace: "RemoteClaude",
+    workspaceVolumeRoleArn: `arn:aws:iam::${acct}:role/${p}-workspace-volumes`,
+    workspaceVolumeKeyArn: `arn:aws:kms:${region}:${acct}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`,
+    workspaceVolumeSettings: { volumeName: "workspace", volumeType: "gp3", sizeGiB: 20, iops: 3000, throughputMiBps: 125, filesystem: "xfs", stackTag: stack },
+    retainedVolumesAlarmName: `${p}-retained-workspace-volumes`,
   };
 }

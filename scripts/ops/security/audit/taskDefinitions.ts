@@ -1,8 +1,10 @@
-// The task definitions as registered: the workspace has no task role and runs awsvpc; every
+// The task definitions as registered: the workspace has no task role and runs awsvpc, its one
+// volume is configured at launch (never a host path) and mounted by the agent; every
 // workspace container is unprivileged, non-root, read-only root, all capabilities dropped, no new
 // privileges; no container of either task definition is privileged or adds a capability; no
 // secret-looking variable is passed in plain environment.
 import { type ContainerDefinition, DescribeTaskDefinitionCommand, type TaskDefinition } from "@aws-sdk/client-ecs";
+import { CONTAINERS } from "../../../../lib/names";
 import type { OpsContext } from "../../context";
 import type { ReportBuilder } from "../../report";
 import type { Audit } from "./audit";
@@ -28,6 +30,15 @@ export function auditWorkspaceTaskDefinition(report: ReportBuilder, td: TaskDefi
   const group = "audit:task-definitions";
   report.check(group, "workspace: task role", "none", td.taskRoleArn ?? "none", !td.taskRoleArn);
   report.check(group, "workspace: network mode", "awsvpc", td.networkMode ?? "default", td.networkMode === "awsvpc");
+  // Workspace storage (issue 8): its own EBS volume, made at launch, mounted by the agent; nothing on the host.
+  const volumes = td.volumes ?? [];
+  const atLaunch = volumes.filter((v) => v.configuredAtLaunch === true).map((v) => v.name ?? "?");
+  const agentMounts = (td.containerDefinitions ?? []).find((c) => c.name === CONTAINERS.workspaceAgent)?.mountPoints?.map((m) => m.sourceVolume) ?? [];
+  report.check(group, "workspace: volume configured at launch", `one, mounted by ${CONTAINERS.workspaceAgent}`,
+    atLaunch.length === 0 ? "none" : `${atLaunch.join(", ")}${atLaunch.some((n) => agentMounts.includes(n)) ? "" : " (not mounted by the agent)"}`,
+    atLaunch.length === 1 && agentMounts.includes(atLaunch[0]));
+  const others = volumes.filter((v) => v.configuredAtLaunch !== true).map((v) => `${v.name}${v.host?.sourcePath ? ` (host path ${v.host.sourcePath})` : ""}`);
+  report.check(group, "workspace: other volumes (host paths, shared)", "none", others.join(", ") || "none", others.length === 0);
   for (const c of td.containerDefinitions ?? []) {
     const name = c.name ?? "?";
     commonChecks(report, group, c);

@@ -1,0 +1,139 @@
+// Workspace storage: what ECS needs to give every workspace its own encrypted EBS volume at launch
+// and keep it after the task (and its host) is gone. A KMS key of its own for the volumes (and
+// their snapshots), and the ECS infrastructure role that creates, attaches and detaches them.
+// The volume settings themselves travel in every RunTask (lib/launchContract.ts).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { type PolicyDocument, policyJson, serviceTrustPolicy } from "../lib/iam";
+import { VOLUME_TAGS, type VolumeFilesystem } from "../lib/launchContract";
+import { ECS_SERVICE, workspaceVolumeRolePolicy } from "../services/iam";
+
+export interface WorkspaceStorageArgs {
+  readonly prefix: string;
+  readonly stack: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly clusterName: string;
+  readonly workspaceAutoScalingGroup: string;
+  readonly volumeName: string;
+  readonly sizeGiB: number;
+  readonly iops: number;
+  readonly throughputMiBps: number;
+  readonly filesystem: VolumeFilesystem;
+  readonly isProd: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** What every workspace's RunTask uses, besides the key and the role (stack output workspaceVolumeSettings). */
+export interface WorkspaceVolumeOutputSettings {
+  readonly volumeName: string;
+  readonly volumeType: "gp3";
+  readonly sizeGiB: number;
+  readonly iops: number;
+  readonly throughputMiBps: number;
+  readonly filesystem: VolumeFilesystem;
+  /** The remote-claude:stack tag value every volume carries. */
+  readonly stackTag: string;
+}
+
+/**
+ * The volume key's policy: the account's IAM stays in charge (as for the platform key), and the
+ * infrastructure role may use the key only through EC2 (EBS) in this region, and create grants
+ * only for AWS resources, which is how EBS hands the attaching instance the right to decrypt.
+ */
+export function workspaceVolumeKeyPolicy(args: { region: string; accountId: string; roleArn: pulumi.Input<string> }): PolicyDocument {
+  const viaEbs = { "kms:ViaService": `ec2.${args.region}.amazonaws.com`, "kms:CallerAccount": args.accountId };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountIamPolicies",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      {
+        Sid: "VolumeRoleEncryptsThroughEbs",
+        Effect: "Allow",
+        Principal: { AWS: args.roleArn },
+        Action: ["kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKeyWithoutPlaintext"],
+        Resource: "*",
+        Condition: { StringEquals: viaEbs },
+      },
+      {
+        Sid: "VolumeRoleGrantsForEbsOnly",
+        Effect: "Allow",
+        Principal: { AWS: args.roleArn },
+        Action: "kms:CreateGrant",
+        Resource: "*",
+        Condition: { StringEquals: viaEbs, Bool: { "kms:GrantIsForAWSResource": true } },
+      },
+      {
+        // ECS checks the key before it asks EBS for a volume; DescribeKey reveals metadata only.
+        Sid: "VolumeRoleDescribesKey",
+        Effect: "Allow",
+        Principal: { AWS: args.roleArn },
+        Action: "kms:DescribeKey",
+        Resource: "*",
+      },
+    ],
+  };
+}
+
+export class WorkspaceStorage extends pulumi.ComponentResource {
+  readonly key: aws.kms.Key;
+  readonly role: aws.iam.Role;
+  readonly keyArn: pulumi.Output<string>;
+  /** The role's ARN once its policy is in place (ECS may assume it from the first RunTask on). */
+  readonly roleArn: pulumi.Output<string>;
+  readonly settings: WorkspaceVolumeOutputSettings;
+
+  constructor(name: string, args: WorkspaceStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("remote-claude:storage:WorkspaceStorage", name, {}, opts);
+    const parent = { parent: this };
+
+    this.role = new aws.iam.Role(`${name}-role`, {
+      name: `${args.prefix}-workspace-volumes`,
+      description: "ECS creates, attaches and detaches this stack's workspace EBS volumes",
+      // aws:SourceAccount: ECS may assume it only on behalf of this account (confused deputy).
+      assumeRolePolicy: policyJson(serviceTrustPolicy(ECS_SERVICE, args.accountId)),
+      tags: args.tags,
+    }, parent);
+    const policy = new aws.iam.RolePolicy(`${name}-role`, {
+      role: this.role.id,
+      name: "workspace-volumes",
+      policy: policyJson(workspaceVolumeRolePolicy({
+        region: args.region,
+        accountId: args.accountId,
+        clusterName: args.clusterName,
+        stackTagKey: VOLUME_TAGS.stack,
+        stack: args.stack,
+        workspaceAutoScalingGroup: args.workspaceAutoScalingGroup,
+      })),
+    }, parent);
+
+    this.key = new aws.kms.Key(`${name}-key`, {
+      description: `${args.prefix}: workspace EBS volumes and their snapshots`,
+      enableKeyRotation: true,
+      deletionWindowInDays: args.isProd ? 30 : 7,
+      policy: policyJson(workspaceVolumeKeyPolicy({ region: args.region, accountId: args.accountId, roleArn: this.role.arn })),
+      tags: { ...args.tags, Name: `${args.prefix}-workspace-volumes` },
+      // Losing the key loses every retained workspace volume and snapshot encrypted with it.
+    }, { parent: this, protect: args.isProd });
+    new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${args.prefix}-workspace-volumes`, targetKeyId: this.key.keyId }, parent);
+
+    this.keyArn = this.key.arn;
+    this.roleArn = pulumi.all([this.role.arn, policy.id, this.key.arn]).apply(([arn]) => arn);
+    this.settings = {
+      volumeName: args.volumeName,
+      volumeType: "gp3",
+      sizeGiB: args.sizeGiB,
+      iops: args.iops,
+      throughputMiBps: args.throughputMiBps,
+      filesystem: args.filesystem,
+      stackTag: args.stack,
+    };
+    this.registerOutputs({ keyArn: this.keyArn, roleArn: this.roleArn, settings: this.settings });
+  }
+}
