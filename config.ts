@@ -10,6 +10,8 @@ import { secretKeys } from "./config/secrets";
 // Services and data (issue 4).
 import { dataChecks, dataKeys } from "./config/data";
 import { serviceChecks, serviceKeys } from "./config/services";
+// Egress modes and the egress proxy (issue 9).
+import { egressChecks, egressKeys } from "./config/egress";
 
 export { ConfigError } from "./config/problems";
 
@@ -22,9 +24,10 @@ export const configSchema = {
   ...secretKeys,
   ...serviceKeys,
   ...dataKeys,
+  ...egressKeys,
 };
 
-const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks];
+const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...egressChecks];
 
 export type ConfigKey = keyof typeof configSchema;
 

@@ -16,6 +16,9 @@ import type { FoundationOutputs, HostOutputs, OutputInputs, ServiceOutputs } fro
 import { Hosts } from "./components/hosts";
 import { parseCertificateArn } from "./config/services";
 import { buildDataLayer, buildServiceLayer } from "./services";
+// Egress modes (issue 9).
+import { EgressProxyLoadBalancer } from "./services/egressProxy/loadBalancer";
+import type { EgressOutputs } from "./stackOutputs";
 
 /** Region facts the program needs as plain values before it creates anything. */
 async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accountId: string }> {
@@ -48,7 +51,7 @@ function certificateAccountCheck(cfg: StackConfig, accountId: string) {
   }
 }
 
-export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & HostOutputs & ServiceOutputs>> {
+export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & HostOutputs & ServiceOutputs & EgressOutputs>> {
   const { zones, accountId } = await lookUpRegion(cfg);
   const prefix = `${cfg.project}-${cfg.stack}`;
   const names = platformNames(prefix);
@@ -64,8 +67,10 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
       public: cfg.publicSubnetCidrs,
       private: cfg.privateSubnetCidrs,
       isolated: cfg.isolatedSubnetCidrs,
+      workspace: cfg.workspaceSubnetCidrs,
     }),
     natGateways: cfg.natGateways,
+    egressMode: cfg.egressMode,
     logRetentionDays: cfg.logRetentionDays,
     tags,
   });
@@ -73,7 +78,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
   const securityGroups = new SecurityGroups("sg", {
     prefix,
     vpcId: network.vpcId,
-    flows: allowedFlows({ albIngressCidrs: cfg.albIngressCidrs, resolverIp: network.resolverIp }),
+    flows: allowedFlows({ albIngressCidrs: cfg.albIngressCidrs, resolverIp: network.resolverIp, egressMode: cfg.egressMode }),
     s3PrefixListId: network.s3PrefixListId,
     tags,
   });
@@ -91,10 +96,28 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     tags,
   });
 
+  // Egress (issue 9): in proxy mode, the egress proxy's internal NLB, which workspaces resolve by
+  // name: the DNS Firewall below must allow it. The proxy service itself joins the services layer.
+  const egressProxyLoadBalancer = cfg.egressMode === "proxy"
+    ? new EgressProxyLoadBalancer("egress-proxy-lb", {
+      prefix,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      securityGroupId: securityGroups.ids.egressProxyLb,
+      isProd: cfg.isProd,
+      tags,
+    })
+    : undefined;
+
   const dnsFirewall = new DnsFirewall("dns-firewall", {
     prefix,
     vpcId: network.vpcId,
-    allowedDomains: [...cfg.dnsAllowedDomains, ...platformAwsDomains(cfg.region, accountId), ...data.endpointNames],
+    allowedDomains: [
+      ...cfg.dnsAllowedDomains,
+      ...platformAwsDomains(cfg.region, accountId),
+      ...data.endpointNames,
+      ...(egressProxyLoadBalancer ? [egressProxyLoadBalancer.dnsName] : []),
+    ],
     blockResponse: cfg.dnsBlockResponse,
     logRetentionDays: cfg.logRetentionDays,
     tags,
@@ -146,7 +169,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
 
   // Services layer, part 2: images, workspace, ALB, alarms, backend, FIS. The backend service
   // waits for the capacity providers to be attached to the cluster.
-  const services = buildServiceLayer(layer, data, cluster, { capacityReady: [hosts.capacityReady] });
+  const services = buildServiceLayer(layer, data, cluster, { capacityReady: [hosts.capacityReady], egressProxyLoadBalancer });
 
   return {
     stack: cfg.stack,
@@ -173,5 +196,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     backendLaunchTemplateId: hosts.pools.backend.launchTemplate.id,
     workspaceLaunchTemplateId: hosts.pools.workspace.launchTemplate.id,
     ...services,
+    egressMode: cfg.egressMode,
+    workspaceSubnetIds: pulumi.all(network.workspaceSubnetIds),
   };
 }

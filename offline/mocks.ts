@@ -106,14 +106,20 @@ const SHAPES: Record<string, ShapeFn> = {
     arn: arn(ctx, "ecr", `repository/${physical}`),
     extra: { repositoryUrl: `${ctx.accountId}.dkr.ecr.${ctx.region}.amazonaws.com/${physical}`, registryId: ctx.accountId },
   }),
-  "aws:lb/loadBalancer:LoadBalancer": ({ physical, hex: h, ctx }) => {
-    const suffix = `app/${physical}/${h.slice(0, 16)}`;
+  "aws:lb/loadBalancer:LoadBalancer": ({ inputs, physical, hex: h, ctx }) => {
+    // Network load balancers are "net/…" (and their zone differs); internal ones' names start "internal-".
+    const network = inputs.loadBalancerType === "network";
+    const suffix = `${network ? "net" : "app"}/${physical}/${h.slice(0, 16)}`;
+    const dnsName = network
+      ? `${inputs.internal ? "internal-" : ""}${physical}-${h.slice(0, 16)}.elb.${ctx.region}.amazonaws.com`
+      : `${inputs.internal ? "internal-" : ""}${physical}-${h.slice(0, 10)}.${ctx.region}.elb.amazonaws.com`;
     return {
       id: arn(ctx, "elasticloadbalancing", `loadbalancer/${suffix}`),
       arn: arn(ctx, "elasticloadbalancing", `loadbalancer/${suffix}`),
-      extra: { arnSuffix: suffix, dnsName: `${physical}-${h.slice(0, 10)}.${ctx.region}.elb.amazonaws.com`, zoneId: "Z14GRHDCWA56QT" },
+      extra: { arnSuffix: suffix, dnsName, zoneId: network ? "Z31USIVHYNEOWT" : "Z14GRHDCWA56QT" },
     };
   },
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter": ({ inputs, physical }) => ({ id: String(inputs.name ?? physical) }),
   "aws:lb/targetGroup:TargetGroup": ({ physical, hex: h, ctx }) => {
     const suffix = `targetgroup/${physical}/${h.slice(0, 16)}`;
     return { id: arn(ctx, "elasticloadbalancing", suffix), arn: arn(ctx, "elasticloadbalancing", suffix), extra: { arnSuffix: suffix } };

@@ -8,6 +8,7 @@ import { allPolicies, POLICY_PACK_NAME } from "../policy/policies";
 import { policySection } from "./policies";
 import { readStackFiles } from "./stackFiles";
 import { summarize } from "./summaries";
+import { egressSection } from "./egress";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -38,6 +39,8 @@ export type PlanSectionBuilder = (graph: StackGraph) => PlanSection;
 export const PLAN_SECTIONS: PlanSectionBuilder[] = [
   // Security posture: the policy pack (policy/) over the planned graph.
   (graph) => policySection(graph, allPolicies, POLICY_PACK_NAME),
+  // Egress mode (issue 9): what is in force and what it leaves open.
+  egressSection,
 ];
 
 export const MASK = "[secret]";

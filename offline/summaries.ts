@@ -31,8 +31,16 @@ const SERVICE_SUMMARIES: Record<string, Summarize> = {
     `${String(r.inputs.deploymentConfiguration?.strategy ?? "ROLLING").toLowerCase().replace("_", "/")}, circuit breaker ${r.inputs.deploymentCircuitBreaker?.rollback ? "with rollback" : "off"}`,
   "aws:ecs/taskDefinition:TaskDefinition": (r) =>
     `${r.inputs.family}: ${containerNames(r)}, ${r.inputs.networkMode}, ${r.inputs.cpu} CPU / ${r.inputs.memory} MiB, ${r.inputs.taskRoleArn ? "task role" : "no task role"}`,
-  "aws:lb/loadBalancer:LoadBalancer": (r) => `${r.inputs.name}, ${r.inputs.internal ? "internal" : "internet-facing"}, idle timeout ${r.inputs.idleTimeout} s`,
-  "aws:lb/targetGroup:TargetGroup": (r) => `${r.inputs.name}: ${r.inputs.targetType} ${r.inputs.protocol}/${r.inputs.port}, health ${r.inputs.healthCheck?.path}`,
+  "aws:lb/loadBalancer:LoadBalancer": (r) =>
+    r.inputs.loadBalancerType === "network"
+      ? `${r.inputs.name}, network, ${r.inputs.internal ? "internal" : "internet-facing"}, cross-zone ${r.inputs.enableCrossZoneLoadBalancing ? "on" : "off"}`
+      : `${r.inputs.name}, ${r.inputs.internal ? "internal" : "internet-facing"}, idle timeout ${r.inputs.idleTimeout} s`,
+  "aws:lb/targetGroup:TargetGroup": (r) =>
+    `${r.inputs.name}: ${r.inputs.targetType} ${r.inputs.protocol}/${r.inputs.port}, health ${r.inputs.healthCheck?.path ?? r.inputs.healthCheck?.protocol}` +
+    `${r.inputs.proxyProtocolV2 ? ", PROXY protocol v2" : ""}`,
+  // Egress proxy (issue 9): the decision log's metric filters.
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter": (r) =>
+    `${r.inputs.name}: ${r.inputs.pattern} -> ${r.inputs.metricTransformation?.namespace}/${r.inputs.metricTransformation?.name}`,
   "aws:lb/listener:Listener": (r) =>
     `${r.inputs.protocol}/${r.inputs.port}${r.inputs.defaultActions?.[0]?.type === "redirect" ? " -> HTTPS redirect" : ""}${r.inputs.sslPolicy ? ` (${r.inputs.sslPolicy})` : ""}`,
   "aws:lb/listenerRule:ListenerRule": (r) =>

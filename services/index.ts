@@ -23,6 +23,12 @@ import type { OutputInputs, ServiceOutputs } from "../stackOutputs";
 import { BACKEND_PORT, BackendService } from "./backend";
 import { BackendLoadBalancer } from "./loadBalancer";
 import { WorkspaceTask } from "./workspace";
+// Egress proxy (issue 9).
+import { interfaceEndpointServices } from "../lib/awsServices";
+import type { EgressOutputs } from "../stackOutputs";
+import { EGRESS_PROXY_METRICS } from "./egressProxy/decisionLog";
+import type { EgressProxyLoadBalancer } from "./egressProxy/loadBalancer";
+import { EgressProxyService } from "./egressProxy/service";
 
 export interface LayerContext {
   readonly cfg: StackConfig;
@@ -88,6 +94,8 @@ export interface ServiceLayerOptions {
    * (aws.ecs.ClusterCapacityProviders) of the host pools, which the hosts component creates.
    */
   readonly capacityReady?: pulumi.Resource[];
+  /** egressMode proxy: the proxy's internal NLB (built before the DNS Firewall, which allows its name). */
+  readonly egressProxyLoadBalancer?: EgressProxyLoadBalancer;
 }
 
 export function buildServiceLayer(
@@ -95,7 +103,7 @@ export function buildServiceLayer(
   data: DataLayer,
   cluster: EcsCluster,
   options: ServiceLayerOptions = {},
-): OutputInputs<ServiceOutputs> {
+): OutputInputs<ServiceOutputs & Pick<EgressOutputs, "egressProxy">> {
   const { cfg, prefix, names, tags } = ctx;
   const context = (dir: string | undefined) => (dir === undefined ? undefined : path.resolve(PROJECT_ROOT, dir));
 
@@ -107,9 +115,39 @@ export function buildServiceLayer(
       backend: { ref: cfg.backendImage, buildContext: context(cfg.backendBuildContext) },
       workspace: { ref: cfg.workspaceImage, buildContext: context(cfg.workspaceBuildContext) },
       credentialProxy: { ref: cfg.credentialProxyImage, buildContext: context(cfg.credentialProxyBuildContext) },
+      ...(options.egressProxyLoadBalancer && cfg.egressProxyImage
+        ? { egressProxy: { ref: cfg.egressProxyImage, buildContext: context(cfg.egressProxyBuildContext) } }
+        : {}),
     },
     tags,
   });
+
+  // Egress proxy (issue 9): Squid on the backend pool behind the internal NLB, running the allow list.
+  const egressLb = options.egressProxyLoadBalancer;
+  const egressProxy = egressLb && registry.imageUris.egressProxy && registry.repositories.egressProxy
+    ? new EgressProxyService("egress-proxy", {
+      prefix,
+      region: cfg.region,
+      accountId: ctx.accountId,
+      clusterArn: cluster.arn,
+      capacityProvider: names.capacityProvider.backend,
+      image: registry.imageUris.egressProxy,
+      repositoryArn: registry.repositories.egressProxy.arn,
+      cpu: cfg.egressProxyCpu,
+      memoryMiB: cfg.egressProxyMemoryMiB,
+      desiredCount: cfg.egressProxyCount,
+      allowList: cfg.dnsAllowedDomains,
+      subnetIds: ctx.network.privateSubnetIds,
+      subnetCidrs: ctx.network.privateSubnetCidrs,
+      securityGroupId: ctx.securityGroups.ids.egressProxy,
+      loadBalancer: egressLb,
+      logRetentionDays: cfg.logRetentionDays,
+      kmsKeyArn: data.key.arn,
+      metricsNamespace: names.metricsNamespace,
+      capacityReady: options.capacityReady,
+      tags,
+    })
+    : undefined;
 
   const workspace = new WorkspaceTask("workspace", {
     prefix,
@@ -126,6 +164,10 @@ export function buildServiceLayer(
     agentCpu: cfg.workspaceAgentCpu,
     agentMemoryMiB: cfg.workspaceAgentMemoryMiB,
     tmpfsMiB: cfg.workspaceTmpfsMiB,
+    // Egress proxy (issue 9): HTTPS_PROXY, and NO_PROXY for the VPC endpoints' names.
+    egressProxy: egressLb
+      ? { url: egressLb.url, directNames: interfaceEndpointServices(cfg.region).flatMap((s) => s.names(cfg.region)) }
+      : undefined,
     tags,
   });
 
@@ -162,6 +204,16 @@ export function buildServiceLayer(
     metricsNamespace: names.metricsNamespace,
     backend5xxThreshold: cfg.backend5xxThreshold,
     workspaceLaunchFailureThreshold: cfg.workspaceLaunchFailureThreshold,
+    egressProxy: egressProxy && egressLb
+      ? {
+        serviceName: egressProxy.serviceName,
+        loadBalancerArnSuffix: egressLb.arnSuffix,
+        targetGroupArnSuffix: egressLb.targetGroup.arnSuffix,
+        metricsNamespace: egressProxy.metricsNamespace,
+        deniedMetricName: EGRESS_PROXY_METRICS.denied,
+        deniedThreshold: cfg.egressDeniedThreshold,
+      }
+      : undefined,
     tags,
   }, { dependsOn: [data.database, data.redis] });
 
@@ -195,7 +247,8 @@ export function buildServiceLayer(
     workspace: {
       family: names.taskFamily.workspace,
       executionRoleArn: workspace.executionRole.arn,
-      subnetIds: ctx.network.privateSubnetIds,
+      // The workspace tier (issue 9): no internet route in egressMode proxy.
+      subnetIds: ctx.network.workspaceSubnetIds,
       securityGroupId: ctx.securityGroups.ids.workspace,
       capacityProvider: names.capacityProvider.workspace,
     },
@@ -241,7 +294,7 @@ export function buildServiceLayer(
     backendTargetGroupArns: pulumi.all(targetGroups.map((tg) => tg.arn)),
     backendLogGroupName: backend.logGroup.name,
     workspaceLogGroupName: workspace.logGroup.name,
-    ecrRepositoryUrls: pulumi.all(registry.repositoryUrls),
+    ecrRepositoryUrls: pulumi.all(registry.repositoryUrls) as pulumi.Output<ServiceOutputs["ecrRepositoryUrls"]>,
     dbInstanceIdentifier: data.database.identifier,
     redisReplicationGroupId: data.redis.replicationGroupId,
     proxySecretArn: data.secrets.proxyCredential.arn,
@@ -250,5 +303,8 @@ export function buildServiceLayer(
     dashboardName: observability.dashboard.dashboardName,
     fisTemplateIds: pulumi.all(Object.fromEntries(Object.entries(chaos.templates).map(([drill, t]) => [drill, t.id]))),
     metricsNamespace: names.metricsNamespace,
+    egressProxy: egressProxy && egressLb
+      ? pulumi.all({ url: egressLb.url, serviceName: egressProxy.serviceName, logGroupName: egressProxy.logGroup.name, metricsNamespace: egressProxy.metricsNamespace })
+      : {},
   };
 }

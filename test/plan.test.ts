@@ -75,7 +75,9 @@ describe("offline plan", () => {
       const result = runPlan("--stack", "broken", "--project-dir", dir);
       expect(result.status).to.equal(1);
       expect(result.stdout).to.equal("");
-      expect(result.stderr).to.include('Stack "broken" has 2 config problems; nothing was created:');
+      // egressMode defaults to proxy, which needs the proxy's image: a stack file must opt out or name it.
+      expect(result.stderr).to.include('Stack "broken" has 3 config problems; nothing was created:');
+      expect(result.stderr).to.include("remote-claude:egressProxyImage = (unset): expected an image tag or digest of the egress proxy");
       expect(result.stderr).to.include("remote-claude:azCount = 12: expected an integer from 2 to 4");
       expect(result.stderr).to.include("remote-claude:dnsAllowedDomains = []: expected a list of domain names, at least 1");
     });

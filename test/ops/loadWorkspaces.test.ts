@@ -39,7 +39,7 @@ describe("ops load workspaces", () => {
     const runId = run.report.runId;
     expect(runId).to.match(/^load-\d{8}T\d{6}-beef$/);
     expect(runTasks[0]).to.deep.equal(workspaceRunTaskRequest(
-      { cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, subnets: o.privateSubnetIds, securityGroups: [o.securityGroupIds.workspace], capacityProvider: o.workspaceCapacityProvider },
+      { cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, subnets: o.workspaceSubnetIds, securityGroups: [o.securityGroupIds.workspace], capacityProvider: o.workspaceCapacityProvider },
       { count: 10, startedBy: `ops/${runId}`, tags: { "remote-claude:drill-run": runId, "remote-claude:drill": "load" } },
     ));
     expect(sim.orphans()).to.deep.equal([]);

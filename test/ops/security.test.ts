@@ -55,7 +55,7 @@ function liveRules(): SecurityGroupRule[] {
   const ids = o.securityGroupIds as Record<string, string>;
   const peer = (p: any): Partial<SecurityGroupRule> => p.kind === "group" ? { ReferencedGroupInfo: { GroupId: ids[p.group] } } : p.kind === "cidr" ? { CidrIpv4: p.cidr } : { PrefixListId: "pl-s3" };
   const rules: SecurityGroupRule[] = [];
-  for (const f of allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.20.0.2" })) {
+  for (const f of allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.20.0.2", egressMode: o.egressMode })) {
     const base = { IpProtocol: f.protocol, FromPort: f.port, ToPort: f.port };
     if (f.from.kind === "group") rules.push({ ...base, GroupId: ids[f.from.group], IsEgress: true, ...peer(f.to) });
     if (f.to.kind === "group") rules.push({ ...base, GroupId: ids[f.to.group], IsEgress: false, ...peer(f.from) });
@@ -124,7 +124,7 @@ describe("ops security", () => {
       expect(run.code, run.stderr).to.equal(1); // the public-IP check was allowed
       const request = m.ecs.commandCalls(RunTaskCommand)[0].args[0].input;
       expect(request).to.deep.include({ cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, count: 1 });
-      expect(request.networkConfiguration).to.deep.equal({ awsvpcConfiguration: { subnets: o.privateSubnetIds, securityGroups: ["sg-workspace"], assignPublicIp: "DISABLED" } });
+      expect(request.networkConfiguration).to.deep.equal({ awsvpcConfiguration: { subnets: o.workspaceSubnetIds, securityGroups: ["sg-workspace"], assignPublicIp: "DISABLED" } });
       expect(request.capacityProviderStrategy).to.deep.equal([{ capacityProvider: o.workspaceCapacityProvider, weight: 1, base: 0 }]);
       const override = request.overrides!.containerOverrides![0];
       expect(override.name).to.equal("workspace-agent");

@@ -66,7 +66,7 @@ function summaryRow(name: string, s: Summary | undefined): (string | number)[] {
 }
 
 export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs): Promise<ReportBuilder> {
-  const out = ctx.require(["clusterName", "workspaceTaskDefinitionArn", "privateSubnetIds", "securityGroupIds.workspace", "workspaceCapacityProvider"]);
+  const out = ctx.require(["clusterName", "workspaceTaskDefinitionArn", "workspaceSubnetIds", "securityGroupIds.workspace", "workspaceCapacityProvider"]);
   ctx.guard(`load workspaces launches ${args.count} workspace tasks`);
   await ctx.verifyCredentials();
 
@@ -76,7 +76,7 @@ export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs):
   const launchTarget = {
     cluster: out.clusterName,
     taskDefinition: out.workspaceTaskDefinitionArn,
-    subnets: out.privateSubnetIds,
+    subnets: out.workspaceSubnetIds,
     securityGroups: [out.securityGroupIds.workspace],
     capacityProvider: out.workspaceCapacityProvider,
   };

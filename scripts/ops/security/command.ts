@@ -48,7 +48,7 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
   const report = new ReportBuilder("security", "Security drill: in-task probe and static audit");
   // Everything that can be refused without AWS is checked first.
   const source = probe ? readProbe(ctx.deps.projectDir) : "";
-  const out = probe ? ctx.require(["clusterName", "workspaceTaskDefinitionArn", "privateSubnetIds", "securityGroupIds.workspace", "workspaceCapacityProvider", "workspaceLogGroupName"]) : undefined;
+  const out = probe ? ctx.require(["clusterName", "workspaceTaskDefinitionArn", "workspaceSubnetIds", "securityGroupIds.workspace", "workspaceCapacityProvider", "workspaceLogGroupName"]) : undefined;
   const auditArgs: AuditArgs | undefined = audit ? { albIngressCidrs: albIngressCidrs(ctx, args), failSeverity: args.failSeverity } : undefined;
   if (probe) ctx.guard("security launches a probe task in the workspace pool");
   await ctx.verifyCredentials();
@@ -84,7 +84,7 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
       const target = new EcsWorkspaceTarget({
         ecs: ctx.aws.ecs,
         api: ctx.api,
-        launch: { cluster: out.clusterName, taskDefinition: out.workspaceTaskDefinitionArn, subnets: out.privateSubnetIds, securityGroups: [out.securityGroupIds.workspace], capacityProvider: out.workspaceCapacityProvider },
+        launch: { cluster: out.clusterName, taskDefinition: out.workspaceTaskDefinitionArn, subnets: out.workspaceSubnetIds, securityGroups: [out.securityGroupIds.workspace], capacityProvider: out.workspaceCapacityProvider },
         runStopBucket: new TokenBucket(10, 5, ctx.clock),
         describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, 5, ctx.clock),
         kind: "security",
