@@ -6,6 +6,7 @@ import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole,
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
+import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "./egress";
 
 export const POLICY_PACK_NAME = "remote-claude-security";
 
@@ -28,6 +29,9 @@ export const stackPolicies: readonly StackValidationPolicy[] = [
   noPublicIngressExceptAlb,
   dnsFirewallFailClosed,
   rdsRequiresTls,
+  // Egress (issue 9): proxy mode, and production.
+  workspaceSubnetsNoInternetRoute,
+  workspaceEgressOnlyProxyEndpointsResolver,
 ];
 
 export const allPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [...resourcePolicies, ...stackPolicies];
