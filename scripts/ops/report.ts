@@ -8,7 +8,8 @@ import type { MetricSample } from "./metrics";
 export const REPORT_SCHEMA = "remote-claude-ops-report/v1";
 
 export type Outcome = "pass" | "fail" | "error" | "interrupted" | "dry-run";
-export type CheckResult = "pass" | "fail" | "skip";
+/** "gap": a known gap of the stack's configuration (egress mode), reported, never failing the run. */
+export type CheckResult = "pass" | "fail" | "skip" | "gap";
 
 export interface Check {
   /** Groups rows in the matrix (e.g. "probe:metadata", "audit:security-groups", "threshold"). */
@@ -139,8 +140,8 @@ export class ReportBuilder {
     readonly title: string,
   ) {}
 
-  check(group: string, name: string, expected: string, observed: string, pass: boolean | "skip"): Check {
-    const check: Check = { group, name, expected, observed, result: pass === "skip" ? "skip" : pass ? "pass" : "fail" };
+  check(group: string, name: string, expected: string, observed: string, pass: boolean | "skip" | "gap"): Check {
+    const check: Check = { group, name, expected, observed, result: pass === "skip" || pass === "gap" ? pass : pass ? "pass" : "fail" };
     this.checks.push(check);
     return check;
   }
