@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { EGRESS_MODE_FACTS, EGRESS_MODES } from "../lib/egress";
 import { CONTAINERS, POOL_ATTRIBUTE } from "../lib/names";
 import type { StackGraph } from "../offline/graph";
 import { EGRESS_PROXY_CONTAINER, EGRESS_PROXY_USER, egressProxyContainer, SQUID_CONFIG_ENV } from "../services/egressProxy/container";
@@ -208,5 +209,25 @@ describe("decision log metric filters (the subset of CloudWatch's space-delimite
     expect(matchesSpaceDelimited('[a, b = "TCP_DENIED"]', "x TCP_DENIED_REPLY")).to.equal(false);
     expect(() => matchesSpaceDelimited("[a, ...]", "x")).to.throw(/unsupported/);
     expect(() => matchesSpaceDelimited("TCP_DENIED", "x")).to.throw(/not a space-delimited pattern/);
+  });
+});
+
+describe("egress documentation", () => {
+  const doc = fs.readFileSync(path.join(ROOT, "docs/egress.md"), "utf8");
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+  it("states what each mode blocks and still allows exactly as the plan prints it (lib/egress.ts)", () => {
+    for (const mode of EGRESS_MODES) {
+      for (const line of [...EGRESS_MODE_FACTS[mode].blocks, ...EGRESS_MODE_FACTS[mode].allows]) expect(doc, `${mode}: ${line}`).to.include(`- ${line}\n`);
+    }
+  });
+
+  it("is linked from the README, which names both modes and the stack each runs", () => {
+    expect(readme).to.include("[docs/egress.md](docs/egress.md)");
+    expect(readme).to.match(/\*\*`proxy`\*\* \(production, and the\s+default\)/);
+    expect(readme).to.match(/\*\*`dns-firewall`\*\* \(staging\)/);
+    expect([stackConfig("staging").egressMode, stackConfig("prod").egressMode]).to.deep.equal(["dns-firewall", "proxy"]);
+    // The README's flow table has the proxy's flows.
+    expect(readme).to.include("| workspace | egressProxyLb | tcp/3128 |");
   });
 });
