@@ -18,6 +18,7 @@ import { parseCertificateArn } from "./config/services";
 import { buildDataLayer, buildServiceLayer } from "./services";
 // Egress modes (issue 9).
 import { EgressProxyLoadBalancer } from "./services/egressProxy/loadBalancer";
+import { vpcReverseZone } from "./lib/egress";
 import type { EgressOutputs } from "./stackOutputs";
 
 /** Region facts the program needs as plain values before it creates anything. */
@@ -97,7 +98,8 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
   });
 
   // Egress (issue 9): in proxy mode, the egress proxy's internal NLB, which workspaces resolve by
-  // name: the DNS Firewall below must allow it. The proxy service itself joins the services layer.
+  // name: the DNS Firewall below must allow it (and the VPC's reverse zone, in which the proxy
+  // looks up its clients). The proxy service itself joins the services layer.
   const egressProxyLoadBalancer = cfg.egressMode === "proxy"
     ? new EgressProxyLoadBalancer("egress-proxy-lb", {
       prefix,
@@ -116,7 +118,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
       ...cfg.dnsAllowedDomains,
       ...platformAwsDomains(cfg.region, accountId),
       ...data.endpointNames,
-      ...(egressProxyLoadBalancer ? [egressProxyLoadBalancer.dnsName] : []),
+      ...(egressProxyLoadBalancer ? [egressProxyLoadBalancer.dnsName, vpcReverseZone(cfg.vpcCidr)] : []),
     ],
     blockResponse: cfg.dnsBlockResponse,
     logRetentionDays: cfg.logRetentionDays,

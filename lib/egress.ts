@@ -1,6 +1,7 @@
 // Egress modes (config egressMode): how a workspace reaches anything outside the VPC. One table of
 // what each mode blocks and what it still allows, read by the plan, the docs' tests and the
 // security drill's expectations, so the claims cannot drift from one another.
+import { mustParseCidr } from "./cidr";
 
 export const EGRESS_MODES = ["proxy", "dns-firewall"] as const;
 export type EgressMode = (typeof EGRESS_MODES)[number];
@@ -41,3 +42,15 @@ export const EGRESS_MODE_FACTS: Readonly<Record<EgressMode, EgressModeFacts>> = 
     ],
   },
 };
+
+/**
+ * The reverse-DNS zone of the VPC's /16 ("*.30.10.in-addr.arpa" for 10.30.0.0/16). Squid looks up
+ * the name of every client address it is told about (the workspaces', from the NLB's PROXY
+ * header); the DNS Firewall allows these lookups so that they are answered instead of logged as
+ * blocked. Route 53 Resolver answers private reverse zones itself (autodefined rules): nothing
+ * leaves the VPC.
+ */
+export function vpcReverseZone(vpcCidr: string): string {
+  const [a, b] = mustParseCidr(vpcCidr).text.split(".");
+  return `*.${b}.${a}.in-addr.arpa`;
+}

@@ -27,6 +27,8 @@ const ALLOW_LIST = ["allowed.test", "*.wild.test", "github.com", "*.github.com"]
 const SERVER_IP = "127.77.0.1";
 /** The network the test's "NLB" relay connects from (production: the private subnets). */
 const LB_NETWORK = "127.0.0.0/8";
+/** Loopback addresses the test's "workspaces" connect from. */
+const CLIENTS = ["127.0.0.1", "127.0.0.11", "127.0.0.12", ...[1, 2, 3, 4, 5, 6].map((i) => `127.0.1.${i}`)];
 
 describe("egress proxy configuration", () => {
   it("maps DNS Firewall names to Squid domains without overlaps", () => {
@@ -62,7 +64,7 @@ describe("egress proxy configuration", () => {
 });
 
 /** The program's squid.conf pointed at the test: listen address, logs, hosts file, LB network. */
-function localize(conf: string, o: Required<Pick<SquidOptions, "listen" | "accessLog" | "cacheLog" | "hostsFile" | "coredumpDir">>): string {
+function localize(conf: string, o: Required<Pick<SquidOptions, "listen" | "accessLog" | "cacheLog" | "hostsFile" | "dnsNameservers" | "coredumpDir">>): string {
   const lines = conf.split("\n");
   const replace = (pattern: RegExp, next: (line: string) => string[]) => {
     const i = lines.findIndex((l) => pattern.test(l));
@@ -72,7 +74,7 @@ function localize(conf: string, o: Required<Pick<SquidOptions, "listen" | "acces
   replace(/^http_port 3128 require-proxy-header$/, () => [`http_port ${o.listen} require-proxy-header`]);
   replace(/^acl load_balancer src /, () => [`acl load_balancer src ${LB_NETWORK}`]);
   replace(/^access_log stdio:\/dev\/stdout /, (l) => [l.replace("stdio:/dev/stdout", o.accessLog)]);
-  replace(/^cache_log stdio:\/dev\/stderr$/, () => [`cache_log ${o.cacheLog}`, `hosts_file ${o.hostsFile}`]);
+  replace(/^cache_log stdio:\/dev\/stderr$/, () => [`cache_log ${o.cacheLog}`, `hosts_file ${o.hostsFile}`, `dns_nameservers ${o.dnsNameservers.join(" ")}`]);
   replace(/^coredump_dir \/tmp$/, () => [`coredump_dir ${o.coredumpDir}`]);
   return lines.join("\n");
 }
@@ -189,7 +191,12 @@ describe("egress proxy in the real Squid, configured and started as the program 
     server = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert }, (_req, res) => res.end("reached-allowed-server"));
     await new Promise<void>((resolve, reject) => server!.listen(443, SERVER_IP, resolve).on("error", reject));
 
-    fs.writeFileSync(path.join(dir, "hosts"), `${SERVER_IP} allowed.test sub.wild.test denied.test\n`);
+    // Every name Squid looks up, forward and reverse (it asks for each client's name), is in the
+    // hosts file; its resolver is loopback, so nothing it asks leaves the machine.
+    fs.writeFileSync(path.join(dir, "hosts"), [
+      `${SERVER_IP} allowed.test sub.wild.test denied.test`,
+      ...CLIENTS.map((ip, i) => `${ip} workspace-${i}.test`),
+    ].join("\n") + "\n");
     squidPort = await freePort();
     // The image's entrypoint writes SQUID_CONFIG to a file, checks it and execs Squid.
     squid = spawn("sh", [ENTRYPOINT], {
@@ -222,6 +229,7 @@ describe("egress proxy in the real Squid, configured and started as the program 
     accessLog: `stdio:${path.join(dir, "access.log")}`,
     cacheLog: `stdio:${path.join(dir, "cache.log")}`,
     hostsFile: path.join(dir, "hosts"),
+    dnsNameservers: ["127.0.0.1"],
     coredumpDir: dir,
   });
   const localized = () => localize(programConf, testOptions());

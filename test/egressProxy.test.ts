@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { EGRESS_MODE_FACTS, EGRESS_MODES } from "../lib/egress";
+import { EGRESS_MODE_FACTS, EGRESS_MODES, vpcReverseZone } from "../lib/egress";
 import { CONTAINERS, POOL_ATTRIBUTE } from "../lib/names";
 import type { StackGraph } from "../offline/graph";
 import { EGRESS_PROXY_CONTAINER, EGRESS_PROXY_USER, egressProxyContainer, SQUID_CONFIG_ENV } from "../services/egressProxy/container";
@@ -195,12 +195,18 @@ describe("egress proxy image", () => {
 describe("decision log metric filters (the subset of CloudWatch's space-delimited syntax they use)", () => {
   const allowed = "1795480342.663 10.40.160.7 CONNECT github.com:443 200 TCP_TUNNEL";
   const denied = "1795480342.663 10.40.160.7 CONNECT evil.example:443 403 TCP_DENIED";
+  const aborted = "1795480342.664 10.40.160.7 CONNECT 203.0.113.9:443 403 TCP_DENIED_ABORTED";
 
   it("counts every decision and the denied ones", () => {
     expect([allowed, denied].map((l) => matchesSpaceDelimited(DECISIONS_PATTERN, l))).to.deep.equal([true, true]);
-    expect([allowed, denied].map((l) => matchesSpaceDelimited(DENIED_PATTERN, l))).to.deep.equal([false, true]);
+    expect([allowed, denied, aborted].map((l) => matchesSpaceDelimited(DENIED_PATTERN, l))).to.deep.equal([false, true, true]);
     // Squid's startup messages (cache log, stderr) are not decisions.
     expect(matchesSpaceDelimited(DECISIONS_PATTERN, "2026/11/24 00:32:20| Squid Cache (Version 5.7): Exiting normally.")).to.equal(false);
+  });
+
+  it("names the VPC's reverse zone, which the proxy's client lookups need", () => {
+    expect(vpcReverseZone("10.30.0.0/16")).to.equal("*.30.10.in-addr.arpa");
+    expect(vpcReverseZone("172.16.64.0/18")).to.equal("*.16.172.in-addr.arpa");
   });
 
   it("matches whole fields with wildcards and refuses syntax it does not cover", () => {

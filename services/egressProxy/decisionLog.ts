@@ -8,8 +8,11 @@ import { DECISION_LOG_FORMAT } from "./squidConfig";
 export const DECISION_FIELDS = ["time", "client", "method", "target", "status", "verdict"] as const;
 
 export const DECISIONS_PATTERN = `[${DECISION_FIELDS.join(", ")}]`;
-/** Squid's verdict for a request http_access refused (a name off the list, an IP literal, …). */
-export const DENIED_PATTERN = `[${DECISION_FIELDS.slice(0, -1).join(", ")}, verdict = "TCP_DENIED"]`;
+/**
+ * Squid's verdict for a request http_access refused (a name off the list, an IP literal, …):
+ * TCP_DENIED, or TCP_DENIED_ABORTED when the client hung up before reading the whole 403.
+ */
+export const DENIED_PATTERN = `[${DECISION_FIELDS.slice(0, -1).join(", ")}, verdict = TCP_DENIED*]`;
 
 /** Metric names in the stack's egress proxy namespace (egressProxyNamespace). */
 export const EGRESS_PROXY_METRICS = { requests: "Requests", denied: "DeniedRequests" } as const;

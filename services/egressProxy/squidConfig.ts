@@ -12,8 +12,10 @@ export interface SquidOptions {
   /** Access log destination; production writes to stdout (the container's CloudWatch log). */
   readonly accessLog?: string;
   readonly cacheLog?: string;
-  /** Test runs point name resolution at their own hosts file. */
+  /** Test runs point name resolution at their own hosts file (and resolver); production uses the
+   * task's /etc/hosts and resolv.conf, i.e. the VPC resolver behind the DNS Firewall. */
   readonly hostsFile?: string;
+  readonly dnsNameservers?: readonly string[];
   readonly coredumpDir?: string;
   /**
    * Networks of the load balancer in front of Squid. Set: the port requires a PROXY protocol header
@@ -69,12 +71,14 @@ export function renderSquidConfig(allowList: readonly string[], options: SquidOp
     `access_log ${options.accessLog ?? "stdio:/dev/stdout"} decisions received_request`,
     `cache_log ${options.cacheLog ?? "stdio:/dev/stderr"}`,
     ...(options.hostsFile ? [`hosts_file ${options.hostsFile}`] : []),
+    ...(options.dnsNameservers?.length ? [`dns_nameservers ${options.dnsNameservers.join(" ")}`] : []),
     "pid_filename none",
     "# No ICMP helper: the container has no capabilities to open raw sockets.",
     "pinger_enable off",
     `coredump_dir ${options.coredumpDir ?? "/tmp"}`,
     "",
-    "# A forwarder, not a cache; reveal nothing about clients or itself.",
+    "# A forwarder, not a cache; reveal nothing about clients or itself (no host name lookup either).",
+    "visible_hostname egress-proxy",
     "cache deny all",
     "via off",
     "forwarded_for delete",
