@@ -54,11 +54,11 @@ const WORKSPACE_TD: TaskDefinition = {
 const BACKEND_TD: TaskDefinition = { family: o.backendTaskDefinitionFamily, taskRoleArn: "arn:aws:iam::123456789012:role/backend", containerDefinitions: [{ name: "backend", image: `${o.ecrRepositoryUrls.backend}:v1` }] };
 
 /** The rules the Pulumi program creates for the flow table, as DescribeSecurityGroupRules returns them. */
-function liveRules(): SecurityGroupRule[] {
+function liveRules(egressMode: EgressMode = o.egressMode): SecurityGroupRule[] {
   const ids = o.securityGroupIds as Record<string, string>;
   const peer = (p: any): Partial<SecurityGroupRule> => p.kind === "group" ? { ReferencedGroupInfo: { GroupId: ids[p.group] } } : p.kind === "cidr" ? { CidrIpv4: p.cidr } : { PrefixListId: "pl-s3" };
   const rules: SecurityGroupRule[] = [];
-  for (const f of allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.20.0.2", egressMode: o.egressMode })) {
+  for (const f of allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.20.0.2", egressMode })) {
     const base = { IpProtocol: f.protocol, FromPort: f.port, ToPort: f.port };
     if (f.from.kind === "group") rules.push({ ...base, GroupId: ids[f.from.group], IsEgress: true, ...peer(f.to) });
     if (f.to.kind === "group") rules.push({ ...base, GroupId: ids[f.to.group], IsEgress: false, ...peer(f.from) });
@@ -274,6 +274,19 @@ describe("ops security", () => {
       expect(failed["fail-open"]).to.equal("ENABLED");
       expect(failed[`${o.clusterName}/workspace: scan findings`]).to.equal("COMPLETE; HIGH 2");
       expect(run.stdout).to.equal(JSON.stringify(run.report, null, 2) + "\n");
+    });
+
+    it("holds a proxy-mode stack to the proxy-mode flow table: 443 anywhere from workspaces is a deviation there", async () => {
+      const proxyOutputs = { ...o, egressMode: "proxy" as const };
+      m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules("proxy") });
+      const clean = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: proxyOutputs });
+      expect(clean.report.checks.filter((c: any) => c.group === "audit:security-groups" && c.result !== "pass")).to.deep.equal([]);
+      expect(clean.report.checks.find((c: any) => c.name === "egressProxy (sg-egress-proxy)")).to.include({ observed: "4 rules, all in the table", result: "pass" });
+      // The dns-firewall mode's rules on a proxy-mode stack: the workspace's 443 anywhere is flagged.
+      m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules("dns-firewall") });
+      const open = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: proxyOutputs });
+      expect(open.code).to.equal(1);
+      expect(open.report.checks.find((c: any) => c.name === "workspace (sg-workspace)").observed).to.equal("not allowed: out tcp/443 0.0.0.0/0; missing: out tcp/3128 sg:egressProxyLb");
     });
 
     it("reads albIngressCidrs from the stack file when not given", async () => {
