@@ -39,6 +39,8 @@ describe("egress proxy (prod: egressMode proxy)", () => {
     const listeners = g.ofType(aws.lb.Listener).filter((l) => resolveId(g, l.inputs.loadBalancerArn).id === nlb().id);
     expect(listeners.map((l) => [l.inputs.port, l.inputs.protocol])).to.deep.equal([[EGRESS_PROXY_PORT, "TCP"]]);
     expect(listeners[0].inputs.defaultActions).to.deep.equal([{ type: "forward", targetGroupArn: targets().state.arn }]);
+    // Not the NLB's 350 s default: quiet event streams and slow steps keep their tunnel.
+    expect(listeners[0].inputs.tcpIdleTimeoutSeconds).to.equal(3600);
     expect(g.outputs.egressProxy.url).to.equal(`http://${nlb().state.dnsName}:${EGRESS_PROXY_PORT}`);
   });
 

@@ -17,6 +17,11 @@ export interface EgressProxyLoadBalancerArgs {
 
 /** Seconds a deregistering proxy task keeps its open tunnels (git clones, package downloads). */
 export const EGRESS_PROXY_DEREGISTRATION_SECONDS = 120;
+/**
+ * Seconds a tunnel may stay silent before the NLB drops it (its default is 350): long enough for
+ * an MCP server's event stream or a slow build step between bytes, like the ALB's idle timeout.
+ */
+export const EGRESS_PROXY_IDLE_TIMEOUT_SECONDS = 3600;
 
 export class EgressProxyLoadBalancer extends pulumi.ComponentResource {
   readonly loadBalancer: aws.lb.LoadBalancer;
@@ -72,6 +77,7 @@ export class EgressProxyLoadBalancer extends pulumi.ComponentResource {
       loadBalancerArn: this.loadBalancer.arn,
       port: EGRESS_PROXY_PORT,
       protocol: "TCP",
+      tcpIdleTimeoutSeconds: EGRESS_PROXY_IDLE_TIMEOUT_SECONDS,
       defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
       tags: args.tags,
     }, parent);
