@@ -2,7 +2,8 @@
 //   1. buildDataLayer, before the DNS Firewall (whose allow list names the data stores): the KMS
 //      key, the secrets, RDS PostgreSQL and Redis;
 //   2. buildServiceLayer, after the cluster: images, the workspace task definition, the ALB,
-//      the alarms, the backend service and the FIS templates. It returns the ServiceOutputs.
+//      the alarms, the backend service and the FIS templates, and in egressMode proxy the egress
+//      proxy service. It returns the ServiceOutputs.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
