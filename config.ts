@@ -7,13 +7,15 @@ import { networkChecks, networkKeys } from "./config/network";
 import { ConfigError, type ConfigProblem, type CrossCheck, showProblemValue } from "./config/problems";
 import { type ConfigValues, type KeySpec, showValue, string } from "./config/schema";
 import { secretKeys } from "./config/secrets";
-// Services and data (issue 4).
+// Services and data.
 import { dataChecks, dataKeys } from "./config/data";
 import { serviceChecks, serviceKeys } from "./config/services";
-// Workspace storage (issue 8).
+// Workspace storage.
 import { storageChecks, storageKeys } from "./config/storage";
-// Cost assumptions of the plan's estimate (issue 10).
+// Cost assumptions of the plan's estimate.
 import { costKeys } from "./config/cost";
+// Egress modes and the egress proxy.
+import { egressChecks, egressKeys } from "./config/egress";
 
 export { ConfigError } from "./config/problems";
 
@@ -28,9 +30,10 @@ export const configSchema = {
   ...dataKeys,
   ...storageKeys,
   ...costKeys,
+  ...egressKeys,
 };
 
-const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks];
+const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks, ...egressChecks];
 
 export type ConfigKey = keyof typeof configSchema;
 

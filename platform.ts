@@ -12,10 +12,13 @@ import { platformAwsDomains } from "./lib/awsServices";
 import { planSubnets } from "./lib/subnetLayout";
 import { EcsCluster } from "./components/cluster";
 import { platformNames } from "./lib/names";
-import type { FoundationOutputs, HostOutputs, OutputInputs, ServiceOutputs, StorageOutputs } from "./stackOutputs";
+import type { OutputInputs, StackOutputs } from "./stackOutputs";
 import { Hosts } from "./components/hosts";
 import { parseCertificateArn } from "./config/services";
 import { buildDataLayer, buildServiceLayer } from "./services";
+// Egress modes.
+import { EgressProxyLoadBalancer } from "./services/egressProxy/loadBalancer";
+import { vpcReverseZone } from "./lib/egress";
 
 /** Region facts the program needs as plain values before it creates anything. */
 async function lookUpRegion(cfg: StackConfig): Promise<{ zones: string[]; accountId: string }> {
@@ -48,7 +51,7 @@ function certificateAccountCheck(cfg: StackConfig, accountId: string) {
   }
 }
 
-export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<FoundationOutputs & HostOutputs & ServiceOutputs & StorageOutputs>> {
+export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<StackOutputs>> {
   const { zones, accountId } = await lookUpRegion(cfg);
   const prefix = `${cfg.project}-${cfg.stack}`;
   const names = platformNames(prefix);
@@ -64,8 +67,10 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
       public: cfg.publicSubnetCidrs,
       private: cfg.privateSubnetCidrs,
       isolated: cfg.isolatedSubnetCidrs,
+      workspace: cfg.workspaceSubnetCidrs,
     }),
     natGateways: cfg.natGateways,
+    egressMode: cfg.egressMode,
     logRetentionDays: cfg.logRetentionDays,
     tags,
   });
@@ -73,7 +78,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
   const securityGroups = new SecurityGroups("sg", {
     prefix,
     vpcId: network.vpcId,
-    flows: allowedFlows({ albIngressCidrs: cfg.albIngressCidrs, resolverIp: network.resolverIp }),
+    flows: allowedFlows({ albIngressCidrs: cfg.albIngressCidrs, resolverIp: network.resolverIp, egressMode: cfg.egressMode }),
     s3PrefixListId: network.s3PrefixListId,
     tags,
   });
@@ -91,10 +96,29 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     tags,
   });
 
+  // Egress: in proxy mode, the egress proxy's internal NLB, which workspaces resolve by
+  // name: the DNS Firewall below must allow it (and the VPC's reverse zone, in which the proxy
+  // looks up its clients). The proxy service itself joins the services layer.
+  const egressProxyLoadBalancer = cfg.egressMode === "proxy"
+    ? new EgressProxyLoadBalancer("egress-proxy-lb", {
+      prefix,
+      vpcId: network.vpcId,
+      subnetIds: network.privateSubnetIds,
+      securityGroupId: securityGroups.ids.egressProxyLb,
+      isProd: cfg.isProd,
+      tags,
+    })
+    : undefined;
+
   const dnsFirewall = new DnsFirewall("dns-firewall", {
     prefix,
     vpcId: network.vpcId,
-    allowedDomains: [...cfg.dnsAllowedDomains, ...platformAwsDomains(cfg.region, accountId), ...data.endpointNames],
+    allowedDomains: [
+      ...cfg.dnsAllowedDomains,
+      ...platformAwsDomains(cfg.region, accountId),
+      ...data.endpointNames,
+      ...(egressProxyLoadBalancer ? [egressProxyLoadBalancer.dnsName, vpcReverseZone(cfg.vpcCidr)] : []),
+    ],
     blockResponse: cfg.dnsBlockResponse,
     logRetentionDays: cfg.logRetentionDays,
     tags,
@@ -146,7 +170,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
 
   // Services layer, part 2: images, workspace, ALB, alarms, backend, FIS. The backend service
   // waits for the capacity providers to be attached to the cluster.
-  const services = buildServiceLayer(layer, data, cluster, { capacityReady: [hosts.capacityReady] });
+  const services = buildServiceLayer(layer, data, cluster, { capacityReady: [hosts.capacityReady], egressProxyLoadBalancer });
 
   return {
     stack: cfg.stack,
@@ -173,5 +197,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Foun
     backendLaunchTemplateId: hosts.pools.backend.launchTemplate.id,
     workspaceLaunchTemplateId: hosts.pools.workspace.launchTemplate.id,
     ...services,
+    egressMode: cfg.egressMode,
+    workspaceSubnetIds: pulumi.all(network.workspaceSubnetIds),
   };
 }

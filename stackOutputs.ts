@@ -4,6 +4,7 @@
 import type { Input } from "@pulumi/pulumi";
 import type { GroupName } from "./components/flows";
 import type { WorkspaceVolumeOutputSettings } from "./components/workspaceStorage";
+import type { EgressMode } from "./lib/egress";
 
 /** Network, security groups, DNS Firewall and the cluster. */
 export interface FoundationOutputs {
@@ -52,7 +53,8 @@ export interface ServiceOutputs {
   readonly backendTargetGroupArns: string[];
   readonly backendLogGroupName: string;
   readonly workspaceLogGroupName: string;
-  readonly ecrRepositoryUrls: Record<"backend" | "workspace" | "credentialProxy", string>;
+  /** egressProxy only in egressMode proxy. */
+  readonly ecrRepositoryUrls: Record<"backend" | "workspace" | "credentialProxy", string> & { readonly egressProxy?: string };
   readonly dbInstanceIdentifier: string;
   readonly redisReplicationGroupId: string;
   readonly proxySecretArn: string;
@@ -65,7 +67,7 @@ export interface ServiceOutputs {
   readonly metricsNamespace: string;
 }
 
-/** Workspace storage (issue 8): what every workspace's RunTask needs for its EBS volume, and the bill alarm. */
+/** Workspace storage: what every workspace's RunTask needs for its EBS volume, and the bill alarm. */
 export interface StorageOutputs {
   /** The ECS infrastructure role RunTask's volumeConfigurations names. */
   readonly workspaceVolumeRoleArn: string;
@@ -75,7 +77,27 @@ export interface StorageOutputs {
   readonly retainedVolumesAlarmName: string;
 }
 
-export type StackOutputs = FoundationOutputs & HostOutputs & ServiceOutputs & StorageOutputs;
+/** Egress: the mode in force, where workspaces run, and the egress proxy. */
+export interface EgressOutputs {
+  /** "proxy" or "dns-firewall" (lib/egress.ts); the security drill's expectations follow it. */
+  readonly egressMode: EgressMode;
+  /** Where workspace tasks run: RunTask's subnets (the backend's WORKSPACE_SUBNETS, the ops tool). */
+  readonly workspaceSubnetIds: string[];
+  /** The egress proxy in proxy mode; empty in dns-firewall mode. */
+  readonly egressProxy: EgressProxyOutput;
+}
+
+export interface EgressProxyOutput {
+  /** What workspaces get as HTTPS_PROXY: http://<internal NLB>:3128. */
+  readonly url?: string;
+  readonly serviceName?: string;
+  /** The decision log: one line per request (time, client, method, target, status, verdict). */
+  readonly logGroupName?: string;
+  /** CloudWatch namespace of its Requests and DeniedRequests metrics. */
+  readonly metricsNamespace?: string;
+}
+
+export type StackOutputs = FoundationOutputs & HostOutputs & ServiceOutputs & StorageOutputs & EgressOutputs;
 
 /** What a program section returns: every output of the section, each possibly still an Output. */
 export type OutputInputs<T> = { readonly [K in keyof T]: Input<T[K]> };
@@ -91,7 +113,7 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   publicSubnetIds: "Public subnets (ALB, NAT), one per AZ.",
   privateSubnetIds: "Private subnets (ECS hosts and tasks), one per AZ.",
   isolatedSubnetIds: "Isolated subnets (RDS, Redis), one per AZ.",
-  securityGroupIds: "Security group id per role (alb, backend, workspace, backendHosts, workspaceHosts, endpoints, database, redis).",
+  securityGroupIds: "Security group id per role (alb, backend, workspace, egressProxyLb, egressProxy, backendHosts, workspaceHosts, endpoints, database, redis).",
   dnsFirewallRuleGroupId: "Route 53 Resolver DNS Firewall rule group.",
   dnsFirewallAssociationId: "Its association with the VPC.",
   flowLogGroupName: "CloudWatch log group of the VPC flow logs.",
@@ -117,7 +139,7 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   backendTargetGroupArns: "Every target group the backend may serve from (blue, and green when it deploys blue/green: ECS swaps them).",
   backendLogGroupName: "Log group of the backend containers.",
   workspaceLogGroupName: "Log group of the workspace containers (the security probe's verdicts land here).",
-  ecrRepositoryUrls: "ECR repository URL per image (backend, workspace, credentialProxy).",
+  ecrRepositoryUrls: "ECR repository URL per image (backend, workspace, credentialProxy, and egressProxy in proxy mode).",
   dbInstanceIdentifier: "RDS PostgreSQL instance identifier.",
   redisReplicationGroupId: "ElastiCache Redis replication group id.",
   proxySecretArn: "Secrets Manager secret holding the credential proxy's credential.",
@@ -130,4 +152,7 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   workspaceVolumeKeyArn: "KMS key that encrypts workspace volumes and their snapshots.",
   workspaceVolumeSettings: "How every workspace volume is made: volumeName, volumeType (gp3), sizeGiB, iops, throughputMiBps, filesystem, stackTag.",
   retainedVolumesAlarmName: "Alarm on retained (detached) workspace volumes passing a count or GiB threshold (not a health alarm: drills ignore it).",
+  egressMode: "Egress mode in force: proxy (no route out; HTTPS through the egress proxy) or dns-firewall (NAT + TCP 443 + DNS Firewall).",
+  workspaceSubnetIds: "Subnets workspace tasks run in (RunTask's subnets), one per AZ: no internet route in proxy mode.",
+  egressProxy: "The egress proxy in proxy mode (url, serviceName, logGroupName of its decision log, metricsNamespace); empty in dns-firewall mode.",
 };

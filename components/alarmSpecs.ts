@@ -13,7 +13,11 @@ export type AlarmKey =
   | "rds-cpu"
   | "rds-free-storage"
   | "redis-engine-cpu"
-  | "redis-memory";
+  | "redis-memory"
+  // Egress proxy, egressMode proxy only.
+  | "egress-proxy-running-below-desired"
+  | "egress-proxy-unhealthy-targets"
+  | "egress-proxy-denied-requests";
 
 /**
  * S is the type of values only known once resources exist (ARN suffixes, identifiers): plain
@@ -54,6 +58,18 @@ export interface AlarmInputs<S = string> {
   readonly metricsNamespace: string;
   readonly backend5xxThreshold: number;
   readonly workspaceLaunchFailureThreshold: number;
+  /** egressMode proxy: the proxy service, its NLB and its decision-log metrics. */
+  readonly egressProxy?: EgressProxyAlarmInputs<S>;
+}
+
+export interface EgressProxyAlarmInputs<S = string> {
+  readonly serviceName: string;
+  readonly loadBalancerArnSuffix: S;
+  readonly targetGroupArnSuffix: S;
+  /** Namespace of the decision-log metrics (services/egressProxy/decisionLog.ts). */
+  readonly metricsNamespace: string;
+  readonly deniedMetricName: string;
+  readonly deniedThreshold: number;
 }
 
 export const alarmName = (prefix: string, key: AlarmKey) => `${prefix}-${key}`;
@@ -90,6 +106,54 @@ export function alarmSpecs<S = string>(i: AlarmInputs<S>): AlarmSpec<S | string>
   const maxOf = (ids: string[]) => (ids.length === 1 ? ids[0] : `MAX([${ids.join(", ")}])`);
   const unhealthy = Object.fromEntries(i.targetGroupArnSuffixes.map((tg, n) => [`tg${n + 1}`, alb("UnHealthyHostCount", "Maximum", tg)]));
 
+  return [
+    ...coreAlarms(),
+    ...(i.egressProxy ? egressProxyAlarms(i.egressProxy) : []),
+  ];
+
+  function egressProxyAlarms(e: EgressProxyAlarmInputs<S>): AlarmSpec<S | string>[] {
+    const ecs = (metricName: string): Ref => ({
+      namespace: "ECS/ContainerInsights",
+      metricName,
+      dimensions: { ClusterName: i.clusterName, ServiceName: e.serviceName },
+      stat: "Average",
+    });
+    return [
+      spec("egress-proxy-running-below-desired", {
+        description: "The egress proxy has run fewer tasks than desired for 5 minutes: workspaces may have lost their way out.",
+        metrics: { desired: ecs("DesiredTaskCount"), running: ecs("RunningTaskCount") },
+        expression: "desired - running",
+        comparison: "GreaterThanThreshold",
+        threshold: 0,
+        periodSeconds: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+        treatMissingData: "notBreaching",
+      }),
+      spec("egress-proxy-unhealthy-targets", {
+        description: "An egress proxy task has failed the NLB's health check for 3 minutes.",
+        metrics: { m: { namespace: "AWS/NetworkELB", metricName: "UnHealthyHostCount", dimensions: { TargetGroup: e.targetGroupArnSuffix, LoadBalancer: e.loadBalancerArnSuffix }, stat: "Maximum" } },
+        comparison: "GreaterThanThreshold",
+        threshold: 0,
+        periodSeconds: 60,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: "notBreaching",
+      }),
+      spec("egress-proxy-denied-requests", {
+        description: `The egress proxy denied ${e.deniedThreshold} or more requests in 5 minutes (names off the allow list, IP literals, other ports, plain HTTP): read its decision log.`,
+        metrics: { m: { namespace: e.metricsNamespace, metricName: e.deniedMetricName, dimensions: {}, stat: "Sum" } },
+        comparison: "GreaterThanOrEqualToThreshold",
+        threshold: e.deniedThreshold,
+        periodSeconds: 300,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: "notBreaching",
+      }),
+    ];
+  }
+
+  function coreAlarms(): AlarmSpec<S | string>[] {
   return [
     spec("backend-5xx", {
       description: `5xx answers of the ALB and the backend reach ${i.backend5xxThreshold} in 5 minutes. Rolls back a backend deployment; stops FIS experiments.`,
@@ -205,4 +269,5 @@ export function alarmSpecs<S = string>(i: AlarmInputs<S>): AlarmSpec<S | string>
       treatMissingData: "notBreaching",
     }),
   ];
+  }
 }

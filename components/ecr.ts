@@ -1,4 +1,5 @@
-// ECR repositories of the three images (backend, workspace agent, credential proxy): scanned on
+// ECR repositories of the images (backend, workspace agent, credential proxy, and the egress proxy
+// in egressMode proxy): scanned on
 // push, immutable tags, KMS-encrypted, with lifecycle rules. Each image the tasks run is either a
 // tag/digest from config in its repository, or, with a build context, built and pushed by
 // awsx.ecr.Image during `pulumi up` and referenced by the digest it produced.
@@ -6,14 +7,18 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
-export type ImageName = "backend" | "workspace" | "credentialProxy";
-export const IMAGE_NAMES: readonly ImageName[] = ["backend", "workspace", "credentialProxy"];
+export type ImageName = "backend" | "workspace" | "credentialProxy" | "egressProxy";
+export const IMAGE_NAMES: readonly ImageName[] = ["backend", "workspace", "credentialProxy", "egressProxy"];
+/** Images every stack runs; the others only where configured (the egress proxy: egressMode proxy). */
+export type CoreImage = Exclude<ImageName, "egressProxy">;
+type PerImage<T> = Readonly<Record<CoreImage, T>> & { readonly egressProxy?: T };
 
 /** Repository suffix per image: <prefix>/<suffix>. */
 export const REPOSITORY_SUFFIX: Readonly<Record<ImageName, string>> = {
   backend: "backend",
   workspace: "workspace",
   credentialProxy: "credential-proxy",
+  egressProxy: "egress-proxy",
 };
 
 export interface ImageSource {
@@ -26,7 +31,7 @@ export interface ImageSource {
 export interface RegistryArgs {
   readonly prefix: string;
   readonly kmsKeyArn: pulumi.Input<string>;
-  readonly images: Readonly<Record<ImageName, ImageSource>>;
+  readonly images: PerImage<ImageSource>;
   /** Non-production repositories may be deleted with their images; production's may not. */
   readonly isProd: boolean;
   readonly tags: Readonly<Record<string, string>>;
@@ -61,16 +66,17 @@ export function imageReference(repositoryUrl: string, ref: string): string {
 }
 
 export class Registry extends pulumi.ComponentResource {
-  readonly repositories: Readonly<Record<ImageName, aws.ecr.Repository>>;
-  readonly repositoryUrls: Readonly<Record<ImageName, pulumi.Output<string>>>;
+  readonly repositories: PerImage<aws.ecr.Repository>;
+  readonly repositoryUrls: PerImage<pulumi.Output<string>>;
   /** What the task definitions run, per image. */
-  readonly imageUris: Readonly<Record<ImageName, pulumi.Output<string>>>;
+  readonly imageUris: PerImage<pulumi.Output<string>>;
 
   constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("remote-claude:images:Registry", name, {}, opts);
     const repositories = {} as Record<ImageName, aws.ecr.Repository>;
     const imageUris = {} as Record<ImageName, pulumi.Output<string>>;
-    for (const image of IMAGE_NAMES) {
+    const configured = IMAGE_NAMES.filter((image) => args.images[image] !== undefined);
+    for (const image of configured) {
       const repoName = `${args.prefix}/${REPOSITORY_SUFFIX[image]}`;
       const repo = new aws.ecr.Repository(`${name}-${REPOSITORY_SUFFIX[image]}`, {
         name: repoName,
@@ -83,7 +89,7 @@ export class Registry extends pulumi.ComponentResource {
       new aws.ecr.LifecyclePolicy(`${name}-${REPOSITORY_SUFFIX[image]}`, { repository: repo.name, policy: lifecyclePolicy() }, { parent: this });
       repositories[image] = repo;
 
-      const source = args.images[image];
+      const source = args.images[image] as ImageSource;
       if (source.buildContext) {
         const built = new awsx.ecr.Image(`${name}-${REPOSITORY_SUFFIX[image]}`, {
           repositoryUrl: repo.repositoryUrl,
@@ -99,7 +105,7 @@ export class Registry extends pulumi.ComponentResource {
       }
     }
     this.repositories = repositories;
-    this.repositoryUrls = Object.fromEntries(IMAGE_NAMES.map((i) => [i, repositories[i].repositoryUrl])) as Record<ImageName, pulumi.Output<string>>;
+    this.repositoryUrls = Object.fromEntries(configured.map((i) => [i, repositories[i].repositoryUrl])) as Record<ImageName, pulumi.Output<string>>;
     this.imageUris = imageUris;
     this.registerOutputs({ repositoryUrls: this.repositoryUrls });
   }

@@ -1,11 +1,16 @@
 // The allowed network flows of the platform, as one table. The security groups component turns
 // each flow into rules, the tests check that the graph holds exactly these flows, and the security
 // drill compares a live stack's rules against the same table.
+import { EGRESS_PROXY_PORT } from "../services/egressProxy/squidConfig";
+import type { EgressMode } from "../lib/egress";
 
 export const SECURITY_GROUPS = {
   alb: "Application Load Balancer: HTTPS/HTTP from the configured client CIDRs",
   backend: "Backend service tasks: 8000 from the ALB only",
   workspace: "Workspace tasks: 9000 from the backend only; out only to allowed destinations",
+  // Egress proxy: empty, and so closed, in egressMode dns-firewall.
+  egressProxyLb: "Egress proxy load balancer (internal NLB): the proxy port from workspaces only",
+  egressProxy: "Egress proxy tasks (Squid): the proxy port from its load balancer only; out 443 and DNS",
   backendHosts: "Container instances of the backend pool: no inbound",
   workspaceHosts: "Container instances of the workspace pool: no inbound",
   endpoints: "VPC interface endpoints: 443 from the platform's own groups",
@@ -32,6 +37,8 @@ export interface Flow {
 export interface FlowContext {
   readonly albIngressCidrs: readonly string[];
   readonly resolverIp: string;
+  /** Which workspace egress flows exist (lib/egress.ts). */
+  readonly egressMode: EgressMode;
 }
 
 const group = (name: GroupName): Peer => ({ kind: "group", group: name });
@@ -63,10 +70,26 @@ export function allowedFlows(ctx: FlowContext): Flow[] {
     tcp(group("workspaceHosts"), group("endpoints"), 443, "ECS agent, ECR, logs, SSM through endpoints"),
     tcp(group("workspaceHosts"), S3, 443, "ECR image layers through the S3 gateway endpoint"),
     tcp(group("workspace"), group("endpoints"), 443, "Bedrock runtime through its endpoint"),
-    tcp(group("workspace"), { kind: "cidr", cidr: "0.0.0.0/0", label: "allow-listed names" }, 443,
-      "HTTPS to names the DNS Firewall allows (an IP literal bypasses it: see egress modes)"),
     { from: group("workspace"), to: resolver, protocol: "udp", port: 53, purpose: "DNS to the VPC resolver (DNS Firewall)" },
     tcp(group("workspace"), resolver, 53, "DNS over TCP to the VPC resolver"),
+    ...egressFlows(ctx.egressMode, resolver),
+  ];
+}
+
+const ANYWHERE: Peer = { kind: "cidr", cidr: "0.0.0.0/0", label: "allow-listed names" };
+
+/** How a workspace reaches the internet, per egress mode (docs/egress.md). */
+function egressFlows(mode: EgressMode, resolver: Peer): Flow[] {
+  const tcp = (from: Peer, to: Peer, port: number, purpose: string): Flow => ({ from, to, protocol: "tcp", port, purpose });
+  if (mode === "dns-firewall") {
+    return [tcp(group("workspace"), ANYWHERE, 443, "HTTPS to names the DNS Firewall allows (an IP literal bypasses it: see egress modes)")];
+  }
+  return [
+    tcp(group("workspace"), group("egressProxyLb"), EGRESS_PROXY_PORT, "workspaces to the egress proxy (HTTPS_PROXY)"),
+    tcp(group("egressProxyLb"), group("egressProxy"), EGRESS_PROXY_PORT, "the NLB to the proxy tasks (traffic and health checks)"),
+    tcp(group("egressProxy"), ANYWHERE, 443, "the proxy to allow-listed names (Squid checks the name; raw IPs refused)"),
+    { from: group("egressProxy"), to: resolver, protocol: "udp", port: 53, purpose: "the proxy resolves names itself (DNS Firewall applies)" },
+    tcp(group("egressProxy"), resolver, 53, "DNS over TCP to the VPC resolver"),
   ];
 }
 

@@ -1,10 +1,12 @@
-// The VPC: public (ALB, NAT), private (ECS hosts and tasks) and isolated (data) subnets per AZ,
-// NAT one or per AZ, the S3 gateway endpoint with a bucket-scoped policy, and flow logs.
+// The VPC: public (ALB, NAT), private (ECS hosts and tasks), isolated (data) and workspace
+// (workspace tasks) subnets per AZ, NAT one or per AZ, the S3 gateway endpoint with a
+// bucket-scoped policy, and flow logs.
 // Built from plain @pulumi/aws resources so every route is visible to the tests.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { gatewayBuckets } from "../lib/awsServices";
 import { mustParseCidr, nthAddress } from "../lib/cidr";
+import type { EgressMode } from "../lib/egress";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import type { SubnetLayout } from "../lib/subnetLayout";
 
@@ -16,11 +18,13 @@ export interface NetworkArgs {
   readonly availabilityZones: readonly string[];
   readonly subnets: SubnetLayout;
   readonly natGateways: "single" | "perAz";
+  /** proxy: the workspace subnets get no route out of the VPC; dns-firewall: a NAT route. */
+  readonly egressMode: EgressMode;
   readonly logRetentionDays: number;
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export type SubnetTier = "public" | "private" | "isolated";
+export type SubnetTier = "public" | "private" | "isolated" | "workspace";
 
 export class Network extends pulumi.ComponentResource {
   readonly vpc: aws.ec2.Vpc;
@@ -33,8 +37,11 @@ export class Network extends pulumi.ComponentResource {
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
   readonly isolatedSubnetIds: pulumi.Output<string>[];
+  readonly workspaceSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetCidrs: readonly string[];
   readonly privateRouteTables: aws.ec2.RouteTable[];
+  /** One per AZ; a default route to the AZ's NAT gateway only in egressMode dns-firewall. */
+  readonly workspaceRouteTables: aws.ec2.RouteTable[];
   readonly isolatedRouteTable: aws.ec2.RouteTable;
   readonly natGateways: aws.ec2.NatGateway[];
   readonly s3Endpoint: aws.ec2.VpcEndpoint;
@@ -60,7 +67,8 @@ export class Network extends pulumi.ComponentResource {
       // Interface endpoints with private DNS need both.
       enableDnsSupport: true,
       enableDnsHostnames: true,
-      tags: tag("vpc"),
+      // The egress policies (policy/egress.ts) read the mode from here.
+      tags: tag("vpc", { EgressMode: args.egressMode }),
     }, parent);
     this.vpcId = this.vpc.id;
 
@@ -82,10 +90,12 @@ export class Network extends pulumi.ComponentResource {
       public: args.subnets.public.map((cidr, i) => subnet("public", i, cidr)),
       private: args.subnets.private.map((cidr, i) => subnet("private", i, cidr)),
       isolated: args.subnets.isolated.map((cidr, i) => subnet("isolated", i, cidr)),
+      workspace: args.subnets.workspace.map((cidr, i) => subnet("workspace", i, cidr)),
     };
     this.publicSubnetIds = this.subnets.public.map((s) => s.id);
     this.privateSubnetIds = this.subnets.private.map((s) => s.id);
     this.isolatedSubnetIds = this.subnets.isolated.map((s) => s.id);
+    this.workspaceSubnetIds = this.subnets.workspace.map((s) => s.id);
     this.privateSubnetCidrs = args.subnets.private;
 
     const publicRoutes = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: this.vpc.id, tags: tag("public") }, parent);
@@ -120,6 +130,22 @@ export class Network extends pulumi.ComponentResource {
       return table;
     });
 
+    // Workspace subnets: their own tables, so the egress mode is one route per AZ. In proxy mode
+    // they have only the VPC's local route (endpoints, resolver, the egress proxy's NLB); in
+    // dns-firewall mode they route to the AZ's NAT gateway like the private subnets.
+    this.workspaceRouteTables = this.subnets.workspace.map((s, i) => {
+      const table = new aws.ec2.RouteTable(`${name}-workspace-rt-${i}`, { vpcId: this.vpc.id, tags: tag(`workspace-${azs[i]}`, { EgressMode: args.egressMode }) }, parent);
+      if (args.egressMode === "dns-firewall") {
+        new aws.ec2.Route(`${name}-workspace-default-${i}`, {
+          routeTableId: table.id,
+          destinationCidrBlock: "0.0.0.0/0",
+          natGatewayId: this.natGateways[natCount === 1 ? 0 : i].id,
+        }, parent);
+      }
+      new aws.ec2.RouteTableAssociation(`${name}-workspace-${i}`, { subnetId: s.id, routeTableId: table.id }, parent);
+      return table;
+    });
+
     // Isolated subnets have only the VPC's local route: the data stores never reach the internet.
     this.isolatedRouteTable = new aws.ec2.RouteTable(`${name}-isolated-rt`, { vpcId: this.vpc.id, tags: tag("isolated") }, parent);
     this.subnets.isolated.forEach((s, i) =>
@@ -130,7 +156,8 @@ export class Network extends pulumi.ComponentResource {
       vpcId: this.vpc.id,
       serviceName: `com.amazonaws.${args.region}.s3`,
       vpcEndpointType: "Gateway",
-      routeTableIds: [...this.privateRouteTables.map((t) => t.id), this.isolatedRouteTable.id],
+      // The workspace tables too: in dns-firewall mode S3 then goes through this policy, not the NAT.
+      routeTableIds: [...this.privateRouteTables.map((t) => t.id), this.isolatedRouteTable.id, ...this.workspaceRouteTables.map((t) => t.id)],
       // Only the buckets the platform needs (ECR layers, AL2023 packages): a workspace cannot use
       // the endpoint to reach any other bucket.
       policy: policyJson({
@@ -186,6 +213,7 @@ export class Network extends pulumi.ComponentResource {
       publicSubnetIds: this.publicSubnetIds,
       privateSubnetIds: this.privateSubnetIds,
       isolatedSubnetIds: this.isolatedSubnetIds,
+      workspaceSubnetIds: this.workspaceSubnetIds,
     });
   }
 }

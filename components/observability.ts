@@ -65,12 +65,19 @@ export class Observability extends pulumi.ComponentResource {
     this.alarms = alarms;
     this.alarmNames = specs.map((s) => s.name);
 
+    const egress = args.egressProxy;
     const body = pulumi
-      .all([args.albArnSuffix, pulumi.all([...args.targetGroupArnSuffixes])])
-      .apply(([albArnSuffix, targetGroupArnSuffixes]) => dashboardBody({
+      .all([args.albArnSuffix, pulumi.all([...args.targetGroupArnSuffixes]), egress?.loadBalancerArnSuffix, egress?.targetGroupArnSuffix])
+      .apply(([albArnSuffix, targetGroupArnSuffixes, egressLb, egressTg]) => dashboardBody({
         region: args.region,
         accountId: args.accountId,
-        alarms: alarmSpecs({ ...args, albArnSuffix, targetGroupArnSuffixes }),
+        alarms: alarmSpecs({
+          ...args,
+          albArnSuffix,
+          targetGroupArnSuffixes,
+          // Egress proxy: its alarms are drawn like the others.
+          egressProxy: egress ? { ...egress, loadBalancerArnSuffix: egressLb as string, targetGroupArnSuffix: egressTg as string } : undefined,
+        }),
         albArnSuffix,
         clusterName: args.clusterName,
         serviceName: args.serviceName,

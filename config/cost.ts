@@ -105,7 +105,7 @@ export function costAssumptions(cfg?: Pick<StackConfig, keyof typeof costKeys>):
     dnsQueriesMillions: cfg.costDnsQueriesMillionsPerMonth,
     fisRunsPerMonth: cfg.costFisRunsPerMonth,
     workspaceVolumes: cfg.costWorkspaceVolumes,
-    // The storage config's own volume size (workspaceVolumeGiB, issue 8) wins where the stack has it.
+    // The storage config's own volume size (workspaceVolumeGiB) wins where the stack has it.
     workspaceVolumeGiB: numberKey(cfg, "workspaceVolumeGiB") ?? cfg.costWorkspaceVolumeGiB,
   };
 }

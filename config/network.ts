@@ -36,6 +36,13 @@ export const networkKeys = {
     expected: "IPv4 CIDRs",
     item: cidrProblem,
   }),
+  workspaceSubnetCidrs: stringList({
+    description:
+      "CIDRs of the workspace subnets (workspace tasks only; no internet route with egressMode proxy), one per AZ; empty = carved from vpcCidr.",
+    default: [],
+    expected: "IPv4 CIDRs",
+    item: cidrProblem,
+  }),
   natGateways: oneOf(["single", "perAz"] as const, {
     description: "NAT gateways: one for the VPC (cheaper) or one per AZ (survives an AZ outage).",
     default: "single",
@@ -68,7 +75,7 @@ export const networkKeys = {
   }),
 };
 
-const SUBNET_KEYS = ["publicSubnetCidrs", "privateSubnetCidrs", "isolatedSubnetCidrs"] as const;
+const SUBNET_KEYS = ["publicSubnetCidrs", "privateSubnetCidrs", "isolatedSubnetCidrs", "workspaceSubnetCidrs"] as const;
 
 export const networkChecks: CrossCheck[] = [
   (cfg, report) => {
@@ -88,11 +95,13 @@ export const networkChecks: CrossCheck[] = [
       public: cfg.publicSubnetCidrs,
       private: cfg.privateSubnetCidrs,
       isolated: cfg.isolatedSubnetCidrs,
+      workspace: cfg.workspaceSubnetCidrs,
     });
     const tiers = [
       { key: "publicSubnetCidrs", cidrs: layout.public },
       { key: "privateSubnetCidrs", cidrs: layout.private },
       { key: "isolatedSubnetCidrs", cidrs: layout.isolated },
+      { key: "workspaceSubnetCidrs", cidrs: layout.workspace },
     ] as const;
     const placed: { key: string; cidr: Cidr }[] = [];
     for (const { key, cidrs } of tiers) {

@@ -27,7 +27,7 @@ export function imageRefProblem(value: string): string | undefined {
   return undefined;
 }
 
-function buildContextProblem(value: string): string | undefined {
+export function buildContextProblem(value: string): string | undefined {
   const dir = path.resolve(PROJECT_ROOT, value);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return `is not a directory (resolved to ${dir})`;
   if (!fs.existsSync(path.join(dir, "Dockerfile"))) return `has no Dockerfile (${path.join(dir, "Dockerfile")})`;

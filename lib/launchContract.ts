@@ -16,7 +16,7 @@ export const RUNTASK_ENV = {
   subnets: "WORKSPACE_SUBNETS",
   securityGroups: "WORKSPACE_SECURITY_GROUPS",
   capacityProvider: "WORKSPACE_CAPACITY_PROVIDER",
-  // Workspace storage (issue 8): the volumeConfigurations of every RunTask.
+  // Workspace storage: the volumeConfigurations of every RunTask.
   volumeName: "WORKSPACE_VOLUME_NAME",
   volumeSizeGiB: "WORKSPACE_VOLUME_SIZE_GIB",
   volumeIops: "WORKSPACE_VOLUME_IOPS",

@@ -28,7 +28,7 @@ export function workspaceLaunchFailureDatum(clusterName: string, count: number, 
   };
 }
 
-// --- Workspace storage (issue 8) ---
+// --- Workspace storage ---
 
 /**
  * Retained workspace volumes, in platformNames().metricsNamespace: what a stack keeps on EBS after

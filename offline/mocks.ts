@@ -106,14 +106,20 @@ const SHAPES: Record<string, ShapeFn> = {
     arn: arn(ctx, "ecr", `repository/${physical}`),
     extra: { repositoryUrl: `${ctx.accountId}.dkr.ecr.${ctx.region}.amazonaws.com/${physical}`, registryId: ctx.accountId },
   }),
-  "aws:lb/loadBalancer:LoadBalancer": ({ physical, hex: h, ctx }) => {
-    const suffix = `app/${physical}/${h.slice(0, 16)}`;
+  "aws:lb/loadBalancer:LoadBalancer": ({ inputs, physical, hex: h, ctx }) => {
+    // Network load balancers are "net/…" (and their zone differs); internal ones' names start "internal-".
+    const network = inputs.loadBalancerType === "network";
+    const suffix = `${network ? "net" : "app"}/${physical}/${h.slice(0, 16)}`;
+    const dnsName = network
+      ? `${inputs.internal ? "internal-" : ""}${physical}-${h.slice(0, 16)}.elb.${ctx.region}.amazonaws.com`
+      : `${inputs.internal ? "internal-" : ""}${physical}-${h.slice(0, 10)}.${ctx.region}.elb.amazonaws.com`;
     return {
       id: arn(ctx, "elasticloadbalancing", `loadbalancer/${suffix}`),
       arn: arn(ctx, "elasticloadbalancing", `loadbalancer/${suffix}`),
-      extra: { arnSuffix: suffix, dnsName: `${physical}-${h.slice(0, 10)}.${ctx.region}.elb.amazonaws.com`, zoneId: "Z14GRHDCWA56QT" },
+      extra: { arnSuffix: suffix, dnsName, zoneId: network ? "Z31USIVHYNEOWT" : "Z14GRHDCWA56QT" },
     };
   },
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter": ({ inputs, physical }) => ({ id: String(inputs.name ?? physical) }),
   "aws:lb/targetGroup:TargetGroup": ({ physical, hex: h, ctx }) => {
     const suffix = `targetgroup/${physical}/${h.slice(0, 16)}`;
     return { id: arn(ctx, "elasticloadbalancing", suffix), arn: arn(ctx, "elasticloadbalancing", suffix), extra: { arnSuffix: suffix } };
@@ -122,7 +128,7 @@ const SHAPES: Record<string, ShapeFn> = {
     const ruleArn = arn(ctx, "elasticloadbalancing", `listener-rule/app/${h.slice(0, 8)}/${h.slice(8, 24)}/${h.slice(24, 40)}/${h.slice(0, 16)}`);
     return { id: ruleArn, arn: ruleArn };
   },
-  // Services layer (issue 4): generated secrets and awsx image builds (a remote component).
+  // Services layer: generated secrets and awsx image builds (a remote component).
   "random:index/randomPassword:RandomPassword": ({ inputs, hex: h }) => ({
     id: "none",
     extra: {
@@ -180,7 +186,7 @@ const SHAPES: Record<string, ShapeFn> = {
     arn: arn(ctx, "imagebuilder", `image/${physical}/1.0.0/1`),
     extra: { outputResources: [{ amis: [{ image: `ami-0${h.slice(0, 16)}`, region: ctx.region, accountId: ctx.accountId, name: physical, description: "" }], containers: [] }] },
   }),
-  // --- Host pools (issue 3): Image Builder ARNs carry the version (and build) like AWS's do; ids are the ARNs.
+  // --- Host pools: Image Builder ARNs carry the version (and build) like AWS's do; ids are the ARNs.
   "aws:imagebuilder/component:Component": ({ inputs, physical, ctx }) => {
     const componentArn = arn(ctx, "imagebuilder", `component/${physical}/${inputs.version ?? "1.0.0"}/1`);
     return { id: componentArn, arn: componentArn, extra: { owner: ctx.accountId, type: "BUILD" } };
@@ -207,7 +213,7 @@ const SHAPES: Record<string, ShapeFn> = {
   }),
   "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ({ inputs }) => ({ id: String(inputs.clusterName) }),
   // --- end host pools
-  // --- Workspace storage (issue 8): the retained-volumes monitor's function and its schedule.
+  // --- Workspace storage: the retained-volumes monitor's function and its schedule.
   "aws:lambda/function:Function": ({ physical, ctx }) => {
     const functionArn = arn(ctx, "lambda", `function:${physical}`);
     return {

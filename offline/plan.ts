@@ -8,10 +8,11 @@ import { allPolicies, POLICY_PACK_NAME } from "../policy/policies";
 import { policySection } from "./policies";
 import { readStackFiles } from "./stackFiles";
 import { summarize } from "./summaries";
-// Issue 10: posture, cost and capacity sections; the config they read.
+// posture, cost and capacity sections; the config they read.
 import { parseStackConfig, type StackConfig } from "../config";
 import { capacitySection, costSection } from "./cost/section";
 import { postureSection } from "./posture/section";
+import { egressSection } from "./egress";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -42,7 +43,9 @@ export type PlanSectionBuilder = (graph: StackGraph, config?: StackConfig) => Pl
 export const PLAN_SECTIONS: PlanSectionBuilder[] = [
   // Security posture: the policy pack (policy/) over the planned graph.
   (graph) => policySection(graph, allPolicies, POLICY_PACK_NAME),
-  // Issue 10: the security layers the graph carries, the monthly cost estimate, the capacity model.
+  // The egress mode in force and what it leaves open; the security layers the graph carries, the
+  // monthly cost estimate, the capacity model.
+  egressSection,
   postureSection,
   costSection,
   capacitySection,

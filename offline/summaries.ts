@@ -31,10 +31,18 @@ const SERVICE_SUMMARIES: Record<string, Summarize> = {
     `${String(r.inputs.deploymentConfiguration?.strategy ?? "ROLLING").toLowerCase().replace("_", "/")}, circuit breaker ${r.inputs.deploymentCircuitBreaker?.rollback ? "with rollback" : "off"}`,
   "aws:ecs/taskDefinition:TaskDefinition": (r) =>
     `${r.inputs.family}: ${containerNames(r)}, ${r.inputs.networkMode}, ${r.inputs.cpu} CPU / ${r.inputs.memory} MiB, ${r.inputs.taskRoleArn ? "task role" : "no task role"}` +
-    // Workspace storage (issue 8): the volume ECS creates per task at launch.
+    // The volume ECS creates per task at launch.
     (r.inputs.volumes ?? []).filter((v: { configureAtLaunch?: boolean }) => v.configureAtLaunch).map((v: { name: string }) => `, EBS volume ${v.name} configured at launch`).join(""),
-  "aws:lb/loadBalancer:LoadBalancer": (r) => `${r.inputs.name}, ${r.inputs.internal ? "internal" : "internet-facing"}, idle timeout ${r.inputs.idleTimeout} s`,
-  "aws:lb/targetGroup:TargetGroup": (r) => `${r.inputs.name}: ${r.inputs.targetType} ${r.inputs.protocol}/${r.inputs.port}, health ${r.inputs.healthCheck?.path}`,
+  "aws:lb/loadBalancer:LoadBalancer": (r) =>
+    r.inputs.loadBalancerType === "network"
+      ? `${r.inputs.name}, network, ${r.inputs.internal ? "internal" : "internet-facing"}, cross-zone ${r.inputs.enableCrossZoneLoadBalancing ? "on" : "off"}`
+      : `${r.inputs.name}, ${r.inputs.internal ? "internal" : "internet-facing"}, idle timeout ${r.inputs.idleTimeout} s`,
+  "aws:lb/targetGroup:TargetGroup": (r) =>
+    `${r.inputs.name}: ${r.inputs.targetType} ${r.inputs.protocol}/${r.inputs.port}, health ${r.inputs.healthCheck?.path ?? r.inputs.healthCheck?.protocol}` +
+    `${r.inputs.proxyProtocolV2 ? ", PROXY protocol v2" : ""}`,
+  // The egress proxy's decision log metric filters.
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter": (r) =>
+    `${r.inputs.name}: ${r.inputs.pattern} -> ${r.inputs.metricTransformation?.namespace}/${r.inputs.metricTransformation?.name}`,
   "aws:lb/listener:Listener": (r) =>
     `${r.inputs.protocol}/${r.inputs.port}${r.inputs.defaultActions?.[0]?.type === "redirect" ? " -> HTTPS redirect" : ""}${r.inputs.sslPolicy ? ` (${r.inputs.sslPolicy})` : ""}`,
   "aws:lb/listenerRule:ListenerRule": (r) =>
@@ -52,7 +60,7 @@ const SERVICE_SUMMARIES: Record<string, Summarize> = {
   "aws:fis/experimentTemplate:ExperimentTemplate": (r) =>
     `${r.inputs.actions?.[0]?.actionId} on ${r.inputs.targets?.[0]?.selectionMode} ${r.inputs.targets?.[0]?.resourceType}, ${r.inputs.stopConditions?.length} stop alarms`,
   "awsx:ecr:Image": (r) => `build ${r.inputs.context} -> ${r.inputs.imageTag ?? "(digest)"}`,
-  // Workspace storage (issue 8).
+  // Workspace storage.
   "aws:lambda/function:Function": (r) => `${r.inputs.name}: ${r.inputs.runtime} ${[r.inputs.architectures ?? []].flat().join("/")}, ${r.inputs.memorySize} MB, timeout ${r.inputs.timeout} s`,
   "aws:cloudwatch/eventRule:EventRule": (r) => `${r.inputs.name}: ${r.inputs.scheduleExpression ?? "event pattern"}`,
 };

@@ -96,7 +96,7 @@ export const ecsNoPrivilegedTasks: ResourceValidationPolicy = {
   },
 };
 
-// --- Workspace storage (issue 8) ---
+// --- Workspace storage ---
 
 /** The volume fields of a task definition, as @pulumi/aws names them (and the ECS API, for reuse). */
 const configuredAtLaunch = (v: Record<string, any>) => v.configureAtLaunch === true || v.configuredAtLaunch === true;

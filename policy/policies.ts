@@ -6,6 +6,7 @@ import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole,
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
+import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "./egress";
 
 export const POLICY_PACK_NAME = "remote-claude-security";
 
@@ -13,7 +14,7 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
   workspaceNoTaskRole,
   workspaceContainersHardened,
   workspaceSecretOnlyInProxy,
-  // Workspace storage (issue 8).
+  // Workspace storage.
   workspaceVolumeConfiguredAtLaunch,
   ecsNoPrivilegedTasks,
   launchTemplateImdsv2,
@@ -30,6 +31,9 @@ export const stackPolicies: readonly StackValidationPolicy[] = [
   noPublicIngressExceptAlb,
   dnsFirewallFailClosed,
   rdsRequiresTls,
+  // Egress: proxy mode, and production.
+  workspaceSubnetsNoInternetRoute,
+  workspaceEgressOnlyProxyEndpointsResolver,
 ];
 
 export const allPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [...resourcePolicies, ...stackPolicies];

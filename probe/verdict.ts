@@ -1,6 +1,7 @@
 // The contract between the in-task security probe (probe/workspace_probe.py, which runs inside a
 // workspace container) and the ops tool's security drill (which launches it and reads its verdict
 // back from CloudWatch Logs). The probe prints exactly one line: VERDICT_PREFIX + JSON(ProbeVerdict).
+import type { EgressMode } from "../lib/egress";
 
 export const VERDICT_PREFIX = "REMOTE_CLAUDE_PROBE_VERDICT ";
 export const PROBE_SCHEMA = "remote-claude-workspace-probe/v1";
@@ -23,6 +24,10 @@ export interface ProbeConfig {
   readonly allowedDomain?: string;
   /** A public IPv4 address off the allow list, tried on TCP 443. */
   readonly publicIp?: string;
+  /** A public DNS-over-HTTPS resolver, reached by IP (name = TLS server name and Host). */
+  readonly dohResolver?: { readonly host: string; readonly port?: number; readonly name?: string };
+  /** The egress proxy as http://host:port; default the task's own HTTPS_PROXY (proxy mode). */
+  readonly proxy?: string;
   readonly postgres?: Endpoint;
   readonly redis?: Endpoint;
   /** Another workspace's agent (:9000). */
@@ -38,6 +43,7 @@ export type CheckCategory =
   | "metadata"
   | "dns"
   | "network"
+  | "egress"
   | "secrets"
   | "syscall"
   | "capabilities"
@@ -63,17 +69,41 @@ export interface ProbeVerdict {
   readonly checks: readonly ProbeCheck[];
 }
 
-/** Every check the probe runs, what the hardened workspace must show, and why. */
 /** Where the probe lives; the ops tool ships this file (compressed) in a RunTask command override. */
 export const PROBE_SCRIPT = "probe/workspace_probe.py";
 
-export const PROBE_CHECKS: readonly { id: string; category: CheckCategory; expect: "blocked" | "allowed"; what: string }[] = [
+/**
+ * What a check must show. "gap": a known gap of the egress mode, reported but not failing the run
+ * (blocked is still a pass); "n/a": the check does not apply in that mode (the probe skips it).
+ */
+export type Expectation = "blocked" | "allowed" | "gap" | "n/a";
+
+export interface ProbeCheckSpec {
+  readonly id: string;
+  readonly category: CheckCategory;
+  /** One expectation, or one per egress mode (lib/egress.ts). */
+  readonly expect: Expectation | Readonly<Record<EgressMode, Expectation>>;
+  readonly what: string;
+}
+
+export function expectationFor(spec: ProbeCheckSpec, mode: EgressMode): Expectation {
+  return typeof spec.expect === "string" ? spec.expect : spec.expect[mode];
+}
+
+/** Blocked in proxy mode; the DNS-only baseline leaves it open (lib/egress.ts EGRESS_MODE_FACTS). */
+const BYPASS = { proxy: "blocked", "dns-firewall": "gap" } as const;
+
+/** Every check the probe runs, what the hardened workspace must show, and why. */
+export const PROBE_CHECKS: readonly ProbeCheckSpec[] = [
   { id: "imds-v1-get", category: "metadata", expect: "blocked", what: "IMDSv1 GET http://169.254.169.254/latest/meta-data/" },
   { id: "imds-v2-token", category: "metadata", expect: "blocked", what: "IMDSv2 token PUT http://169.254.169.254/latest/api/token" },
   { id: "ecs-credentials", category: "metadata", expect: "blocked", what: "ECS task credentials endpoint 169.254.170.2 (no task role)" },
   { id: "dns-blocked-domain", category: "dns", expect: "blocked", what: "resolving a name off the allow list" },
   { id: "dns-allowed-domain", category: "dns", expect: "allowed", what: "resolving a name on the allow list" },
-  { id: "tcp-public-ip-443", category: "network", expect: "blocked", what: "TCP 443 to a public IP literal (bypasses DNS filtering)" },
+  { id: "doh-public-resolver", category: "dns", expect: BYPASS, what: "DNS over HTTPS to a public resolver's IP (resolves any name, past the DNS Firewall)" },
+  { id: "tcp-public-ip-443", category: "network", expect: BYPASS, what: "TCP 443 to a public IP literal (bypasses DNS filtering)" },
+  { id: "proxy-allowed-name", category: "egress", expect: { proxy: "allowed", "dns-firewall": "n/a" }, what: "CONNECT :443 through the egress proxy to a name on the allow list" },
+  { id: "proxy-denied-name", category: "egress", expect: { proxy: "blocked", "dns-firewall": "n/a" }, what: "CONNECT :443 through the egress proxy to a name off the allow list" },
   { id: "tcp-postgres", category: "network", expect: "blocked", what: "TCP to the PostgreSQL endpoint" },
   { id: "tcp-redis", category: "network", expect: "blocked", what: "TCP to the Redis endpoint" },
   { id: "tcp-peer-workspace", category: "network", expect: "blocked", what: "TCP to another workspace's :9000" },

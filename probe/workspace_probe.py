@@ -3,7 +3,7 @@
 # Runs INSIDE a workspace container only: it refuses its syscall checks unless it sees a container
 # runtime, and runs each attempt in a forked child with a deadline. Stdlib only, compact: the ops
 # tool ships it compressed in a RunTask command override. Prints exactly one verdict line.
-import ctypes, errno, json, os, select, signal, socket, struct, sys, tempfile, time
+import ctypes, errno, json, os, select, signal, socket, ssl, struct, sys, tempfile, time
 
 PREFIX = "REMOTE_CLAUDE_PROBE_VERDICT "
 SCHEMA = "remote-claude-workspace-probe/v1"
@@ -22,6 +22,9 @@ ARCH = 1 if os.uname().machine in ("aarch64", "arm64") else 0
 # Any other error means the kernel let the call past its permission checks.
 REFUSED = (errno.EPERM, errno.EACCES, errno.ENOSYS)
 IN_CONTAINER = os.path.exists("/.dockerenv") or "ECS_CONTAINER_METADATA_URI_V4" in os.environ or os.path.exists("/run/.containerenv")
+# The egress proxy (proxy mode): config, else the task's own HTTPS_PROXY; (host, port) or None.
+_P = (CFG.get("proxy") or os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or "").split("://")[-1].strip("/")
+PROXY = (_P.rsplit(":", 1)[0], int(_P.rsplit(":", 1)[1])) if ":" in _P else None
 
 
 def ename(e):
@@ -228,15 +231,19 @@ def ecs_credentials():
     return not (code == 200 and b"AccessKeyId" in body), "HTTP %d" % code
 
 
+def query(name):
+    qname = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split(".")) + b"\0"
+    return struct.pack(">HHHHHH", 0x5243, 0x100, 1, 0, 0, 0) + qname + struct.pack(">HH", 1, 1)
+
+
 def dns(name):
     servers = [l.split()[1] for l in open("/etc/resolv.conf") if l.startswith("nameserver")] if os.path.exists("/etc/resolv.conf") else []
     if not servers:
         return True, "no nameserver"
-    qname = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split(".")) + b"\0"
     try:
         s = socket.socket(socket.AF_INET6 if ":" in servers[0] else socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(T)
-        s.sendto(struct.pack(">HHHHHH", 0x5243, 0x100, 1, 0, 0, 0) + qname + struct.pack(">HH", 1, 1), (servers[0], 53))
+        s.sendto(query(name), (servers[0], 53))
         r = s.recv(4096)
         s.close()
     except socket.timeout:
@@ -255,6 +262,48 @@ def tcp(target):
         return True, "timeout"
     except OSError as ex:
         return True, ename(ex.errno) if ex.errno else str(ex)
+
+
+def head(sock, request):
+    """Sends request and reads up to the end of the response headers: (status, data)."""
+    sock.settimeout(T)
+    sock.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 65536:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    parts = data.split(b" ", 2)
+    return (int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0), data
+
+
+def via_proxy(name):
+    """CONNECT name:443 through the egress proxy: Squid answers 200 only once it reached the name."""
+    try:
+        s = socket.create_connection(PROXY, T)
+        code, _ = head(s, ("CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n" % (name, name)).encode())
+        s.close()
+    except OSError as ex:
+        return True, ename(ex.errno) if ex.errno else str(ex)
+    return code != 200, "HTTP %d from %s:%d" % (code, PROXY[0], PROXY[1])
+
+
+def doh(t):
+    """A DNS-over-HTTPS query (RFC 8484 POST) for blockedDomain straight to a public resolver's IP."""
+    q = query(CFG.get("blockedDomain") or "example.com")
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    c.check_hostname, c.verify_mode = False, ssl.CERT_NONE
+    name = t.get("name") or t["host"]
+    try:
+        s = c.wrap_socket(socket.create_connection((t["host"], t.get("port", 443)), T), server_hostname=name)
+        code, data = head(s, ("POST /dns-query HTTP/1.1\r\nHost: %s\r\nContent-Type: application/dns-message\r\n"
+                              "Accept: application/dns-message\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (name, len(q))).encode() + q)
+        s.close()
+    except OSError as ex:
+        return True, ename(ex.errno) if ex.errno else str(ex)
+    return code != 200, "HTTP %d from %s" % (code, t["host"])
+
 
 
 # The markers arrive in PROBE_CONFIG itself: that one variable is the probe's, not a leak.
@@ -294,7 +343,10 @@ CHECKS = [
     ("ecs-credentials", "metadata", None, ecs_credentials),
     ("dns-blocked-domain", "dns", "blockedDomain", lambda: dns(CFG["blockedDomain"])),
     ("dns-allowed-domain", "dns", "allowedDomain", lambda: dns(CFG["allowedDomain"])),
+    ("doh-public-resolver", "dns", "dohResolver", lambda: doh(CFG["dohResolver"])),
     ("tcp-public-ip-443", "network", "publicIp", lambda: tcp({"host": CFG["publicIp"], "port": 443})),
+    ("proxy-allowed-name", "egress", "proxy allowedDomain", lambda: via_proxy(CFG["allowedDomain"])),
+    ("proxy-denied-name", "egress", "proxy blockedDomain", lambda: via_proxy(CFG["blockedDomain"])),
     ("tcp-postgres", "network", "postgres", lambda: tcp(CFG["postgres"])),
     ("tcp-redis", "network", "redis", lambda: tcp(CFG["redis"])),
     ("tcp-peer-workspace", "network", "peerWorkspace", lambda: tcp(CFG["peerWorkspace"])),
@@ -330,10 +382,11 @@ CHECKS = [
 
 def run(cid, category, needs, fn):
     check = {"id": cid, "category": category}
-    if needs == "secret":
-        needs = "secretEnvNames" if CFG.get("secretEnvNames") else "secretMarkers"
-    if needs and not CFG.get(needs):
-        return dict(check, blocked=False, skipped=True, detail="%s not configured" % needs)
+    for need in (needs or "").split():
+        if need == "secret":
+            need = "secretEnvNames" if CFG.get("secretEnvNames") else "secretMarkers"
+        if not (PROXY if need == "proxy" else CFG.get(need)):
+            return dict(check, blocked=False, skipped=True, detail="%s not configured" % need)
     if category in (SYSCALL, "capabilities", "filesystem") and not IN_CONTAINER:
         return dict(check, blocked=False, skipped=True, detail="not in a container: refusing to probe the host")
     blocked, detail = in_child(fn) if category in (SYSCALL, "capabilities", "filesystem") else fn()

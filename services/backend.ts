@@ -65,7 +65,7 @@ export interface BackendServiceArgs {
     readonly subnetIds: pulumi.Input<string>[];
     readonly securityGroupId: pulumi.Input<string>;
     readonly capacityProvider: string;
-    /** Workspace storage (issue 8): the volume every RunTask configures; the key and role ARNs resolve at deploy time. */
+    /** Workspace storage: the volume every RunTask configures; the key and role ARNs resolve at deploy time. */
     readonly volume: Omit<WorkspaceVolumeSettings, "kmsKeyArn" | "infrastructureRoleArn"> & {
       readonly kmsKeyArn: pulumi.Input<string>;
       readonly infrastructureRoleArn: pulumi.Input<string>;

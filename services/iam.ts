@@ -84,7 +84,7 @@ export function backendTaskRolePolicy(s: BackendTaskRoleScope): PolicyDocument {
         Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
       },
       {
-        // Workspace storage (issue 8): RunTask with volumeConfigurations passes this role to ECS.
+        // Workspace storage: RunTask with volumeConfigurations passes this role to ECS.
         Sid: "PassOnlyTheWorkspaceVolumeRole",
         Effect: "Allow",
         Action: "iam:PassRole",
@@ -207,7 +207,7 @@ export function blueGreenInfrastructurePolicy(s: BlueGreenScope): PolicyDocument
   };
 }
 
-// --- Workspace storage (issue 8) ---
+// --- Workspace storage ---
 
 /**
  * Resuming a workspace whose host died (docs/storage.md): find its kept volume by tag, snapshot it

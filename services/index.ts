@@ -2,7 +2,8 @@
 //   1. buildDataLayer, before the DNS Firewall (whose allow list names the data stores): the KMS
 //      key, the secrets, RDS PostgreSQL and Redis;
 //   2. buildServiceLayer, after the cluster: images, the workspace task definition, the ALB,
-//      the alarms, the backend service and the FIS templates. It returns the ServiceOutputs.
+//      the alarms, the backend service and the FIS templates, and in egressMode proxy the egress
+//      proxy service. It returns the ServiceOutputs.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
@@ -23,10 +24,16 @@ import type { OutputInputs, ServiceOutputs, StorageOutputs } from "../stackOutpu
 import { BACKEND_PORT, BackendService } from "./backend";
 import { BackendLoadBalancer } from "./loadBalancer";
 import { WorkspaceTask } from "./workspace";
-// Workspace storage (issue 8).
+// Workspace storage.
 import { RetainedVolumesMonitor } from "../components/retainedVolumesMonitor";
 import { WorkspaceStorage } from "../components/workspaceStorage";
 import { WORKSPACE_VOLUME } from "./workspaceContainers";
+// Egress proxy.
+import { interfaceEndpointServices } from "../lib/awsServices";
+import type { EgressOutputs } from "../stackOutputs";
+import { EGRESS_PROXY_METRICS } from "./egressProxy/decisionLog";
+import type { EgressProxyLoadBalancer } from "./egressProxy/loadBalancer";
+import { EgressProxyService } from "./egressProxy/service";
 
 export interface LayerContext {
   readonly cfg: StackConfig;
@@ -92,6 +99,8 @@ export interface ServiceLayerOptions {
    * (aws.ecs.ClusterCapacityProviders) of the host pools, which the hosts component creates.
    */
   readonly capacityReady?: pulumi.Resource[];
+  /** egressMode proxy: the proxy's internal NLB (built before the DNS Firewall, which allows its name). */
+  readonly egressProxyLoadBalancer?: EgressProxyLoadBalancer;
 }
 
 export function buildServiceLayer(
@@ -99,7 +108,7 @@ export function buildServiceLayer(
   data: DataLayer,
   cluster: EcsCluster,
   options: ServiceLayerOptions = {},
-): OutputInputs<ServiceOutputs & StorageOutputs> {
+): OutputInputs<ServiceOutputs & StorageOutputs & Pick<EgressOutputs, "egressProxy">> {
   const { cfg, prefix, names, tags } = ctx;
   const context = (dir: string | undefined) => (dir === undefined ? undefined : path.resolve(PROJECT_ROOT, dir));
 
@@ -111,11 +120,14 @@ export function buildServiceLayer(
       backend: { ref: cfg.backendImage, buildContext: context(cfg.backendBuildContext) },
       workspace: { ref: cfg.workspaceImage, buildContext: context(cfg.workspaceBuildContext) },
       credentialProxy: { ref: cfg.credentialProxyImage, buildContext: context(cfg.credentialProxyBuildContext) },
+      ...(options.egressProxyLoadBalancer && cfg.egressProxyImage
+        ? { egressProxy: { ref: cfg.egressProxyImage, buildContext: context(cfg.egressProxyBuildContext) } }
+        : {}),
     },
     tags,
   });
 
-  // Workspace storage (issue 8): the volume key and the ECS infrastructure role every RunTask names.
+  // Workspace storage: the volume key and the ECS infrastructure role every RunTask names.
   const storage = new WorkspaceStorage("workspace-storage", {
     prefix,
     stack: cfg.stack,
@@ -131,6 +143,32 @@ export function buildServiceLayer(
     isProd: cfg.isProd,
     tags,
   });
+  // Egress proxy: Squid on the backend pool behind the internal NLB, running the allow list.
+  const egressLb = options.egressProxyLoadBalancer;
+  const egressProxy = egressLb && registry.imageUris.egressProxy && registry.repositories.egressProxy
+    ? new EgressProxyService("egress-proxy", {
+      prefix,
+      region: cfg.region,
+      accountId: ctx.accountId,
+      clusterArn: cluster.arn,
+      capacityProvider: names.capacityProvider.backend,
+      image: registry.imageUris.egressProxy,
+      repositoryArn: registry.repositories.egressProxy.arn,
+      cpu: cfg.egressProxyCpu,
+      memoryMiB: cfg.egressProxyMemoryMiB,
+      desiredCount: cfg.egressProxyCount,
+      allowList: cfg.dnsAllowedDomains,
+      subnetIds: ctx.network.privateSubnetIds,
+      subnetCidrs: ctx.network.privateSubnetCidrs,
+      securityGroupId: ctx.securityGroups.ids.egressProxy,
+      loadBalancer: egressLb,
+      logRetentionDays: cfg.logRetentionDays,
+      kmsKeyArn: data.key.arn,
+      metricsNamespace: names.metricsNamespace,
+      capacityReady: options.capacityReady,
+      tags,
+    })
+    : undefined;
 
   const workspace = new WorkspaceTask("workspace", {
     prefix,
@@ -147,6 +185,10 @@ export function buildServiceLayer(
     agentCpu: cfg.workspaceAgentCpu,
     agentMemoryMiB: cfg.workspaceAgentMemoryMiB,
     tmpfsMiB: cfg.workspaceTmpfsMiB,
+    // Egress proxy: HTTPS_PROXY, and NO_PROXY for the VPC endpoints' names.
+    egressProxy: egressLb
+      ? { url: egressLb.url, directNames: interfaceEndpointServices(cfg.region).flatMap((s) => s.names(cfg.region)) }
+      : undefined,
     tags,
   });
 
@@ -183,6 +225,16 @@ export function buildServiceLayer(
     metricsNamespace: names.metricsNamespace,
     backend5xxThreshold: cfg.backend5xxThreshold,
     workspaceLaunchFailureThreshold: cfg.workspaceLaunchFailureThreshold,
+    egressProxy: egressProxy && egressLb
+      ? {
+        serviceName: egressProxy.serviceName,
+        loadBalancerArnSuffix: egressLb.arnSuffix,
+        targetGroupArnSuffix: egressLb.targetGroup.arnSuffix,
+        metricsNamespace: egressProxy.metricsNamespace,
+        deniedMetricName: EGRESS_PROXY_METRICS.denied,
+        deniedThreshold: cfg.egressDeniedThreshold,
+      }
+      : undefined,
     tags,
   }, { dependsOn: [data.database, data.redis] });
 
@@ -216,7 +268,8 @@ export function buildServiceLayer(
     workspace: {
       family: names.taskFamily.workspace,
       executionRoleArn: workspace.executionRole.arn,
-      subnetIds: ctx.network.privateSubnetIds,
+      // The workspace tier: no internet route in egressMode proxy.
+      subnetIds: ctx.network.workspaceSubnetIds,
       securityGroupId: ctx.securityGroups.ids.workspace,
       capacityProvider: names.capacityProvider.workspace,
       volume: {
@@ -286,7 +339,7 @@ export function buildServiceLayer(
     backendTargetGroupArns: pulumi.all(targetGroups.map((tg) => tg.arn)),
     backendLogGroupName: backend.logGroup.name,
     workspaceLogGroupName: workspace.logGroup.name,
-    ecrRepositoryUrls: pulumi.all(registry.repositoryUrls),
+    ecrRepositoryUrls: pulumi.all(registry.repositoryUrls) as pulumi.Output<ServiceOutputs["ecrRepositoryUrls"]>,
     dbInstanceIdentifier: data.database.identifier,
     redisReplicationGroupId: data.redis.replicationGroupId,
     proxySecretArn: data.secrets.proxyCredential.arn,
@@ -295,10 +348,13 @@ export function buildServiceLayer(
     dashboardName: observability.dashboard.dashboardName,
     fisTemplateIds: pulumi.all(Object.fromEntries(Object.entries(chaos.templates).map(([drill, t]) => [drill, t.id]))),
     metricsNamespace: names.metricsNamespace,
-    // Workspace storage (issue 8).
+    // Workspace storage.
     workspaceVolumeRoleArn: storage.roleArn,
     workspaceVolumeKeyArn: storage.keyArn,
     workspaceVolumeSettings: storage.settings,
     retainedVolumesAlarmName: retainedVolumes.alarm.name,
+    egressProxy: egressProxy && egressLb
+      ? pulumi.all({ url: egressLb.url, serviceName: egressProxy.serviceName, logGroupName: egressProxy.logGroup.name, metricsNamespace: egressProxy.metricsNamespace })
+      : {},
   };
 }

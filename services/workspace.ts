@@ -40,6 +40,8 @@ export interface WorkspaceTaskArgs {
   readonly agentCpu: number;
   readonly agentMemoryMiB: number;
   readonly tmpfsMiB: number;
+  /** egressMode proxy: the proxy's URL and the names reached directly (NO_PROXY). */
+  readonly egressProxy?: { readonly url: pulumi.Input<string>; readonly directNames: readonly string[] };
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -79,9 +81,10 @@ export class WorkspaceTask extends pulumi.ComponentResource {
       })),
     }, parent);
 
+    const egress = args.egressProxy;
     const containers = pulumi
-      .all([args.agentImage, args.proxyImage, args.proxySecretArn])
-      .apply(([agentImage, proxyImage, proxySecretArn]) => workspaceContainers({
+      .all([args.agentImage, args.proxyImage, args.proxySecretArn, egress?.url])
+      .apply(([agentImage, proxyImage, proxySecretArn, egressProxyUrl]) => workspaceContainers({
         agentImage,
         proxyImage,
         proxySecretArn,
@@ -90,6 +93,7 @@ export class WorkspaceTask extends pulumi.ComponentResource {
         tmpfsMiB: args.tmpfsMiB,
         logGroup: args.logGroupName,
         region: args.region,
+        egressProxy: egress && egressProxyUrl ? { url: egressProxyUrl, directNames: egress.directNames } : undefined,
       }));
     const size = containers.apply(workspaceTaskSize);
 

@@ -37,6 +37,8 @@ export interface WorkspaceContainerSettings {
   readonly proxySecretArn: string;
   readonly logGroup: string;
   readonly region: string;
+  /** egressMode proxy: the only way out; unset in dns-firewall mode. */
+  readonly egressProxy?: EgressProxySettings;
 }
 
 /** An HTTP GET of 127.0.0.1:<port><path> that fails on any error: the images ship Python 3. */
@@ -113,8 +115,42 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
     stopTimeout: 30,
     logConfiguration: logConfiguration(s),
   };
+  for (const c of [proxy, agent]) c.environment = [...(c.environment ?? []), ...egressProxyEnvironment(s.egressProxy)];
   return [proxy, agent];
 }
+
+// --- Egress proxy -------------------------------------------------------------------
+// In egressMode proxy a workspace has no route out of the VPC: HTTPS goes through the egress
+// proxy, named in the variables git, curl, npm, pip and Python read (upper and lower case), and
+// in NODE_USE_ENV_PROXY for Node's own fetch/http. NO_PROXY keeps loopback (the credential proxy)
+// and the VPC endpoint names (AWS SDK calls, Bedrock runtime) direct. Both containers get them:
+// they share the task's network namespace, so the credential proxy needs the same way out.
+
+export interface EgressProxySettings {
+  /** http://<internal NLB name>:3128 */
+  readonly url: string;
+  /** Names reached directly: the VPC endpoints' names (lib/awsServices.ts). */
+  readonly directNames: readonly string[];
+}
+
+/** Loopback in every spelling tools compare against. */
+export const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"] as const;
+
+export function egressProxyEnvironment(egress: EgressProxySettings | undefined): { name: string; value: string }[] {
+  if (!egress) return [];
+  const noProxy = [...LOOPBACK_NAMES, ...egress.directNames].join(",");
+  return [
+    { name: "HTTPS_PROXY", value: egress.url },
+    { name: "https_proxy", value: egress.url },
+    // Plain HTTP is refused by the proxy (403, logged) rather than left to time out.
+    { name: "HTTP_PROXY", value: egress.url },
+    { name: "http_proxy", value: egress.url },
+    { name: "NO_PROXY", value: noProxy },
+    { name: "no_proxy", value: noProxy },
+    { name: "NODE_USE_ENV_PROXY", value: "1" },
+  ];
+}
+// --- end egress proxy
 
 /**
  * The task's volumes: the writable workspace, an EBS volume ECS creates and attaches when the task

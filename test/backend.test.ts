@@ -16,7 +16,7 @@ for (const stack of STACKS) {
       g = await buildStack(stack);
     });
     const cfg = () => stackConfig(stack);
-    const service = () => g.one(aws.ecs.Service);
+    const service = () => g.one(aws.ecs.Service, "backend-service");
     const taskDef = () => g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family === `remote-claude-${stack}-backend`)!;
 
     it("runs on the backend pool's capacity provider, in the private subnets, behind the backend security group", () => {
@@ -77,11 +77,13 @@ for (const stack of STACKS) {
     it("hands the backend everything RunTask needs and the data stores' coordinates in its environment", () => {
       const env = envOf(containerNamed(taskDef(), CONTAINERS.backend));
       const workspaceSg = g.one(aws.ec2.SecurityGroup, "sg-workspace");
-      const privateSubnets = g.ofType(aws.ec2.Subnet).filter((s) => s.inputs.tags.Tier === "private").map((s) => s.physicalId);
+      // Workspaces run in the workspace tier, in both egress modes.
+      const workspaceSubnets = g.ofType(aws.ec2.Subnet).filter((s) => s.inputs.tags.Tier === "workspace").map((s) => s.physicalId);
       expect(env[RUNTASK_ENV.managerType]).to.equal("ecs");
       expect(env[RUNTASK_ENV.cluster]).to.equal(`remote-claude-${stack}`);
       expect(env[RUNTASK_ENV.taskDefinition]).to.equal(`remote-claude-${stack}-workspace`);
-      expect(env[RUNTASK_ENV.subnets].split(",")).to.deep.equal(privateSubnets);
+      expect(env[RUNTASK_ENV.subnets].split(",")).to.deep.equal(workspaceSubnets);
+      expect(env[RUNTASK_ENV.subnets].split(",")).to.deep.equal(g.outputs.workspaceSubnetIds);
       expect(env[RUNTASK_ENV.securityGroups]).to.equal(workspaceSg.physicalId);
       expect(env[RUNTASK_ENV.capacityProvider]).to.equal(`remote-claude-${stack}-workspace`);
       expect(env[BACKEND_ENV.databaseHost]).to.equal(g.one(aws.rds.Instance).state.address);
@@ -140,13 +142,13 @@ for (const stack of STACKS) {
       expect(requests.targetValue).to.equal(cfg().backendRequestsPerTaskTarget);
       const [req, tasks, expr] = requests.customizedMetricSpecification.metrics;
       expect(req.metricStat.metric).to.deep.include({ namespace: "AWS/ApplicationELB", metricName: "RequestCount" });
-      expect(req.metricStat.metric.dimensions).to.deep.equal([{ name: "LoadBalancer", value: g.one(aws.lb.LoadBalancer).state.arnSuffix }]);
+      expect(req.metricStat.metric.dimensions).to.deep.equal([{ name: "LoadBalancer", value: g.one(aws.lb.LoadBalancer, "alb-alb").state.arnSuffix }]);
       expect(tasks.metricStat.metric).to.deep.include({ namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount" });
       expect(expr).to.include({ expression: "requests / tasks", returnData: true });
     });
 
     it("puts the internet-facing ALB in the public subnets with a long idle timeout", () => {
-      const alb = g.one(aws.lb.LoadBalancer).inputs;
+      const alb = g.one(aws.lb.LoadBalancer, "alb-alb").inputs;
       expect(alb).to.include({ internal: false, loadBalancerType: "application", idleTimeout: cfg().albIdleTimeoutSeconds, dropInvalidHeaderFields: true });
       expect(alb.subnets.map((id: string) => resolveId(g, id).inputs.tags.Tier)).to.satisfy((tiers: string[]) => tiers.every((t) => t === "public"));
       expect(alb.securityGroups.map((id: string) => resolveId(g, id).inputs.tags.Role)).to.deep.equal(["alb"]);
@@ -159,7 +161,8 @@ for (const stack of STACKS) {
 describe("backend ALB listeners", () => {
   it("prod serves HTTPS with its certificate and TLS 1.2+, and redirects HTTP to it", async () => {
     const g = await buildStack("prod");
-    const listeners = g.ofType(aws.lb.Listener);
+    // The ALB's listeners (prod also has the egress proxy's NLB listener).
+    const listeners = g.ofType(aws.lb.Listener).filter((l) => l.parent?.endsWith("::alb"));
     const https = listeners.find((l) => l.inputs.port === 443)!;
     expect(https.inputs).to.include({ protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: stackConfig("prod").certificateArn });
     const http = listeners.find((l) => l.inputs.port === 80)!;
@@ -183,17 +186,17 @@ describe("backend ALB listeners", () => {
 describe("backend deployments", () => {
   it("staging rolls: one target group, a plain forward rule", async () => {
     const g = await buildStack("staging");
-    expect(g.one(aws.ecs.Service).inputs.deploymentConfiguration).to.deep.equal({ strategy: "ROLLING" });
+    expect(g.one(aws.ecs.Service, "backend-service").inputs.deploymentConfiguration).to.deep.equal({ strategy: "ROLLING" });
     expect(g.ofType(aws.lb.TargetGroup)).to.have.length(1);
     const rule = g.one(aws.lb.ListenerRule);
     expect(rule.inputs.actions).to.deep.equal([{ type: "forward", targetGroupArn: g.one(aws.lb.TargetGroup).state.arn }]);
     expect(rule.options.ignoreChanges).to.deep.equal([]);
-    expect(g.one(aws.ecs.Service).inputs.loadBalancers[0].advancedConfiguration).to.equal(undefined);
+    expect(g.one(aws.ecs.Service, "backend-service").inputs.loadBalancers[0].advancedConfiguration).to.equal(undefined);
   });
 
   it("prod deploys blue/green natively: alternate target group, production rule, infrastructure role", async () => {
     const g = await buildStack("prod");
-    const s = g.one(aws.ecs.Service).inputs;
+    const s = g.one(aws.ecs.Service, "backend-service").inputs;
     expect(s.deploymentController).to.deep.equal({ type: "ECS" });
     expect(s.deploymentConfiguration).to.deep.equal({ strategy: "BLUE_GREEN", bakeTimeInMinutes: String(BLUE_GREEN_BAKE_MINUTES) });
     const [lb] = s.loadBalancers;

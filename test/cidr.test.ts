@@ -25,12 +25,24 @@ describe("CIDR arithmetic", () => {
     expect(() => subnetAt(vpc, 24, 256)).to.throw(/holds only 256 blocks/);
   });
 
-  it("carves private /19s and public and isolated /24s from a /16", () => {
+  it("carves private /19s, public and isolated /24s and workspace /20s from a /16", () => {
     expect(planSubnets("10.20.0.0/16", 3, { public: [], private: [], isolated: [] })).to.deep.equal({
       private: ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
       public: ["10.20.128.0/24", "10.20.129.0/24", "10.20.130.0/24"],
       isolated: ["10.20.144.0/24", "10.20.145.0/24", "10.20.146.0/24"],
+      workspace: ["10.20.160.0/20", "10.20.176.0/20", "10.20.192.0/20"],
     });
+  });
+
+  it("carves four AZs of every tier from the smallest VPC without overlaps", () => {
+    const layout = planSubnets("10.20.0.0/18", 4, { public: [], private: [], isolated: [] });
+    const all = [...layout.private, ...layout.public, ...layout.isolated, ...layout.workspace].map(mustParseCidr);
+    const vpc = mustParseCidr("10.20.0.0/18");
+    for (const [i, a] of all.entries()) {
+      expect(contains(vpc, a), a.text).to.equal(true);
+      for (const b of all.slice(i + 1)) expect(overlaps(a, b), `${a.text} / ${b.text}`).to.equal(false);
+    }
+    expect(layout.workspace).to.deep.equal(["10.20.40.0/22", "10.20.44.0/22", "10.20.48.0/22", "10.20.52.0/22"]);
   });
 
   it("keeps listed tiers and carves the rest", () => {

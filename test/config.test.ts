@@ -133,6 +133,41 @@ describe("stack config", () => {
     });
   });
 
+  describe("egress mode", () => {
+    it("staging runs dns-firewall, prod proxy; an unset key means proxy", () => {
+      expect(stackConfig("staging").egressMode).to.equal("dns-firewall");
+      expect(stackConfig("prod").egressMode).to.equal("proxy");
+      expect(stackConfig("staging", { egressMode: undefined, egressProxyImage: "1.0.0" }).egressMode).to.equal("proxy");
+    });
+
+    it("refuses dns-firewall in production, naming the key and the fix", () => {
+      const err = configErrorOf("prod", { egressMode: "dns-firewall" });
+      const problem = problemFor(err, "remote-claude:egressMode");
+      expect(problem.value).to.equal('"dns-firewall"');
+      expect(problem.expected).to.match(/^"proxy" in production: dns-firewall filters names only, so a workspace can connect to any IP address on 443/);
+      expect(err.message).to.include("Fix: set remote-claude:egressMode in Pulumi.prod.yaml or run `pulumi config set egressMode <value> --stack prod`");
+      expect(err.problems).to.have.length(1);
+    });
+
+    it("needs the proxy's image in proxy mode, a tag when it is built, two tasks in production", () => {
+      expect(problemFor(configErrorOf("staging", { egressMode: "proxy" }), "remote-claude:egressProxyImage").expected).to.match(/an image tag or digest of the egress proxy/);
+      const digest = `sha256:${"c".repeat(64)}`;
+      expect(problemFor(configErrorOf("staging", { egressMode: "proxy", egressProxyImage: digest, egressProxyBuildContext: "services/egressProxy" }), "remote-claude:egressProxyImage").expected)
+        .to.match(/a tag to push the image built from services\/egressProxy under/);
+      expect(problemFor(configErrorOf("prod", { egressProxyCount: 1 }), "remote-claude:egressProxyCount").expected).to.match(/at least 2 in production/);
+      expect(problemFor(configErrorOf("staging", { egressMode: "open" }), "remote-claude:egressMode").expected).to.equal('one of "proxy", "dns-firewall"');
+      // dns-firewall mode needs none of it, and staging may run one proxy task.
+      expect(() => stackConfig("staging", { egressMode: "proxy", egressProxyImage: "1.0.0", egressProxyCount: 1 })).to.not.throw();
+    });
+
+    it("checks the workspace subnets like the other tiers", () => {
+      const err = configErrorOf("staging", { workspaceSubnetCidrs: ["10.20.0.0/20", "10.20.176.0/20"] });
+      expect(problemFor(err, "remote-claude:workspaceSubnetCidrs").expected).to.match(/10\.20\.0\.0\/20 overlaps 10\.20\.0\.0\/19 of privateSubnetCidrs/);
+      expect(problemFor(configErrorOf("staging", { workspaceSubnetCidrs: ["10.20.160.0/20"] }), "remote-claude:workspaceSubnetCidrs").expected).to.match(/exactly azCount \(2\) CIDRs/);
+      expect(stackConfig("staging", { workspaceSubnetCidrs: ["10.20.224.0/20", "10.20.240.0/20"] }).workspaceSubnetCidrs).to.deep.equal(["10.20.224.0/20", "10.20.240.0/20"]);
+    });
+  });
+
   it("reports every problem at once", () => {
     const err = configErrorOf("staging", {
       azCount: 9,

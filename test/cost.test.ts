@@ -216,7 +216,7 @@ describe("cost estimate arithmetic (hand-computed cases)", () => {
   });
 
   it("lists a resource type that has no rule and no entry as not priced", () => {
-    // (Lambda functions have an entry since the retained-volumes monitor, issue 8: SQS has none.)
+    // (Lambda functions have an entry since the retained-volumes monitor; SQS has none.)
     const e = estimateCost(fakeGraph([fakeResource("aws:sqs/queue:Queue", "q", {})]), ASSUME);
     expect(e.unpricedTypes).to.deep.equal(["aws:sqs/queue:Queue"]);
     expect(e.leftOut.join("\n")).to.include("aws:sqs/queue:Queue: no cost rule yet");

@@ -125,9 +125,9 @@ describe("stateful resources survive harmless changes", () => {
     const before = await buildStack("prod");
     const after = await buildStack("prod", { backendDesiredCount: 4 });
     // The change is real: the service's input moved.
-    expect(after.one(aws.ecs.Service).inputs.desiredCount).to.equal(4);
-    expect(before.one(aws.ecs.Service).inputs.desiredCount).to.equal(3);
-    // RDS, Redis, their three groups, the platform key and the workspace volume key (issue 8).
+    expect(after.one(aws.ecs.Service, "backend-service").inputs.desiredCount).to.equal(4);
+    expect(before.one(aws.ecs.Service, "backend-service").inputs.desiredCount).to.equal(3);
+    // RDS, Redis, their three groups, the platform key and the workspace volume key.
     expect(stateful(before).map((r) => r.id)).to.have.length(7);
     for (const r of stateful(before)) {
       const twin = after.get(r.id);

@@ -75,7 +75,11 @@ for (const stack of STACKS) {
       // The data stores' endpoints (the backend resolves them) are allowed too.
       const dataEndpoints = [g.one(aws.rds.Instance).state.address, g.one(aws.elasticache.ReplicationGroup).state.primaryEndpointAddress];
       expect(allowed).to.include.members(dataEndpoints);
-      expect(allowed).to.deep.equal([...new Set([...stackConfig(stack).dnsAllowedDomains, ...platformAwsDomains(region, "123456789012"), ...dataEndpoints])].sort());
+      // In egressMode proxy (prod) workspaces resolve the egress proxy's internal NLB by name.
+      // and the proxy looks up its clients' names in the VPC's reverse zone (answered inside the VPC).
+      const proxyLb = stack === "prod" ? [g.one(aws.lb.LoadBalancer, "egress-proxy-lb-nlb").state.dnsName, "*.30.10.in-addr.arpa"] : [];
+      expect(proxyLb.slice(0, 1).every((name) => name.startsWith("internal-"))).to.equal(true);
+      expect(allowed).to.deep.equal([...new Set([...stackConfig(stack).dnsAllowedDomains, ...platformAwsDomains(region, "123456789012"), ...dataEndpoints, ...proxyLb])].sort());
     });
 
     it("never allows a blanket wildcard over AWS names", () => {

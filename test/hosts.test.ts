@@ -208,7 +208,7 @@ for (const stack of STACKS) {
 
     it("makes the backend service wait for the capacity providers' attachment to the cluster", () => {
       const association = g.one(aws.ecs.ClusterCapacityProviders);
-      expect(g.one(aws.ecs.Service).options.dependsOn).to.include(association.id);
+      expect(g.one(aws.ecs.Service, "backend-service").options.dependsOn).to.include(association.id);
     });
 
     it("turns ENI trunking on for the account and keeps it on destroy", () => {
@@ -234,7 +234,7 @@ for (const stack of STACKS) {
         }
       }
       // The backend service asks for its own pool's capacity provider.
-      const service = g.one(aws.ecs.Service);
+      const service = g.one(aws.ecs.Service, "backend-service");
       expect(service.inputs.capacityProviderStrategies.map((c: { capacityProvider: string }) => c.capacityProvider))
         .to.deep.equal([`remote-claude-${stack}-backend`]);
       // And no other group or launch template launches hosts of either pool.

@@ -14,7 +14,9 @@ for (const stack of STACKS) {
     it("has one repository per image: scanned on push, immutable tags, KMS-encrypted, with lifecycle rules", async () => {
       const g = await buildStack(stack);
       const repos = g.ofType(aws.ecr.Repository);
-      expect(repos.map((r) => r.inputs.name).sort()).to.deep.equal(["backend", "credential-proxy", "workspace"].map((n) => `remote-claude-${stack}/${n}`));
+      // The egress proxy's image only where it runs (egressMode proxy: prod).
+      const images = stack === "prod" ? ["backend", "credential-proxy", "egress-proxy", "workspace"] : ["backend", "credential-proxy", "workspace"];
+      expect(repos.map((r) => r.inputs.name).sort()).to.deep.equal(images.map((n) => `remote-claude-${stack}/${n}`));
       for (const repo of repos) {
         expect(repo.inputs.imageTagMutability).to.equal("IMMUTABLE");
         expect(repo.inputs.imageScanningConfiguration).to.deep.equal({ scanOnPush: true });
@@ -28,6 +30,7 @@ for (const stack of STACKS) {
         backend: g.one(aws.ecr.Repository, "ecr-backend").state.repositoryUrl,
         workspace: g.one(aws.ecr.Repository, "ecr-workspace").state.repositoryUrl,
         credentialProxy: g.one(aws.ecr.Repository, "ecr-credential-proxy").state.repositoryUrl,
+        ...(stack === "prod" ? { egressProxy: g.one(aws.ecr.Repository, "ecr-egress-proxy").state.repositoryUrl } : {}),
       });
       // No image is built unless a build context is configured.
       expect(g.ofType("awsx:ecr:Image")).to.have.length(0);

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import type { StackGraph } from "../offline/graph";
 import { jsonInput, resolveId } from "./helpers/graph";
+import { STAGING_PROXY } from "./helpers/egress";
 import { buildStack, STACKS } from "./helpers/stacks";
 
 const EXPECTED = {
@@ -38,13 +39,31 @@ for (const stack of STACKS) {
       expect(vpc.inputs.enableDnsHostnames).to.equal(true);
     });
 
-    it("puts a public, a private and an isolated subnet in each AZ, none assigning public IPs", () => {
-      for (const tier of ["public", "private", "isolated"]) {
+    it("puts a public, a private, an isolated and a workspace subnet in each AZ, none assigning public IPs", () => {
+      for (const tier of ["public", "private", "isolated", "workspace"]) {
         const subnets = subnetsOfTier(g, tier);
         expect(subnets.map((s) => s.inputs.availabilityZone), tier).to.deep.equal([...EXPECTED[stack].azs]);
       }
       for (const s of g.ofType(aws.ec2.Subnet)) expect(s.inputs.mapPublicIpOnLaunch, s.name).to.equal(false);
-      expect(g.ofType(aws.ec2.Subnet)).to.have.length(3 * EXPECTED[stack].azs.length);
+      expect(g.ofType(aws.ec2.Subnet)).to.have.length(4 * EXPECTED[stack].azs.length);
+      expect(g.outputs.workspaceSubnetIds).to.deep.equal(subnetsOfTier(g, "workspace").map((s) => s.physicalId));
+    });
+
+    it(`routes workspace subnets ${stack === "prod" ? "nowhere out of the VPC (egressMode proxy)" : "to a NAT gateway (egressMode dns-firewall)"}, each through its own table`, () => {
+      const tables = subnetsOfTier(g, "workspace").map((s) => routeTableOf(g, s.physicalId as string));
+      expect(new Set(tables).size).to.equal(EXPECTED[stack].azs.length);
+      const privateTables = subnetsOfTier(g, "private").map((s) => routeTableOf(g, s.physicalId as string));
+      expect(tables.filter((t) => privateTables.includes(t))).to.deep.equal([]);
+      subnetsOfTier(g, "workspace").forEach((s, i) => {
+        const routes = routesOf(g, tables[i]);
+        if (stack === "prod") {
+          expect(routes, s.name).to.deep.equal([]);
+        } else {
+          expect(routes.map((r) => r.inputs.destinationCidrBlock)).to.deep.equal(["0.0.0.0/0"]);
+          expect(resolveId(g, routes[0].inputs.natGatewayId).type).to.equal("aws:ec2/natGateway:NatGateway");
+        }
+      });
+      expect(g.one(aws.ec2.Vpc).inputs.tags.EgressMode).to.equal(stack === "prod" ? "proxy" : "dns-firewall");
     });
 
     it(`has ${EXPECTED[stack].nats} NAT gateway(s), each in a public subnet with its own EIP`, () => {
@@ -85,7 +104,7 @@ for (const stack of STACKS) {
       }
     });
 
-    it("limits the S3 gateway endpoint to the platform's buckets, on private and isolated route tables", () => {
+    it("limits the S3 gateway endpoint to the platform's buckets, on private, isolated and workspace route tables", () => {
       const s3 = g.ofType(aws.ec2.VpcEndpoint).filter((e) => e.inputs.vpcEndpointType === "Gateway");
       expect(s3).to.have.length(1);
       expect(s3[0].inputs.serviceName).to.equal("com.amazonaws.ap-northeast-1.s3");
@@ -98,7 +117,7 @@ for (const stack of STACKS) {
         "arn:aws:s3:::al2023-repos-ap-northeast-1-de612dc2/*",
         "arn:aws:s3:::ec2imagebuilder-toe-ap-northeast-1-prod/*",
       ]);
-      const tables = [...subnetsOfTier(g, "private"), ...subnetsOfTier(g, "isolated")].map((s) => routeTableOf(g, s.physicalId as string));
+      const tables = [...subnetsOfTier(g, "private"), ...subnetsOfTier(g, "isolated"), ...subnetsOfTier(g, "workspace")].map((s) => routeTableOf(g, s.physicalId as string));
       expect([...s3[0].inputs.routeTableIds].sort()).to.deep.equal([...new Set(tables)].sort());
     });
 
@@ -141,3 +160,16 @@ for (const stack of STACKS) {
     });
   });
 }
+
+describe("network in egressMode proxy on staging (one NAT, two AZs)", () => {
+  it("keeps the private subnets' NAT routes and gives the workspace subnets none", async () => {
+    const g = await buildStack("staging", STAGING_PROXY);
+    expect(g.ofType(aws.ec2.NatGateway)).to.have.length(1);
+    for (const s of subnetsOfTier(g, "private")) expect(routesOf(g, routeTableOf(g, s.physicalId as string)), s.name).to.have.length(1);
+    for (const s of subnetsOfTier(g, "workspace")) expect(routesOf(g, routeTableOf(g, s.physicalId as string)), s.name).to.deep.equal([]);
+    // Switching modes changes routes, not subnets: the workspace subnets are the same.
+    const dnsFirewall = await buildStack("staging");
+    expect(subnetsOfTier(g, "workspace").map((s) => s.inputs)).to.deep.equal(subnetsOfTier(dnsFirewall, "workspace").map((s) => s.inputs));
+    expect(subnetsOfTier(g, "workspace").map((s) => s.inputs.cidrBlock)).to.deep.equal(["10.20.160.0/20", "10.20.176.0/20"]);
+  });
+});

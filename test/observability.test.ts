@@ -4,6 +4,7 @@ import { type AlarmKey, alarmSpecs } from "../components/alarmSpecs";
 import { WORKSPACE_LAUNCH_FAILURES, workspaceLaunchFailureDatum } from "../lib/metrics";
 import type { StackGraph } from "../offline/graph";
 import { FULL_STAGING } from "./helpers/services";
+import { STAGING_PROXY } from "./helpers/egress";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
 
 const KEYS: AlarmKey[] = [
@@ -18,6 +19,9 @@ const KEYS: AlarmKey[] = [
   "redis-engine-cpu",
   "redis-memory",
 ];
+/** egressMode proxy (prod) adds the egress proxy's alarms. */
+const EGRESS_KEYS: AlarmKey[] = ["egress-proxy-running-below-desired", "egress-proxy-unhealthy-targets", "egress-proxy-denied-requests"];
+const keysOf = (stack: string) => (stack === "prod" ? [...KEYS, ...EGRESS_KEYS] : KEYS);
 
 for (const stack of STACKS) {
   describe(`observability (${stack})`, () => {
@@ -32,26 +36,26 @@ for (const stack of STACKS) {
     it("has the alarms the drills and the on-call read, each notifying the encrypted topic", () => {
       const topic = g.one(aws.sns.Topic);
       expect(topic.inputs.kmsMasterKeyId).to.equal(g.one(aws.kms.Key, "kms-key").state.arn);
-      // The retained-volumes alarm (issue 8) belongs to its monitor and is no health alarm: test/storage.test.ts.
+      // The retained-volumes alarm belongs to its monitor and is no health alarm: test/storage.test.ts.
       const alarms = g.ofType(aws.cloudwatch.MetricAlarm).filter((a) => a.name.startsWith("observability-"));
-      expect(alarms.map((a) => a.inputs.name).sort()).to.deep.equal(KEYS.map((k) => `remote-claude-${stack}-${k}`).sort());
+      expect(alarms.map((a) => a.inputs.name).sort()).to.deep.equal(keysOf(stack).map((k) => `remote-claude-${stack}-${k}`).sort());
       for (const a of alarms) {
         expect(a.inputs.alarmActions, a.name).to.deep.equal([topic.state.arn]);
         expect(a.inputs.okActions).to.deep.equal([topic.state.arn]);
         expect(a.inputs.metricQueries.filter((q: any) => q.returnData)).to.have.length(1);
       }
-      expect(g.outputs.alarmNames).to.deep.equal(KEYS.map((k) => `remote-claude-${stack}-${k}`));
+      expect(g.outputs.alarmNames).to.deep.equal(keysOf(stack).map((k) => `remote-claude-${stack}-${k}`));
       expect(g.outputs.alarmTopicArn).to.equal(topic.state.arn);
       expect(g.ofType(aws.sns.TopicSubscription)).to.have.length(0);
     });
 
     it("watches the backend: 5xx of ALB and targets, unhealthy targets in every target group, running below desired", () => {
-      const lb = g.one(aws.lb.LoadBalancer).state.arnSuffix;
+      const lb = g.one(aws.lb.LoadBalancer, "alb-alb").state.arnSuffix;
       expect(metricsOf("backend-5xx").map((m: any) => m.metricName)).to.deep.equal(["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count"]);
       expect(metricsOf("backend-5xx").every((m: any) => m.dimensions.LoadBalancer === lb)).to.equal(true);
       expect(expressionOf("backend-5xx")).to.equal("FILL(target, 0) + FILL(elb, 0)");
       expect(alarm("backend-5xx").inputs.threshold).to.equal(stackConfig(stack).backend5xxThreshold);
-      const tgs = g.ofType(aws.lb.TargetGroup).map((t) => t.state.arnSuffix);
+      const tgs = g.ofType(aws.lb.TargetGroup).filter((t) => t.parent?.endsWith("::alb")).map((t) => t.state.arnSuffix);
       expect(tgs).to.have.length(stack === "prod" ? 2 : 1);
       expect(metricsOf("backend-unhealthy-targets").map((m: any) => m.dimensions.TargetGroup)).to.deep.equal(tgs);
       expect(metricsOf("backend-running-below-desired").map((m: any) => [m.namespace, m.metricName, m.dimensions])).to.deep.equal([
@@ -90,11 +94,11 @@ for (const stack of STACKS) {
       expect(dashboard.inputs.dashboardName).to.equal(`remote-claude-${stack}`);
       const body = JSON.parse(dashboard.inputs.dashboardBody);
       const alarmWidget = body.widgets.find((w: any) => w.type === "alarm");
-      expect(alarmWidget.properties.alarms).to.deep.equal(KEYS.map((k) => alarm(k).state.arn));
+      expect(alarmWidget.properties.alarms).to.deep.equal(keysOf(stack).map((k) => alarm(k).state.arn));
       const titles = body.widgets.filter((w: any) => w.type === "metric").map((w: any) => w.properties.title);
-      expect(titles).to.include.members(KEYS);
+      expect(titles).to.include.members(keysOf(stack));
       const fiveXx = body.widgets.find((w: any) => w.properties.title === "backend-5xx");
-      expect(fiveXx.properties.metrics[0]).to.deep.equal(["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", g.one(aws.lb.LoadBalancer).state.arnSuffix, { stat: "Sum", id: "target", visible: false }]);
+      expect(fiveXx.properties.metrics[0]).to.deep.equal(["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", g.one(aws.lb.LoadBalancer, "alb-alb").state.arnSuffix, { stat: "Sum", id: "target", visible: false }]);
       expect(g.outputs.dashboardName).to.equal(`remote-claude-${stack}`);
     });
 
@@ -107,6 +111,45 @@ for (const stack of STACKS) {
     });
   });
 }
+
+describe("egress proxy alarms (egressMode proxy)", () => {
+  let g: StackGraph;
+  before(async () => {
+    g = await buildStack("prod");
+  });
+  const alarm = (key: AlarmKey) => g.one(aws.cloudwatch.MetricAlarm, `observability-${key}`);
+  const metricsOf = (key: AlarmKey) => alarm(key).inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric);
+
+  it("watches the proxy service's running count and its NLB targets' health by their real identifiers", () => {
+    expect(metricsOf("egress-proxy-running-below-desired").map((m: any) => [m.metricName, m.dimensions])).to.deep.equal([
+      ["DesiredTaskCount", { ClusterName: "remote-claude-prod", ServiceName: "remote-claude-prod-egress-proxy" }],
+      ["RunningTaskCount", { ClusterName: "remote-claude-prod", ServiceName: "remote-claude-prod-egress-proxy" }],
+    ]);
+    expect(g.one(aws.ecs.Service, "egress-proxy-service").inputs.name).to.equal("remote-claude-prod-egress-proxy");
+    const [unhealthy] = metricsOf("egress-proxy-unhealthy-targets");
+    expect(unhealthy).to.deep.include({ namespace: "AWS/NetworkELB", metricName: "UnHealthyHostCount", stat: "Maximum" });
+    expect(unhealthy.dimensions).to.deep.equal({
+      TargetGroup: g.one(aws.lb.TargetGroup, "egress-proxy-lb-targets").state.arnSuffix,
+      LoadBalancer: g.one(aws.lb.LoadBalancer, "egress-proxy-lb-nlb").state.arnSuffix,
+    });
+    expect(unhealthy.dimensions.LoadBalancer).to.match(/^net\//);
+  });
+
+  it("counts denied requests from the metric filter on the proxy's decision log", () => {
+    const [denied] = metricsOf("egress-proxy-denied-requests");
+    const filter = g.one(aws.cloudwatch.LogMetricFilter, "egress-proxy-denied");
+    expect(denied).to.deep.include({ namespace: filter.inputs.metricTransformation.namespace, metricName: filter.inputs.metricTransformation.name, stat: "Sum" });
+    expect(alarm("egress-proxy-denied-requests").inputs).to.include({ threshold: stackConfig("prod").egressDeniedThreshold, comparisonOperator: "GreaterThanOrEqualToThreshold" });
+    expect(g.outputs.egressProxy.metricsNamespace).to.equal(denied.namespace);
+  });
+
+  it("exists only in proxy mode", async () => {
+    const staging = await buildStack("staging");
+    expect(staging.ofType(aws.cloudwatch.MetricAlarm).map((a) => a.name).filter((n) => n.includes("egress"))).to.deep.equal([]);
+    const proxied = await buildStack("staging", STAGING_PROXY);
+    expect(proxied.outputs.alarmNames.filter((n: string) => n.includes("egress"))).to.deep.equal(EGRESS_KEYS.map((k) => `remote-claude-staging-${k}`));
+  });
+});
 
 describe("alarm e-mail and the launch-failure metric contract", () => {
   it("subscribes the configured address to the topic", async () => {

@@ -3,7 +3,8 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { typeToken } from "../offline/graph";
-import { planJson, planText, shortType } from "../offline/plan";
+import { EGRESS_MODE_FACTS } from "../lib/egress";
+import { PLAN_SECTIONS, planJson, planText, shortType } from "../offline/plan";
 import { projectWithStack } from "./helpers/projectDir";
 import { buildStack, STACKS } from "./helpers/stacks";
 
@@ -36,6 +37,25 @@ describe("offline plan", () => {
       expect(text).to.include(`Summary: stack ${stack} plans ${g.customResources.length} AWS resources in ${components} components in ap-northeast-1 across ${azs} AZs; config valid.`);
     });
   }
+
+  it("says which egress mode is in force, what the graph shows for it, and what it blocks and leaves open", async () => {
+    const [staging, prod] = await Promise.all([buildStack("staging"), buildStack("prod")]);
+    const section = (g: typeof prod) => {
+      const text = planText(g, PLAN_SECTIONS.map((build) => build(g)));
+      return text.slice(text.indexOf("\nEgress:\n"), text.indexOf("\nSummary:"));
+    };
+    expect(section(staging)).to.include(`  mode dns-firewall (config egressMode): ${EGRESS_MODE_FACTS["dns-firewall"].summary}`);
+    expect(section(staging)).to.match(/workspace subnets' routes out of the VPC: network-workspace-0: 0\.0\.0\.0\/0 -> network-nat-0; network-workspace-1: 0\.0\.0\.0\/0 -> network-nat-0\n/);
+    expect(section(staging)).to.include("workspace security group egress: 0.0.0.0/0 tcp/443, 10.20.0.2/32 tcp/53, 10.20.0.2/32 udp/53, sg:sg-endpoints tcp/443");
+    expect(section(staging)).to.include("    - TCP 443 to ANY IP address: an IP literal needs no DNS lookup, so the allow list does not apply (known gap)");
+    expect(section(prod)).to.include(`  mode proxy (config egressMode): ${EGRESS_MODE_FACTS.proxy.summary}`);
+    expect(section(prod)).to.include("  workspace subnets' routes out of the VPC: none\n");
+    expect(section(prod)).to.include("workspace security group egress: 10.30.0.2/32 tcp/53, 10.30.0.2/32 udp/53, sg:sg-egressProxyLb tcp/3128, sg:sg-endpoints tcp/443");
+    expect(section(prod)).to.match(/egress proxy: 2 Squid tasks \(remote-claude-prod-egress-proxy\) on remote-claude-prod-backend, workspaces reach it as http:\/\/internal-remote-claude-prod-egress-[0-9a-f]+\.elb\.ap-northeast-1\.amazonaws\.com:3128/);
+    for (const line of [...EGRESS_MODE_FACTS.proxy.blocks, ...EGRESS_MODE_FACTS.proxy.allows]) expect(section(prod)).to.include(`    - ${line}\n`);
+    const json = planJson(prod, PLAN_SECTIONS.map((build) => build(prod)));
+    expect(json.sections?.Egress).to.deep.include({ mode: "proxy", routesOut: [], proxyService: "remote-claude-prod-egress-proxy" });
+  });
 
   it("lists every resource with its full inputs and options in JSON", async () => {
     const g = await buildStack("staging");
@@ -75,7 +95,9 @@ describe("offline plan", () => {
       const result = runPlan("--stack", "broken", "--project-dir", dir);
       expect(result.status).to.equal(1);
       expect(result.stdout).to.equal("");
-      expect(result.stderr).to.include('Stack "broken" has 2 config problems; nothing was created:');
+      // egressMode defaults to proxy, which needs the proxy's image: a stack file must opt out or name it.
+      expect(result.stderr).to.include('Stack "broken" has 3 config problems; nothing was created:');
+      expect(result.stderr).to.include("remote-claude:egressProxyImage = (unset): expected an image tag or digest of the egress proxy");
       expect(result.stderr).to.include("remote-claude:azCount = 12: expected an integer from 2 to 4");
       expect(result.stderr).to.include("remote-claude:dnsAllowedDomains = []: expected a list of domain names, at least 1");
     });

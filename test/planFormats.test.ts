@@ -35,7 +35,7 @@ describe("plan: posture, cost and capacity in every format", () => {
   it("carries the sections' data in the JSON plan", async () => {
     const g = await buildStack("staging");
     const plan = JSON.parse(JSON.stringify(planJson(g, PLAN_SECTIONS.map((section) => section(g, stackConfig("staging"))))));
-    expect(Object.keys(plan.sections)).to.deep.equal(["Policy pack remote-claude-security", "Security posture", "Monthly cost estimate", "Capacity model"]);
+    expect(Object.keys(plan.sections)).to.deep.equal(["Policy pack remote-claude-security", "Egress", "Security posture", "Monthly cost estimate", "Capacity model"]);
     const cost = plan.sections["Monthly cost estimate"];
     expect(cost.priceTable).to.deep.include({ region: "ap-northeast-1", date: "2026-11" });
     expect(cost.total.min).to.be.greaterThan(0);

@@ -13,6 +13,8 @@ import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole,
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
+import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "../policy/egress";
+import { STAGING_PROXY } from "./helpers/egress";
 import { allPolicies, POLICY_PACK_NAME, resourcePolicies, stackPolicies } from "../policy/policies";
 import { isProdStack as packIsProd } from "../policy/util";
 import { isProdStack } from "../config";
@@ -69,7 +71,7 @@ describe("policy pack", () => {
   it("has uniquely named, mandatory policies", () => {
     const names = allPolicies.map((p) => p.name);
     expect(new Set(names).size).to.equal(names.length);
-    expect(names).to.have.length(16);
+    expect(names).to.have.length(18);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).to.equal("mandatory");
       expect(p.description, p.name).to.have.length.greaterThan(20);
@@ -87,7 +89,8 @@ describe("policy pack", () => {
     expect(text).to.include("Policy pack remote-claude-security:");
     expect(text).to.include("  pass  workspace-task-no-task-role");
     expect(text).to.include("  pass  launch-template-imdsv2-hop-limit-1");
-    expect(text).to.include("16 of 16 policies pass");
+    expect(text).to.include("  pass  workspace-subnets-no-internet-route");
+    expect(text).to.include("18 of 18 policies pass");
     expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
     expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
   });
@@ -98,8 +101,9 @@ describe("policy pack", () => {
       expect(runPolicies(g, allPolicies)).to.deep.equal([]);
       const outcomes = evaluatePolicies(g, allPolicies);
       const notApplicable = [...outcomes].filter(([, o]) => !o.applicable).map(([name]) => name).sort();
-      // Prod-only rules skip staging; everything else applies to something in both stacks.
-      const expected = stack === "staging" ? ["prod-data-multi-az-protected"] : [];
+      // Prod-only rules skip staging, and so do the proxy-mode egress rules (staging runs
+      // dns-firewall); everything else applies to something in both stacks.
+      const expected = stack === "staging" ? ["prod-data-multi-az-protected", "workspace-egress-proxy-endpoints-resolver-only", "workspace-subnets-no-internet-route"] : [];
       expect(notApplicable).to.deep.equal(expected);
     });
   }
@@ -350,12 +354,81 @@ describe("policies catch deliberately broken resources", () => {
     });
   });
 
+  describe("egress (proxy mode)", () => {
+    let proxied: StackGraph;
+    before(async () => {
+      proxied = await buildStack("staging", STAGING_PROXY);
+    });
+    const egressPolicies = [workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver];
+    const workspaceTable = (rs: PolicyResource[]) => named(rs, "network-workspace-rt-0");
+    const withRoute = (rs: PolicyResource[], props: Record<string, unknown>): PolicyResource[] => [...rs, {
+      ...named(rs, "network-private-default-0"),
+      urn: "urn:pulumi:staging::remote-claude::aws:ec2/route:Route::broken-route",
+      name: "broken-route",
+      props: { destinationCidrBlock: "0.0.0.0/0", ...props },
+      propertyDependencies: { routeTableId: [workspaceTable(rs)] },
+    }];
+    const withEgress = (rs: PolicyResource[], props: Record<string, unknown>, peer?: PolicyResource): PolicyResource[] => [...rs, {
+      ...named(rs, "sg-workspace-to-endpoints-tcp443-out"),
+      urn: "urn:pulumi:staging::remote-claude::aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule::broken-egress",
+      name: "broken-egress",
+      props: { ipProtocol: "tcp", fromPort: 443, toPort: 443, ...props },
+      propertyDependencies: { securityGroupId: [named(rs, "sg-workspace")], ...(peer ? { referencedSecurityGroupId: [peer] } : {}) },
+    }];
+
+    it("pass on prod and on staging in proxy mode; n/a on staging in dns-firewall mode", () => {
+      for (const g of [prod, proxied]) {
+        const outcomes = evaluatePolicies(g, egressPolicies);
+        for (const p of egressPolicies) expect(outcomes.get(p.name), `${g.stack} ${p.name}`).to.deep.equal({ applicable: true, violations: [] });
+      }
+      for (const p of egressPolicies) expect(evaluatePolicies(staging, [p]).get(p.name)?.applicable, p.name).to.equal(false);
+    });
+
+    it("workspace-subnets-no-internet-route: a NAT, internet-gateway or NAT-instance route, a subnet on the main table, production in dns-firewall mode", () => {
+      const policy = workspaceSubnetsNoInternetRoute;
+      expect(stackViolations(policy, proxied, (rs) => withRoute(rs, { natGatewayId: "nat-0abc" }))).to.have.length(1).and.have.property("0").that.matches(/broken-route routes 0\.0\.0\.0\/0 from workspace subnet network-workspace-0 to natGatewayId nat-0abc/);
+      expect(stackViolations(policy, proxied, (rs) => withRoute(rs, { gatewayId: "igw-0abc" }))).to.have.length(1).and.have.property("0").that.matches(/to gatewayId igw-0abc/);
+      expect(stackViolations(policy, proxied, (rs) => withRoute(rs, { networkInterfaceId: "eni-0nat" }))).to.have.length(1);
+      expect(stackViolations(policy, proxied, (rs) => withRoute(rs, { vpcEndpointId: "vpce-0s3" }))).to.deep.equal([]);
+      expect(stackViolations(policy, proxied, (rs) => { workspaceTable(rs).props.routes = [{ cidrBlock: "0.0.0.0/0", natGatewayId: "nat-0abc" }]; }))
+        .to.have.length(1).and.have.property("0").that.matches(/inline route/);
+      expect(stackViolations(policy, proxied, (rs) => rs.filter((r) => !(r.type === "aws:ec2/routeTableAssociation:RouteTableAssociation" && r.name === "network-workspace-1"))))
+        .to.have.length(1).and.have.property("0").that.matches(/network-workspace-1 has no route table of its own/);
+      expect(stackViolations(policy, proxied, (rs) => rs.filter((r) => !(r.props.tags?.Tier === "workspace"))))
+        .to.have.length(1).and.have.property("0").that.matches(/no workspace subnets/);
+      // A production stack cannot opt out: its VPC must say proxy.
+      expect(stackViolations(policy, prod, (rs) => { named(rs, "network-vpc").props.tags = { ...named(rs, "network-vpc").props.tags, EgressMode: "dns-firewall" }; }))
+        .to.have.length(1).and.have.property("0").that.matches(/production stack "prod" but runs egressMode dns-firewall/);
+      // The real dns-firewall stack holds exactly such routes: the policy would catch them in proxy mode.
+      expect(stackViolations(policy, staging, (rs) => { named(rs, "network-vpc").props.tags = { ...named(rs, "network-vpc").props.tags, EgressMode: "proxy" }; }))
+        .to.have.length(2).and.satisfy((v: string[]) => v.every((m) => /network-workspace-default-\d routes 0\.0\.0\.0\/0 .* to natGatewayId nat-/.test(m)));
+    });
+
+    it("workspace-egress-proxy-endpoints-resolver-only: 443 anywhere, endpoints on another port, another group, a prefix list, all traffic, the wrong resolver", () => {
+      const policy = workspaceEgressOnlyProxyEndpointsResolver;
+      expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { cidrIpv4: "0.0.0.0/0" }))).to.have.length(1).and.have.property("0").that.matches(/0\.0\.0\.0\/0 tcp\/443 is not the VPC resolver \(10\.20\.0\.2\/32\) on 53/);
+      expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { fromPort: 80, toPort: 80 }, named(rs, "sg-endpoints")))).to.have.length(1).and.have.property("0").that.matches(/group sg-endpoints tcp\/80 is neither/);
+      expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { fromPort: 8000, toPort: 8000 }, named(rs, "sg-backend")))).to.have.length(1);
+      expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { fromPort: 443, toPort: 443 }, named(rs, "sg-egressProxyLb")))).to.have.length(1).and.have.property("0").that.matches(/sg-egressProxyLb tcp\/443/);
+      expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { prefixListId: "pl-s3" }))).to.have.length(1).and.have.property("0").that.matches(/prefix list pl-s3/);
+      expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { ipProtocol: "-1", fromPort: undefined, toPort: undefined, cidrIpv4: "10.20.0.2/32" }))).to.have.length(2).and.have.property("0").that.matches(/-1\/undefined is not a single TCP or UDP port/);
+      expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { ipProtocol: "udp", fromPort: 53, toPort: 53, cidrIpv4: "10.20.0.3/32" }))).to.have.length(1);
+      expect(stackViolations(policy, proxied, (rs) => { named(rs, "sg-workspace").props.egress = [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]; })).to.have.length(1).and.have.property("0").that.matches(/inline egress/);
+      // The NLB stops counting as the proxy's once it is internet-facing.
+      expect(stackViolations(policy, proxied, (rs) => { named(rs, "egress-proxy-lb-nlb").props.internal = false; })).to.have.length(1).and.have.property("0").that.matches(/sg-egressProxyLb tcp\/3128 is neither/);
+      // dns-firewall staging's own 443-anywhere rule is exactly what proxy mode forbids.
+      expect(stackViolations(policy, staging, (rs) => { named(rs, "network-vpc").props.tags = { ...named(rs, "network-vpc").props.tags, EgressMode: "proxy" }; }))
+        .to.have.length(1).and.have.property("0").that.matches(/sg-workspace-to-0-0-0-0-0-tcp443-out: .*0\.0\.0\.0\/0 tcp\/443/);
+    });
+  });
+
   it("every policy has a broken case above", () => {
     const covered = [
       workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
       launchTemplateBlocksTaskImds, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
       iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed,
       workspaceVolumeConfiguredAtLaunch,
+      workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,
     ].map((p) => p.name).sort();
     expect(covered).to.deep.equal(allPolicies.map((p) => p.name).sort());
   });

@@ -16,7 +16,7 @@ const inputsChanged = (r: CapturedResource, inputs: Record<string, any>): Captur
 
 describe("security posture read from the graph", () => {
   for (const stack of STACKS) {
-    it(`shows every layer of ${stack} in force, egress on the DNS-filtered baseline`, async () => {
+    it(`shows every layer of ${stack} in force, egress as its egressMode says`, async () => {
       const rows = postureRows(await buildStack(stack), stackConfig(stack));
       expect(rows.map((r) => r.layer)).to.deep.equal(["IMDS", "seccomp", "Containers", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Encryption"]);
       for (const r of rows.filter((x) => x.layer !== "Egress mode")) expect(r.verdict, `${r.layer}: ${r.detail}`).to.equal("in force");
@@ -24,8 +24,14 @@ describe("security posture read from the graph", () => {
       expect(row(rows, "seccomp").detail).to.match(/default profile \/etc\/docker\/seccomp\/remote-claude\.json on 2\/2 .*default SCMP_ACT_ERRNO/);
       expect(row(rows, "Security groups").detail).to.include("0.0.0.0/0 ingress: alb tcp/443, alb tcp/80 (the ALB only)");
       expect(row(rows, "DNS Firewall").detail).to.match(/fail-open DISABLED \(fail-closed\); ALLOW \d+ names, then BLOCK \* last \(priority 1000, NXDOMAIN\); queries logged/);
-      expect(row(rows, "Egress mode")).to.include({ verdict: "baseline" });
-      expect(row(rows, "Egress mode").detail).to.match(/^dns-firewall .*workspace subnets route 0\.0\.0\.0\/0 to a NAT gateway; config egressMode: not a key/);
+      // Staging runs the DNS-filtered baseline; prod the egress proxy with no route out.
+      if (stack === "staging") {
+        expect(row(rows, "Egress mode")).to.include({ verdict: "baseline" });
+        expect(row(rows, "Egress mode").detail).to.match(/^dns-firewall .*workspace subnets route 0\.0\.0\.0\/0 to a NAT gateway; config egressMode: dns-firewall$/);
+      } else {
+        expect(row(rows, "Egress mode")).to.include({ verdict: "in force" });
+        expect(row(rows, "Egress mode").detail).to.match(/^proxy .*workspace subnets route 0\.0\.0\.0\/0 to nothing \(no default route\); config egressMode: proxy$/);
+      }
       expect(row(rows, "Task roles").detail).to.match(new RegExp(`workspace remote-claude-${stack}-workspace: no task role`));
       expect(row(rows, "Encryption").detail).to.include("RDS storage (KMS) 1/1; Redis at rest (KMS) and TLS required 1/1; host root volumes 2/2");
     });

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { allowedFlows, describeFlow, type Flow, GROUP_NAMES } from "../components/flows";
 import type { CapturedResource, StackGraph } from "../offline/graph";
+import { STAGING_PROXY } from "./helpers/egress";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
 
 interface Rule {
@@ -60,13 +61,26 @@ for (const stack of STACKS) {
     it("holds exactly the flows of the table: any extra or missing rule fails", () => {
       const cfg = stackConfig(stack);
       const resolverIp = stack === "prod" ? "10.30.0.2" : "10.20.0.2";
-      const flows = allowedFlows({ albIngressCidrs: cfg.albIngressCidrs, resolverIp });
+      const flows = allowedFlows({ albIngressCidrs: cfg.albIngressCidrs, resolverIp, egressMode: cfg.egressMode });
       expect(rulesInGraph(g)).to.deep.equal(rulesOfFlows(flows));
     });
 
     it("matches the flows written out by hand", () => {
       const resolver = stack === "prod" ? "10.30.0.2/32" : "10.20.0.2/32";
+      // Staging runs egressMode dns-firewall (443 anywhere), prod proxy (only the proxy's NLB).
+      const egress = stack === "prod"
+        ? [
+          "egressProxy in sg:egressProxyLb tcp/3128",
+          "egressProxy out 0.0.0.0/0 tcp/443",
+          `egressProxy out ${resolver} tcp/53`,
+          `egressProxy out ${resolver} udp/53`,
+          "egressProxyLb in sg:workspace tcp/3128",
+          "egressProxyLb out sg:egressProxy tcp/3128",
+          "workspace out sg:egressProxyLb tcp/3128",
+        ]
+        : ["workspace out 0.0.0.0/0 tcp/443"];
       expect(rulesInGraph(g)).to.deep.equal([
+        ...egress,
         "alb in 0.0.0.0/0 tcp/443",
         "alb in 0.0.0.0/0 tcp/80",
         "alb out sg:backend tcp/8000",
@@ -84,7 +98,6 @@ for (const stack of STACKS) {
         "endpoints in sg:workspaceHosts tcp/443",
         "redis in sg:backend tcp/6379",
         "workspace in sg:backend tcp/9000",
-        "workspace out 0.0.0.0/0 tcp/443",
         `workspace out ${resolver} tcp/53`,
         `workspace out ${resolver} udp/53`,
         "workspace out sg:endpoints tcp/443",
@@ -116,6 +129,9 @@ for (const stack of STACKS) {
       expect(ingressTo("redis")).to.deep.equal([{ group: "redis", direction: "in", peer: "sg:backend", protocol: "tcp", port: 6379 }]);
       expect(ingressTo("backendHosts")).to.deep.equal([]);
       expect(ingressTo("workspaceHosts")).to.deep.equal([]);
+      // The egress proxy: its NLB from workspaces only, its tasks from the NLB only (prod: proxy mode).
+      expect(ingressTo("egressProxyLb")).to.deep.equal(stack === "prod" ? [{ group: "egressProxyLb", direction: "in", peer: "sg:workspace", protocol: "tcp", port: 3128 }] : []);
+      expect(ingressTo("egressProxy")).to.deep.equal(stack === "prod" ? [{ group: "egressProxy", direction: "in", peer: "sg:egressProxyLb", protocol: "tcp", port: 3128 }] : []);
     });
 
     it("takes the ALB's client CIDRs from config", async () => {
@@ -130,8 +146,42 @@ for (const stack of STACKS) {
 
 describe("flow table", () => {
   it("describes flows readably", () => {
-    const flows = allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.0.0.2" });
+    const flows = allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.0.0.2", egressMode: "proxy" });
     expect(flows.map(describeFlow)).to.include("sg:backend -> sg:workspace tcp/9000");
     expect(flows.map(describeFlow)).to.include("sg:workspace -> 10.0.0.2/32 (VPC resolver) udp/53");
+    expect(flows.map(describeFlow)).to.include("sg:workspace -> sg:egressProxyLb tcp/3128");
   });
+
+  it("differs between the egress modes only in how a workspace leaves the VPC", () => {
+    const ctx = { albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.0.0.2" };
+    const proxy = allowedFlows({ ...ctx, egressMode: "proxy" }).map(describeFlow);
+    const dnsFirewall = allowedFlows({ ...ctx, egressMode: "dns-firewall" }).map(describeFlow);
+    expect(dnsFirewall.filter((f) => !proxy.includes(f))).to.deep.equal(["sg:workspace -> 0.0.0.0/0 (allow-listed names) tcp/443"]);
+    expect(proxy.filter((f) => !dnsFirewall.includes(f))).to.deep.equal([
+      "sg:workspace -> sg:egressProxyLb tcp/3128",
+      "sg:egressProxyLb -> sg:egressProxy tcp/3128",
+      "sg:egressProxy -> 0.0.0.0/0 (allow-listed names) tcp/443",
+      "sg:egressProxy -> 10.0.0.2/32 (VPC resolver) udp/53",
+      "sg:egressProxy -> 10.0.0.2/32 (VPC resolver) tcp/53",
+    ]);
+    // In proxy mode nothing but the proxy tasks may send to 0.0.0.0/0.
+    const toAnywhere = allowedFlows({ ...ctx, egressMode: "proxy" }).filter((f) => f.to.kind === "cidr" && f.to.cidr === "0.0.0.0/0");
+    expect(toAnywhere.map((f) => f.from)).to.deep.equal([{ kind: "group", group: "egressProxy" }]);
+  });
+});
+
+describe("security groups in both egress modes on one stack (staging)", () => {
+  for (const [mode, overrides] of [["dns-firewall", {}], ["proxy", STAGING_PROXY]] as const) {
+    it(`holds exactly the ${mode} flow table`, async () => {
+      const g = await buildStack("staging", overrides);
+      const cfg = stackConfig("staging", overrides);
+      expect(cfg.egressMode).to.equal(mode);
+      const flows = allowedFlows({ albIngressCidrs: cfg.albIngressCidrs, resolverIp: "10.20.0.2", egressMode: mode });
+      expect(rulesInGraph(g)).to.deep.equal(rulesOfFlows(flows));
+      const workspaceOut = rulesInGraph(g).filter((r) => r.startsWith("workspace out "));
+      expect(workspaceOut).to.deep.equal(mode === "proxy"
+        ? ["workspace out 10.20.0.2/32 tcp/53", "workspace out 10.20.0.2/32 udp/53", "workspace out sg:egressProxyLb tcp/3128", "workspace out sg:endpoints tcp/443"]
+        : ["workspace out 0.0.0.0/0 tcp/443", "workspace out 10.20.0.2/32 tcp/53", "workspace out 10.20.0.2/32 udp/53", "workspace out sg:endpoints tcp/443"]);
+    });
+  }
 });

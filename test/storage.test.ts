@@ -1,4 +1,4 @@
-// Workspace storage (issue 8): the task definition's volume, the ECS infrastructure role and its
+// Workspace storage: the task definition's volume, the ECS infrastructure role and its
 // scope, the volume key, the backend's environment, the retained-volumes monitor and its alarm.
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";

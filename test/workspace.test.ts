@@ -13,6 +13,9 @@ import {
   workspaceTaskSize,
   workspaceVolumes,
 } from "../services/workspaceContainers";
+import { egressProxyEnvironment, LOOPBACK_NAMES } from "../services/workspaceContainers";
+import { interfaceEndpointServices } from "../lib/awsServices";
+import { STAGING_PROXY } from "./helpers/egress";
 import { resolveId } from "./helpers/graph";
 import { containerNamed, containersOf, inlineStatements, statementBySid } from "./helpers/services";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
@@ -59,7 +62,7 @@ describe("workspace containers (pure)", () => {
     expect(proxy.mountPoints).to.equal(undefined);
     expect([agent.cpu, agent.memory]).to.deep.equal([1024, 2048]);
     expect(workspaceTaskSize([proxy, agent])).to.deep.equal({ cpu: 1024 + (proxy.cpu ?? 0), memoryMiB: 2048 + (proxy.memory ?? 0) });
-    // An EBS volume ECS creates per task at launch (issue 8): never shared, never a host path.
+    // An EBS volume ECS creates per task at launch: never shared, never a host path.
     expect(workspaceVolumes()).to.deep.equal([{ name: WORKSPACE_VOLUME, configuredAtLaunch: true }]);
   });
 
@@ -94,6 +97,47 @@ describe("workspace containers (pure)", () => {
   });
 });
 
+describe("workspace containers behind the egress proxy (pure)", () => {
+  const url = "http://internal-x-egress-0123.elb.ap-northeast-1.amazonaws.com:3128";
+  const directNames = ["bedrock-runtime.ap-northeast-1.amazonaws.com", "logs.ap-northeast-1.amazonaws.com"];
+  const [proxy, agent] = workspaceContainers({ ...SETTINGS, egressProxy: { url, directNames } });
+  const env = (c: typeof agent) => Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
+
+  it("names the proxy for HTTPS (and plain HTTP, refused there) in the variables git, curl, npm, pip and Node read", () => {
+    for (const c of [proxy, agent]) {
+      for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]) expect(env(c)[name], `${c.name} ${name}`).to.equal(url);
+      expect(env(c).NODE_USE_ENV_PROXY).to.equal("1");
+    }
+  });
+
+  it("keeps loopback (the credential proxy) and the VPC endpoints' names direct", () => {
+    for (const c of [proxy, agent]) {
+      const noProxy = env(c).NO_PROXY.split(",");
+      expect(noProxy).to.deep.equal([...LOOPBACK_NAMES, ...directNames]);
+      expect(env(c).no_proxy).to.equal(env(c).NO_PROXY);
+    }
+    // The credential proxy's address is covered: the agent reaches it without the egress proxy.
+    expect(env(agent).CREDENTIAL_PROXY_URL).to.match(/^http:\/\/127\.0\.0\.1:/);
+  });
+
+  it("changes nothing else, and nothing at all without an egress proxy (dns-firewall mode)", () => {
+    const plain = workspaceContainers(SETTINGS);
+    const strip = (c: typeof agent) => ({ ...c, environment: (c.environment ?? []).filter((e) => !egressProxyEnvironment({ url, directNames }).some((p) => p.name === e.name)) });
+    expect([strip(proxy), strip(agent)]).to.deep.equal(plain);
+    expect(egressProxyEnvironment(undefined)).to.deep.equal([]);
+    expect(plain.flatMap((c) => c.environment ?? []).map((e) => e.name)).to.not.include("HTTPS_PROXY");
+  });
+
+  it("is what the staging task definition carries once staging runs egressMode proxy", async () => {
+    const g = await buildStack("staging", STAGING_PROXY);
+    const task = g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family === "remote-claude-staging-workspace")!;
+    const nlb = g.one(aws.lb.LoadBalancer, "egress-proxy-lb-nlb").state.dnsName;
+    for (const c of containersOf(task)) {
+      expect(Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value])).HTTPS_PROXY, c.name).to.equal(`http://${nlb}:3128`);
+    }
+  });
+});
+
 for (const stack of STACKS) {
   describe(`workspace task definition (${stack})`, () => {
     let g: StackGraph;
@@ -123,6 +167,10 @@ for (const stack of STACKS) {
         proxySecretArn: g.one(aws.secretsmanager.Secret, "secrets-proxy-credential").state.arn,
         logGroup: `/remote-claude-${stack}/workspace`,
         region: "ap-northeast-1",
+        // egressMode proxy (prod): HTTPS_PROXY is the egress proxy's NLB; NO_PROXY the endpoints.
+        egressProxy: stack === "prod"
+          ? { url: g.outputs.egressProxy.url, directNames: interfaceEndpointServices("ap-northeast-1").flatMap((s) => s.names("ap-northeast-1")) }
+          : undefined,
       });
       expect(containersOf(taskDef())).to.deep.equal(JSON.parse(JSON.stringify(expected)));
       const size = workspaceTaskSize(expected);

@@ -63,6 +63,7 @@ export const PRICES = {
   logsIngestGiB: confirmed(0.76, "per GiB ingested (CloudWatch Logs, standard class)", SOURCES.logsTokyo),
   logsStorageGiBMonth: confirmed(0.033, "per GiB-month stored (CloudWatch Logs)", SOURCES.logsTokyo),
   alarmMetricMonth: estimate(0.1, "per standard-resolution alarm metric-month"),
+  customMetricMonth: estimate(0.3, "per custom metric-month (first 10,000 metrics; metric filters publish these)"),
   dashboardMonth: estimate(3, "per dashboard-month (the account's first 3 are free: not applied)"),
   dnsFirewallMillionQueries: confirmed(0.6, "per million queries inspected by DNS Firewall", SOURCES.route53),
   dnsFirewallDomainMonth: confirmed(0.0005, "per domain name in a DNS Firewall domain list, per month", SOURCES.route53),

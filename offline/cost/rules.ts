@@ -304,6 +304,17 @@ const alarmRule: CostRule = (alarms) => {
   })];
 };
 
+// The filter itself is free; each metric it publishes is a custom metric.
+const metricFilterRule: CostRule = (filters) => [line({
+  category: "CloudWatch",
+  item: `${filters.length} log metric filter${filters.length === 1 ? "" : "s"} (one custom metric each)`,
+  quantity: range(filters.length),
+  unit: "custom metric-months",
+  priceName: "customMetricMonth",
+  price: PRICES.customMetricMonth,
+  resources: ids(filters),
+})];
+
 const dashboardRule: CostRule = (dashboards) => [line({
   category: "CloudWatch",
   item: `${dashboards.length} dashboard${dashboards.length === 1 ? "" : "s"}`,
@@ -443,6 +454,7 @@ export const COST_RULES: Readonly<Record<string, CostRule>> = {
   "aws:elasticache/replicationGroup:ReplicationGroup": redisRule,
   "aws:cloudwatch/logGroup:LogGroup": logGroupRule,
   "aws:cloudwatch/metricAlarm:MetricAlarm": alarmRule,
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter": metricFilterRule,
   "aws:cloudwatch/dashboard:Dashboard": dashboardRule,
   "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": domainListRule,
   "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": firewallAssociationRule,
@@ -514,7 +526,7 @@ export const UNPRICED_TYPES: Readonly<Record<string, Unpriced>> = {
   "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": notEstimated("each AMI build runs a c6i.large for about an hour (one-off per build, not monthly)"),
   "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": free("no charge"),
   "aws:imagebuilder/imagePipeline:ImagePipeline": free("no schedule: it runs only when started"),
-  // Workspace storage (issue 8): the retained-volumes monitor.
+  // Workspace storage: the retained-volumes monitor.
   "aws:lambda/function:Function": notEstimated("the retained-volumes monitor: about 2,900 runs a month of 256 MB for about a second, inside Lambda's free tier (400,000 GB-s a month); its two custom metrics ($0.30/metric-month) are not estimated"),
   "aws:lambda/permission:Permission": free("no charge"),
   "aws:cloudwatch/eventRule:EventRule": free("scheduled rules carry no charge"),

@@ -202,10 +202,10 @@ function workspaceDefaultRoutes(graph: StackGraph): string[] {
 
 function egressRow(graph: StackGraph, config?: StackConfig): PostureRow {
   const derived = derivedEgressMode(graph);
-  const configured = (config as Readonly<Record<string, unknown>> | undefined)?.egressMode;
+  const configured = config?.egressMode;
   if (!derived) return { layer: "Egress mode", verdict: "missing", detail: "no workspace security group in this stack", evidence: [] };
   const routes = workspaceDefaultRoutes(graph);
-  const mismatch = typeof configured === "string" && configured !== derived.mode;
+  const mismatch = configured !== undefined && configured !== derived.mode;
   const explain = derived.mode === "dns-firewall"
     ? "the seeds' baseline: HTTPS to any address whose name the DNS Firewall resolves; an IP literal bypasses it"
     : "no route to the internet from the workspace group: only the listed destinations (proxy, endpoints, resolver)";
@@ -214,7 +214,7 @@ function egressRow(graph: StackGraph, config?: StackConfig): PostureRow {
     verdict: mismatch ? "mismatch" : derived.mode === "proxy" ? "in force" : "baseline",
     detail: `${derived.mode} (from the graph: ${explain}); workspace egress: ${derived.destinations.join(", ")}; ` +
       `workspace subnets route 0.0.0.0/0 to ${routes.length ? routes.join(" / ") : "nothing (no default route)"}; ` +
-      `config egressMode: ${typeof configured === "string" ? `${configured}${mismatch ? " — DOES NOT MATCH the graph" : ""}` : "not a key of this stack's config"}`,
+      `config egressMode: ${configured ? `${configured}${mismatch ? " — DOES NOT MATCH the graph" : ""}` : "unknown (no config given)"}`,
     evidence: [],
   };
 }

@@ -62,7 +62,7 @@ export async function cleanup(ctx: OpsContext, args: CleanupArgs): Promise<Repor
     report.notes.push(`FIS experiments not checked: ${errorName(err)}: ${errorMessage(err)}`);
   }
 
-  // Workspace storage (issue 8): the run's volumes and snapshots, on this stack only.
+  // Workspace storage: the run's volumes and snapshots, on this stack only.
   const run = { runId: args.all ? undefined : args.runId, anyRun: args.all };
   const volumes = ctx.volumes();
   found.volumes.push(...(await volumes.list(run)).filter((v) => v.state !== "deleting" && v.state !== "deleted").map((v) => ({ id: v.id, state: v.state, runId: v.runId ?? "" })));

@@ -18,10 +18,10 @@ import { type Report, REPORT_SCHEMA, type ReportBuilder, failedChecks, renderTex
 import { SEVERITIES } from "./security/audit/audit";
 import { security } from "./security/command";
 import { isRunId } from "./runId";
-// Workspace storage (issue 8).
+// Workspace storage.
 import { volumesList, volumesPrune, volumesSnapshot } from "./volumes/command";
 import { signalScope } from "./signals";
-// The local Docker engine as a target (issue 6).
+// The local Docker engine as a target.
 import { type LocalContext, createLocalContext } from "./docker/context";
 import { dockerCleanup } from "./docker/cleanup";
 import { LOCAL_IMAGE_DEFAULTS, localImage } from "./docker/image";
@@ -236,7 +236,9 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
       .option("python", { type: "string", default: "python3", describe: "interpreter in the workspace image" })
       .option("blocked-domain", { type: "string", default: "example.com", describe: "a name the DNS Firewall must block" })
       .option("allowed-domain", { type: "string", describe: "a name it must allow (default: from the firewall's allow list)" })
-      .option("public-ip", { type: "string", default: "1.1.1.1", describe: "a public IP tried on TCP 443 (must be blocked)" })
+      .option("public-ip", { type: "string", default: "1.1.1.1", describe: "a public IP tried on TCP 443 (blocked in proxy mode; a known gap in dns-firewall mode)" })
+      .option("doh-resolver", { type: "string", default: "1.1.1.1", describe: "a public DNS-over-HTTPS resolver's IP, queried on 443 (blocked in proxy mode; a known gap in dns-firewall mode)" })
+      .option("doh-name", { type: "string", default: "cloudflare-dns.com", describe: "the DoH resolver's server name (TLS SNI and Host)" })
       .option("peer-workspace", { type: "string", default: "auto", describe: "another workspace to try on :9000: auto, none, or an IPv4 address" })
       .option("secret-marker", { type: "string", array: true, default: [], describe: "text that would reveal the proxy's credential in files (repeatable)" })
       .option("probe-network-timeout", seconds("seconds per network attempt inside the probe", 3))

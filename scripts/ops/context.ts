@@ -14,7 +14,7 @@ import { Progress, type OutputStream } from "./progress";
 import { newRunId } from "./runId";
 import type { SignalScope, SignalSource } from "./signals";
 import type { StackOutputs } from "../../stackOutputs";
-// Workspace storage (issue 8).
+// Workspace storage.
 import { EC2_MUTATING_SHARE, TokenBucket } from "./rateLimiter";
 import { VolumeStore } from "./volumes/store";
 
@@ -133,7 +133,7 @@ export class OpsContext {
     return this.identity;
   }
 
-  // --- Workspace storage (issue 8) ---
+  // --- Workspace storage ---
   private volumeStore: VolumeStore | undefined;
 
   /** This stack's workspace volumes (EC2), one store per run so its EC2 bucket is shared. */

@@ -8,7 +8,7 @@ import type { OpsContext } from "./context";
 export const LAUNCH_OUTPUTS = [
   "clusterName",
   "workspaceTaskDefinitionArn",
-  "privateSubnetIds",
+  "workspaceSubnetIds",
   "securityGroupIds.workspace",
   "workspaceCapacityProvider",
   "workspaceVolumeRoleArn",
@@ -16,14 +16,15 @@ export const LAUNCH_OUTPUTS = [
   "workspaceVolumeSettings",
 ] as const;
 
-type LaunchOutputs = Pick<StackOutputs, "clusterName" | "workspaceTaskDefinitionArn" | "privateSubnetIds" | "securityGroupIds" | "workspaceCapacityProvider" | "workspaceVolumeRoleArn" | "workspaceVolumeKeyArn" | "workspaceVolumeSettings">;
+type LaunchOutputs = Pick<StackOutputs, "clusterName" | "workspaceTaskDefinitionArn" | "workspaceSubnetIds" | "securityGroupIds" | "workspaceCapacityProvider" | "workspaceVolumeRoleArn" | "workspaceVolumeKeyArn" | "workspaceVolumeSettings">;
 
 export function launchTargetFromOutputs(out: LaunchOutputs): WorkspaceLaunchTarget {
   const v = out.workspaceVolumeSettings;
   return {
     cluster: out.clusterName,
     taskDefinition: out.workspaceTaskDefinitionArn,
-    subnets: out.privateSubnetIds,
+    // Workspaces run in their own subnets (no internet route in proxy mode).
+    subnets: out.workspaceSubnetIds,
     securityGroups: [out.securityGroupIds.workspace],
     capacityProvider: out.workspaceCapacityProvider,
     volume: {

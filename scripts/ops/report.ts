@@ -8,8 +8,11 @@ import type { MetricSample } from "./metrics";
 export const REPORT_SCHEMA = "remote-claude-ops-report/v1";
 
 export type Outcome = "pass" | "fail" | "error" | "interrupted" | "dry-run";
-/** "n/a": the check has no meaning on this target (e.g. IMDS on a local Docker engine); never a pass. */
-export type CheckResult = "pass" | "fail" | "skip" | "n/a";
+/**
+ * "n/a": the check has no meaning on this target (e.g. IMDS on a local Docker engine); never a pass.
+ * "gap": a known gap of the stack's configuration (egress mode), reported, never failing the run.
+ */
+export type CheckResult = "pass" | "fail" | "skip" | "n/a" | "gap";
 
 export interface Check {
   /** Groups rows in the matrix (e.g. "probe:metadata", "audit:security-groups", "threshold"). */
@@ -155,8 +158,8 @@ export class ReportBuilder {
     readonly title: string,
   ) {}
 
-  check(group: string, name: string, expected: string, observed: string, pass: boolean | "skip" | "n/a"): Check {
-    const check: Check = { group, name, expected, observed, result: pass === "skip" || pass === "n/a" ? pass : pass ? "pass" : "fail" };
+  check(group: string, name: string, expected: string, observed: string, pass: boolean | "skip" | "n/a" | "gap"): Check {
+    const check: Check = { group, name, expected, observed, result: pass === "skip" || pass === "n/a" || pass === "gap" ? pass : pass ? "pass" : "fail" };
     this.checks.push(check);
     return check;
   }

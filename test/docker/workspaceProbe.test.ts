@@ -5,7 +5,9 @@
 // shows the same calls succeed).
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { DENY_ERRNO } from "../../host/seccomp";
 import { PROBE_CHECKS, type ProbeCheck, type ProbeConfig, type ProbeVerdict, PROBE_SCHEMA, VERDICT_PREFIX } from "../../probe/verdict";
@@ -61,9 +63,27 @@ describe("workspace hardening in a real Docker engine (probe)", function () {
     expect(confined.verdict.uid).to.equal(1000);
     expect(confined.verdict.checks.map((c) => [c.id, c.category])).to.deep.equal(PROBE_CHECKS.map((c) => [c.id, c.category]));
     // Targets that are not configured are skipped, never reported as blocked.
-    for (const id of ["dns-blocked-domain", "tcp-postgres", "secret-in-files"]) {
+    for (const id of ["dns-blocked-domain", "tcp-postgres", "secret-in-files", "doh-public-resolver", "proxy-allowed-name", "proxy-denied-name"]) {
       expect(confined.byId.get(id)).to.include({ skipped: true, blocked: false });
     }
+    // No HTTPS_PROXY in the task and none configured: the proxy checks say so (dns-firewall mode).
+    expect(confined.byId.get("proxy-denied-name")?.detail).to.equal("proxy not configured");
+  });
+
+  it("reports the egress bypasses and the proxy as blocked when nothing answers (a workspace with no route out)", async function () {
+    const { byId } = await runProbe(this, PROJECT_PROFILE, {
+      ...OFFLINE_CONFIG,
+      publicIp: "127.0.0.1",
+      dohResolver: { host: "127.0.0.1", port: 443, name: "dns.example" },
+      proxy: "http://127.0.0.1:3128",
+      allowedDomain: "allowed.example",
+      blockedDomain: "blocked.example",
+    });
+    for (const id of ["tcp-public-ip-443", "doh-public-resolver", "proxy-denied-name", "proxy-allowed-name"]) {
+      expect(byId.get(id), id).to.include({ blocked: true });
+      expect(byId.get(id)?.skipped, id).to.equal(undefined);
+    }
+    expect(byId.get("doh-public-resolver")?.detail).to.equal("ECONNREFUSED");
   });
 
   it("blocks at least 20 forbidden operations under the project's profile and the workspace settings", () => {
@@ -118,7 +138,26 @@ describe("workspace hardening in a real Docker engine (probe)", function () {
       "    head = q[:2] + struct.pack('>HHHHH', 0x8180 if ok else 0x8183, 1, 1 if ok else 0, 0, 0)",
       "    ans = b'\\xc0\\x0c' + struct.pack('>HHIH', 1, 1, 60, 4) + bytes([127, 0, 0, 9]) if ok else b''",
       "    s.sendto(head + q[12:] + ans, a)",
-      "for f in (http, pg, dns): threading.Thread(target=f, daemon=True).start()",
+      // A TLS server on 443 answering DNS over HTTPS (RFC 8484 POST), as a public resolver would.
+      "import ssl",
+      "def doh():",
+      "  ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain('/tmp/cert.pem', '/tmp/key.pem')",
+      "  s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 443)); s.listen(8)",
+      "  while True:",
+      "    c, _ = s.accept()",
+      "    try:",
+      "      t = ctx.wrap_socket(c, server_side=True); req = t.recv(4096)",
+      "      ok = req.startswith(b'POST /dns-query') and b'application/dns-message' in req",
+      "      body = req.split(b'\\r\\n\\r\\n', 1)[1][:2] + b'\\x81\\x80\\x00\\x01\\x00\\x01\\x00\\x00\\x00\\x00'",
+      "      t.sendall((b'HTTP/1.1 200 OK\\r\\nContent-Type: application/dns-message\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(body) + body) if ok else b'HTTP/1.1 400 Bad Request\\r\\n\\r\\n'); t.close()",
+      "    except Exception: c.close()",
+      // A forward proxy on 3128 that tunnels only allowed.example (a stand-in for Squid; the real one is test/egressProxy.squid.test.ts).
+      "def proxy():",
+      "  s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 3128)); s.listen(8)",
+      "  while True:",
+      "    c, _ = s.accept(); req = c.recv(4096)",
+      "    c.sendall(b'HTTP/1.1 200 Connection established\\r\\n\\r\\n' if req.startswith(b'CONNECT allowed.example:443 ') else b'HTTP/1.1 403 Forbidden\\r\\nContent-Length: 0\\r\\n\\r\\n'); time.sleep(0.2); c.close()",
+      "for f in (http, pg, dns, doh, proxy): threading.Thread(target=f, daemon=True).start()",
       "time.sleep(30)",
     ].join("\n");
     const config: ProbeConfig = {
@@ -128,13 +167,17 @@ describe("workspace hardening in a real Docker engine (probe)", function () {
       postgres: { host: "127.0.0.1", port: 5432 },
       redis: { host: "127.0.0.1", port: 6379 },
       secretMarkers: ["rc-marker-7f3a"],
+      publicIp: "127.0.0.1",
+      dohResolver: { host: "127.0.0.1", port: 443, name: "dns.example" },
     };
+    const tls = selfSignedCert();
     const file = (name: string, text: string) => `printf '%s' '${Buffer.from(text).toString("base64")}' | base64 -d > /tmp/${name}`;
-    const command = `${file("probe.py", PROBE_SOURCE)} && ${file("fake.py", fake)} && (python3 /tmp/fake.py &) && ` +
-      "echo rc-marker-7f3a > /tmp/leak.txt; sleep 1; python3 /tmp/probe.py";
+    const command = `${file("probe.py", PROBE_SOURCE)} && ${file("fake.py", fake)} && ${file("cert.pem", tls.cert)} && ${file("key.pem", tls.key)} && ` +
+      "(python3 /tmp/fake.py &) && echo rc-marker-7f3a > /tmp/leak.txt; sleep 1; python3 /tmp/probe.py";
     const { byId } = await runProbe(this, PROJECT_PROFILE, config, {
       command,
-      environment: { LEAKED: "rc-marker-7f3a" },
+      // A workspace task in proxy mode gets the proxy from HTTPS_PROXY, not from the probe config.
+      environment: { LEAKED: "rc-marker-7f3a", HTTPS_PROXY: "http://127.0.0.1:3128" },
       definition: { dnsServers: ["127.0.0.1"], systemControls: [{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "0" }] },
     });
     const reached = (id: string) => expect(byId.get(id), id).to.include({ blocked: false });
@@ -150,5 +193,24 @@ describe("workspace hardening in a real Docker engine (probe)", function () {
     reached("secret-in-environment");
     reached("secret-in-files");
     expect(byId.get("secret-in-files")?.detail).to.match(/marker in \/(proc\/self\/environ|tmp\/leak\.txt)/);
+    // The dns-firewall mode's gaps, as a workspace with a route out sees them, and the proxy's verdicts.
+    reached("tcp-public-ip-443");
+    reached("doh-public-resolver");
+    expect(byId.get("doh-public-resolver")?.detail).to.equal("HTTP 200 from 127.0.0.1");
+    reached("proxy-allowed-name");
+    refused("proxy-denied-name");
+    expect(byId.get("proxy-denied-name")?.detail).to.equal("HTTP 403 from 127.0.0.1:3128");
   });
 });
+
+/** A throwaway key and self-signed certificate (openssl, as the Squid test uses). */
+function selfSignedCert(): { cert: string; key: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rc-probe-tls-"));
+  try {
+    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=dns.example", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+    return { cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8"), key: fs.readFileSync(path.join(dir, "key.pem"), "utf8") };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -41,7 +41,7 @@ describe("ops load workspaces", () => {
     const runId = run.report.runId;
     expect(runId).to.match(/^load-\d{8}T\d{6}-beef$/);
     expect(runTasks[0]).to.deep.equal(workspaceRunTaskRequest(
-      { cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, subnets: o.privateSubnetIds, securityGroups: [o.securityGroupIds.workspace], capacityProvider: o.workspaceCapacityProvider, volume: TEST_LAUNCH.volume },
+      { cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, subnets: o.workspaceSubnetIds, securityGroups: [o.securityGroupIds.workspace], capacityProvider: o.workspaceCapacityProvider, volume: TEST_LAUNCH.volume },
       {
         count: 10,
         // One workspace id per RunTask call, from the run id.
@@ -250,7 +250,7 @@ describe("ops load workspaces", () => {
   });
 });
 
-describe("ops load workspaces: workspace volumes (issue 8)", () => {
+describe("ops load workspaces: workspace volumes", () => {
   let sts: ReturnType<typeof mockIdentity>;
   let cw: ReturnType<typeof mockClient>;
   beforeEach(() => {

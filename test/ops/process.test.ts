@@ -72,7 +72,7 @@ describe("ops as a process", () => {
       expect(code, stderr).to.equal(130);
       expect(fake.tasks.length).to.be.within(6, 490);
       expect(fake.running()).to.deep.equal([]);
-      // Every task's volume deleted after its task stopped (issue 8).
+      // Every task's volume deleted after its task stopped.
       expect(fake.volumes.length).to.equal(fake.tasks.length);
       expect(fake.volumesLeft()).to.deep.equal([]);
       const report = JSON.parse(stdout);

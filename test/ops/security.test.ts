@@ -15,7 +15,8 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { inflateSync } from "node:zlib";
 import { allowedFlows } from "../../components/flows";
-import { PROBE_CHECKS, PROBE_SCHEMA, VERDICT_PREFIX, type ProbeVerdict } from "../../probe/verdict";
+import type { EgressMode } from "../../lib/egress";
+import { expectationFor, PROBE_CHECKS, PROBE_SCHEMA, VERDICT_PREFIX, type ProbeVerdict } from "../../probe/verdict";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
 import { mockIdentity, mockLooseClient, runCli, tempDir } from "./helpers/harness";
 import { stackOutputs } from "./helpers/outputs";
@@ -32,12 +33,14 @@ function projectWithProbe(source = PROBE_SOURCE): string {
   return dir;
 }
 
-function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean }> = {}): ProbeVerdict {
+/** What a probe reports in a stack of this egress mode (its gaps open, its n/a checks skipped), plus overrides. */
+function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean }> = {}, mode: EgressMode = "dns-firewall"): ProbeVerdict {
+  const natural = (expect: string) => (expect === "n/a" ? { blocked: false, skipped: true } : { blocked: expect === "blocked" });
   return {
     schema: PROBE_SCHEMA,
     startedAt: "2026-11-23T12:00:00Z",
     uid: 1000,
-    checks: PROBE_CHECKS.map((c) => ({ id: c.id, category: c.category, detail: c.expect === "blocked" ? "EPERM" : "resolved", ...(overrides[c.id] ?? { blocked: c.expect === "blocked" }) })),
+    checks: PROBE_CHECKS.map((c) => ({ id: c.id, category: c.category, detail: expectationFor(c, mode) === "blocked" ? "EPERM" : "resolved", ...(overrides[c.id] ?? natural(expectationFor(c, mode))) })),
   };
 }
 
@@ -53,11 +56,11 @@ const WORKSPACE_TD: TaskDefinition = {
 const BACKEND_TD: TaskDefinition = { family: o.backendTaskDefinitionFamily, taskRoleArn: "arn:aws:iam::123456789012:role/backend", containerDefinitions: [{ name: "backend", image: `${o.ecrRepositoryUrls.backend}:v1` }] };
 
 /** The rules the Pulumi program creates for the flow table, as DescribeSecurityGroupRules returns them. */
-function liveRules(): SecurityGroupRule[] {
+function liveRules(egressMode: EgressMode = o.egressMode): SecurityGroupRule[] {
   const ids = o.securityGroupIds as Record<string, string>;
   const peer = (p: any): Partial<SecurityGroupRule> => p.kind === "group" ? { ReferencedGroupInfo: { GroupId: ids[p.group] } } : p.kind === "cidr" ? { CidrIpv4: p.cidr } : { PrefixListId: "pl-s3" };
   const rules: SecurityGroupRule[] = [];
-  for (const f of allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.20.0.2" })) {
+  for (const f of allowedFlows({ albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.20.0.2", egressMode })) {
     const base = { IpProtocol: f.protocol, FromPort: f.port, ToPort: f.port };
     if (f.from.kind === "group") rules.push({ ...base, GroupId: ids[f.from.group], IsEgress: true, ...peer(f.to) });
     if (f.to.kind === "group") rules.push({ ...base, GroupId: ids[f.to.group], IsEgress: false, ...peer(f.from) });
@@ -77,7 +80,7 @@ function mockAll() {
   cw.on(PutMetricDataCommand).resolves({});
   ecs.on(DescribeTaskDefinitionCommand).callsFake((input) => ({ taskDefinition: input.taskDefinition === o.backendTaskDefinitionFamily ? BACKEND_TD : WORKSPACE_TD }));
   ecs.on(ListTasksCommand).resolves({ taskArns: [PEER_TASK] });
-  // The probe gets its volume like any workspace (issue 8): made from the request, detached once the probe stopped.
+  // The probe gets its volume like any workspace: made from the request, detached once the probe stopped.
   const ec2Sim = new Ec2Sim({ clock: new VirtualClock() });
   ecs.on(RunTaskCommand).callsFake((input) => {
     const ebs = input.volumeConfigurations?.[0]?.managedEBSVolume;
@@ -132,10 +135,11 @@ describe("ops security", () => {
     it("runs the compressed probe as a workspace task with PROBE_CONFIG from the outputs and reads the verdict from its log stream", async () => {
       const projectDir = projectWithProbe();
       const run = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir, clock: new VirtualClock() });
-      expect(run.code, run.stderr).to.equal(1); // the public-IP check was allowed
+      // The public IP was reachable: in dns-firewall mode (staging) a known gap, not a failure.
+      expect(run.code, run.stderr).to.equal(0);
       const request = m.ecs.commandCalls(RunTaskCommand)[0].args[0].input;
       expect(request).to.deep.include({ cluster: o.clusterName, taskDefinition: o.workspaceTaskDefinitionArn, count: 1 });
-      expect(request.networkConfiguration).to.deep.equal({ awsvpcConfiguration: { subnets: o.privateSubnetIds, securityGroups: ["sg-workspace"], assignPublicIp: "DISABLED" } });
+      expect(request.networkConfiguration).to.deep.equal({ awsvpcConfiguration: { subnets: o.workspaceSubnetIds, securityGroups: ["sg-workspace"], assignPublicIp: "DISABLED" } });
       expect(request.capacityProviderStrategy).to.deep.equal([{ capacityProvider: o.workspaceCapacityProvider, weight: 1, base: 0 }]);
       const override = request.overrides!.containerOverrides![0];
       expect(override.name).to.equal("workspace-agent");
@@ -144,14 +148,21 @@ describe("ops security", () => {
       expect(inflateSync(Buffer.from(packed, "base64")).toString("utf8")).to.equal(PROBE_SOURCE);
       const config = JSON.parse(override.environment!.find((e) => e.name === "PROBE_CONFIG")!.value!);
       expect(config).to.deep.equal({
-        blockedDomain: "example.com", allowedDomain: "github.com", publicIp: "1.1.1.1",
+        blockedDomain: "example.com", allowedDomain: "github.com", publicIp: "1.1.1.1", dohResolver: { host: "1.1.1.1", port: 443, name: "cloudflare-dns.com" },
         postgres: { host: "db.internal", port: 5432 }, redis: { host: "redis.internal", port: 6379 },
         peerWorkspace: { host: "10.20.3.44", port: 9000 }, secretEnvNames: ["ANTHROPIC_API_KEY"], timeoutMs: 3000,
       });
       expect(m.logs.commandCalls(GetLogEventsCommand)[0].args[0].input).to.include({ logGroupName: o.workspaceLogGroupName, logStreamName: "workspace/workspace-agent/0123456789abcdef0123456789abcdef" });
       const rows = run.report.checks;
       expect(rows.filter((c: any) => c.group.startsWith("probe:"))).to.have.length(PROBE_CHECKS.length);
-      expect(rows.find((c: any) => c.name === "tcp-public-ip-443")).to.include({ result: "fail", observed: "allowed: EPERM" });
+      expect(rows.find((c: any) => c.name === "tcp-public-ip-443")).to.include({
+        result: "gap",
+        expected: "blocked in proxy mode; a known gap in dns-firewall mode: TCP 443 to a public IP literal (bypasses DNS filtering)",
+        observed: "allowed: resolved",
+      });
+      expect(rows.find((c: any) => c.name === "doh-public-resolver")).to.include({ result: "gap" });
+      expect(rows.find((c: any) => c.name === "proxy-denied-name")).to.include({ result: "skip", expected: "n/a in dns-firewall mode: CONNECT :443 through the egress proxy to a name off the allow list" });
+      expect(run.report.summary.join("\n")).to.match(/\(egress mode dns-firewall\): \d+ checks reported, 0 failed, \d+ skipped, 2 known gaps of dns-firewall mode/);
       expect(rows.find((c: any) => c.name === "tcp-peer-workspace")).to.include({ result: "skip" });
       expect(rows.find((c: any) => c.name === "imds-v2-token")).to.include({ result: "pass", expected: "blocked: IMDSv2 token PUT http://169.254.169.254/latest/api/token" });
       expect(rows.find((c: any) => c.name === "dns-allowed-domain")).to.include({ result: "pass" });
@@ -161,6 +172,34 @@ describe("ops security", () => {
       expect(m.ec2Sim.volumes.size).to.equal(1);
       expect(m.ec2Sim.leftovers()).to.deep.equal([]);
       expect(rows.find((c: any) => c.name === "probe volume deleted")).to.include({ result: "pass", observed: "0 left" });
+    });
+
+    it("in proxy mode holds the same checks to blocked, and runs the proxy's own", async () => {
+      const proxyOutputs = { ...o, egressMode: "proxy" as const };
+      const logVerdict = (v: ProbeVerdict) => m.logs.on(GetLogEventsCommand).callsFake((input) => ({ events: input.nextToken ? [] : [{ message: VERDICT_PREFIX + JSON.stringify(v) }], nextForwardToken: "f/1" }));
+      logVerdict(verdict({}, "proxy"));
+      const clean = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: proxyOutputs });
+      expect(clean.code, JSON.stringify(clean.report.checks.filter((c: any) => c.result !== "pass"))).to.equal(0);
+      const row = (run: typeof clean, name: string) => run.report.checks.find((c: any) => c.name === name);
+      expect(row(clean, "tcp-public-ip-443")).to.include({ result: "pass", expected: "blocked: TCP 443 to a public IP literal (bypasses DNS filtering)" });
+      expect(row(clean, "proxy-allowed-name")).to.include({ result: "pass", expected: "allowed: CONNECT :443 through the egress proxy to a name on the allow list" });
+      expect(row(clean, "proxy-denied-name")).to.include({ result: "pass" });
+
+      // An open public IP, a DoH resolver or a proxy that lets the denied name through: failures now.
+      logVerdict(verdict({ "tcp-public-ip-443": { blocked: false }, "doh-public-resolver": { blocked: false }, "proxy-denied-name": { blocked: false }, "proxy-allowed-name": { blocked: true, skipped: true } }, "proxy"));
+      const open = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: proxyOutputs });
+      expect(open.code).to.equal(1);
+      expect(open.report.checks.filter((c: any) => c.result === "fail").map((c: any) => c.name).sort()).to.deep.equal(["doh-public-resolver", "proxy-denied-name", "tcp-public-ip-443"]);
+      expect(row(open, "proxy-allowed-name")).to.include({ result: "skip" });
+      expect(open.report.checks.filter((c: any) => c.result === "gap")).to.deep.equal([]);
+    });
+
+    it("needs the egress mode from the stack outputs", async () => {
+      const { egressMode: _mode, ...withoutMode } = o;
+      const run = await runCli(["security", "--only", "probe"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: withoutMode });
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.match(/missing stack output in .*: egressMode \(Egress mode in force/);
+      expect(m.ecs.commandCalls(RunTaskCommand)).to.have.length(0);
     });
 
     it("fails when the probe printed no verdict", async () => {
@@ -255,6 +294,19 @@ describe("ops security", () => {
       expect(failed["fail-open"]).to.equal("ENABLED");
       expect(failed[`${o.clusterName}/workspace: scan findings`]).to.equal("COMPLETE; HIGH 2");
       expect(run.stdout).to.equal(JSON.stringify(run.report, null, 2) + "\n");
+    });
+
+    it("holds a proxy-mode stack to the proxy-mode flow table: 443 anywhere from workspaces is a deviation there", async () => {
+      const proxyOutputs = { ...o, egressMode: "proxy" as const };
+      m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules("proxy") });
+      const clean = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: proxyOutputs });
+      expect(clean.report.checks.filter((c: any) => c.group === "audit:security-groups" && c.result !== "pass")).to.deep.equal([]);
+      expect(clean.report.checks.find((c: any) => c.name === "egressProxy (sg-egress-proxy)")).to.include({ observed: "4 rules, all in the table", result: "pass" });
+      // The dns-firewall mode's rules on a proxy-mode stack: the workspace's 443 anywhere is flagged.
+      m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules("dns-firewall") });
+      const open = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: proxyOutputs });
+      expect(open.code).to.equal(1);
+      expect(open.report.checks.find((c: any) => c.name === "workspace (sg-workspace)").observed).to.equal("not allowed: out tcp/443 0.0.0.0/0; missing: out tcp/3128 sg:egressProxyLb");
     });
 
     it("reads albIngressCidrs from the stack file when not given", async () => {

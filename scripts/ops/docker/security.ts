@@ -33,8 +33,16 @@ export function localNotApplicable(args: { readonly allowedDomain?: string }): R
     ...(args.allowedDomain ? {} : { "dns-allowed-domain": `not applicable locally: there is no DNS Firewall allow list (${NO_ROUTE}; --allowed-domain tries a name anyway)` }),
     "tcp-postgres": "not applicable locally: no PostgreSQL on a local engine",
     "tcp-redis": "not applicable locally: no Redis on a local engine",
+    "proxy-allowed-name": `not applicable locally: there is no egress proxy on a local engine (${NO_ROUTE})`,
+    "proxy-denied-name": `not applicable locally: there is no egress proxy on a local engine (${NO_ROUTE})`,
   };
 }
+
+/**
+ * Local workspaces sit on an internal network with no route out, so they are judged by the strict
+ * (proxy) mode's expectations: a public IP or a DNS-over-HTTPS resolver must be unreachable.
+ */
+export const LOCAL_EGRESS_MODE = "proxy";
 
 /** The health check command of a container, as an exec command line. */
 function healthCommand(def: ContainerDefinition | undefined): string[] | undefined {
@@ -73,6 +81,8 @@ async function probe(ctx: LocalContext, args: SecurityArgs & ImageArgs, source: 
     blockedDomain: args.blockedDomain,
     ...(args.allowedDomain ? { allowedDomain: args.allowedDomain } : {}),
     publicIp: args.publicIp,
+    // The same public DoH resolver the ECS drill tries: the internal network must not reach it.
+    dohResolver: { host: args.dohResolver, port: 443, name: args.dohName },
     ...(peer ? { peerWorkspace: { host: peer, port: WORKSPACE_AGENT_PORT } } : {}),
     ...(secretEnvNames.length > 0 ? { secretEnvNames } : {}),
     // The run's own credential is the marker: found in the agent's files or environment, it leaked.
@@ -126,7 +136,7 @@ async function probe(ctx: LocalContext, args: SecurityArgs & ImageArgs, source: 
         if (!ctx.signal.aborted) {
           const { verdict, problem } = findVerdict(result.lines);
           if (verdict) {
-            const counts = addProbeChecks(report, verdict, localNotApplicable(args));
+            const counts = addProbeChecks(report, verdict, LOCAL_EGRESS_MODE, localNotApplicable(args));
             report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt}: ${verdict.checks.length} checks reported, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.notApplicable} not applicable locally.`);
             const notListening = peerReady ? await peerReady : undefined;
             if (notListening) untested(report, "tcp-peer-workspace", `not tested: ${notListening}`);

@@ -19,7 +19,7 @@ export interface DrillArgs {
   readonly task?: string;
   readonly az?: string;
   readonly template?: string;
-  /** terminate-instance (workspace pool): the dead host's volumes survive and a workspace resumes from a snapshot of one (issue 8). */
+  /** terminate-instance (workspace pool): the dead host's volumes survive and a workspace resumes from a snapshot of one. */
   readonly verifyRestore?: boolean;
   /** Seconds each restore step (canary start, detach, snapshot, resumed start) may take. */
   readonly restoreTimeout?: number;

@@ -22,7 +22,7 @@ export interface TaskObservation {
   readonly host?: string;
   /** When the target itself says the task became ready (a local engine's health check log); ECS does not say. */
   readonly readyAt?: number;
-  /** The workspace volume attached at launch, as the task's attachment details say (issue 8). */
+  /** The workspace volume attached at launch, as the task's attachment details say. */
   readonly volume?: VolumeObservation;
 }
 
@@ -101,7 +101,7 @@ export interface WorkspaceTarget {
   listRunTasks(runId: string): Promise<string[]>;
   hosts(ids: readonly string[]): Promise<HostInfo[]>;
   /**
-   * Workspace storage (issue 8), for targets whose workspaces get a volume of their own: the
+   * Workspace storage, for targets whose workspaces get a volume of their own: the
    * run's volumes (attach times), and deleting all of them once the run's tasks are stopped.
    */
   runVolumes?(runId: string): Promise<RunVolume[]>;

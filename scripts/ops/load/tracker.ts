@@ -24,7 +24,7 @@ export interface TrackedTask {
   stoppedAfterReady?: string;
   /** ECS's createdAt (epoch ms). */
   createdAt?: number;
-  /** Its workspace volume (issue 8): the id, and RunTask call → first poll that saw it ATTACHED. */
+  /** Its workspace volume: the id, and RunTask call → first poll that saw it ATTACHED. */
   volumeId?: string;
   volumeAttachedMs?: number;
 }
@@ -43,7 +43,7 @@ export interface TrackerResults {
   readonly starting: number;
   readonly runningMs: number[];
   readonly readyMs: number[];
-  /** RunTask call → the task's volume attachment first seen ATTACHED (issue 8). */
+  /** RunTask call → the task's volume attachment first seen ATTACHED. */
   readonly volumeAttachedMs: number[];
   /** Failures after launch, by normalized reason. */
   readonly failuresByReason: Record<string, number>;

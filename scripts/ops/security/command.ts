@@ -50,7 +50,7 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
   const report = new ReportBuilder("security", "Security drill: in-task probe and static audit");
   // Everything that can be refused without AWS is checked first.
   const source = probe ? readProbe(ctx.deps.projectDir) : "";
-  const out = probe ? ctx.require([...LAUNCH_OUTPUTS, "workspaceLogGroupName"]) : undefined;
+  const out = probe ? ctx.require([...LAUNCH_OUTPUTS, "workspaceLogGroupName", "egressMode"]) : undefined;
   const auditArgs: AuditArgs | undefined = audit ? { albIngressCidrs: albIngressCidrs(ctx, args), failSeverity: args.failSeverity } : undefined;
   if (probe) ctx.guard("security launches a probe task in the workspace pool");
   await ctx.verifyCredentials();
@@ -104,7 +104,7 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
         if (!(err instanceof PreconditionError)) throw err;
         report.check("probe", "probe task", "started in the workspace pool", err.message, false);
       } finally {
-        // Workspace storage (issue 8): the probe's volume is kept when it stops, like any workspace's.
+        // Workspace storage: the probe's volume is kept when it stops, like any workspace's.
         const volumes = await deleteVolumesSafely(target, runId);
         const left = volumes.leftBehind.length + volumes.failed.length;
         report.data.probeVolumes = volumes;
@@ -121,8 +121,9 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
       if (!ctx.signal.aborted) {
         const { verdict, problem } = findVerdict(run.lines);
         if (verdict) {
-          const { failed, skipped } = addProbeChecks(report, verdict);
-          report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt}: ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped.`);
+          // Expectations follow the stack's egress mode (PROBE_CHECKS, lib/egress.ts).
+          const { failed, skipped, gaps } = addProbeChecks(report, verdict, out.egressMode);
+          report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt} (egress mode ${out.egressMode}): ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped${gaps ? `, ${gaps} known gap${gaps > 1 ? "s" : ""} of ${out.egressMode} mode (docs/egress.md)` : ""}.`);
         } else {
           report.check("probe", "verdict", "one verdict line in the log", `${problem} (${run.lines.length} log lines${run.stoppedByUs ? "; the task was stopped by the drill" : ""})`, false);
         }
@@ -137,7 +138,8 @@ export function finishSecurity(ctx: OpsContext, report: ReportBuilder): ReportBu
   const failed = failedChecks(report.checks).length;
   const count = (result: string) => report.checks.filter((c) => c.result === result).length;
   const na = count("n/a");
-  report.summary.push(`${report.checks.length} checks: ${count("pass")} passed, ${failed} failed, ${count("skip")} skipped${na ? `, ${na} not applicable` : ""}.`);
+  const gaps = count("gap");
+  report.summary.push(`${report.checks.length} checks: ${count("pass")} passed, ${failed} failed, ${count("skip")} skipped${na ? `, ${na} not applicable` : ""}${gaps ? `, ${gaps} known gaps` : ""}.`);
   report.metrics.push({ name: "SecurityChecksFailed", unit: "Count", values: [failed] });
   report.metrics.push({ name: "SecurityChecksPassed", unit: "Count", values: [report.checks.filter((c) => c.result === "pass").length] });
   if (ctx.args.dryRun) report.outcome = "dry-run";

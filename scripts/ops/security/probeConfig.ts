@@ -15,6 +15,9 @@ export interface ProbeTargetArgs {
   readonly blockedDomain: string;
   readonly allowedDomain?: string;
   readonly publicIp: string;
+  /** A public DNS-over-HTTPS resolver's IP and server name (egress modes). */
+  readonly dohResolver: string;
+  readonly dohName: string;
   /** "auto" (a running workspace, if any), "none", or an IPv4 address. */
   readonly peerWorkspace: string;
   readonly secretMarker: readonly string[];
@@ -73,6 +76,7 @@ export async function gatherProbeConfig(ctx: OpsContext, args: ProbeTargetArgs):
     blockedDomain: args.blockedDomain,
     ...(allowedDomain ? { allowedDomain } : {}),
     publicIp: args.publicIp,
+    dohResolver: { host: args.dohResolver, port: 443, name: args.dohName },
     ...(postgres ? { postgres } : {}),
     ...(redis ? { redis } : {}),
     ...(peerWorkspace ? { peerWorkspace } : {}),

@@ -23,8 +23,24 @@ export function readProbe(projectDir: string): string {
   }
 }
 
+/**
+ * The probe as shipped: comment lines, one-line docstrings and blank lines dropped, indentation cut
+ * to one space per level (the probe keeps 4-space levels and has no multi-line strings). Python
+ * sees the same program; test/probe.test.ts compares the two syntax trees.
+ */
+export function compactPython(source: string): string {
+  return source
+    .split("\n")
+    .filter((line) => !/^\s*#/.test(line) && !/^\s*"""[^"]*"""\s*$/.test(line) && line.trim() !== "")
+    .map((line) => {
+      const indent = /^ */.exec(line)![0].length;
+      return " ".repeat(Math.floor(indent / 4) + (indent % 4)) + line.trim();
+    })
+    .join("\n") + "\n";
+}
+
 export function probeCommand(source: string, python: string): string[] {
-  const packed = deflateSync(Buffer.from(source, "utf8"), { level: 9 }).toString("base64");
+  const packed = deflateSync(Buffer.from(compactPython(source), "utf8"), { level: 9 }).toString("base64");
   return [python, "-c", `import base64,zlib;exec(zlib.decompress(base64.b64decode('${packed}')))`];
 }
 
@@ -42,7 +58,7 @@ export function probeOverrides(source: string, config: ProbeConfig, python: stri
   }];
   const size = JSON.stringify({ containerOverrides }).length;
   if (size > MAX_OVERRIDES_CHARS) {
-    throw new UsageError(`the probe's RunTask overrides are ${size} characters, over RunTask's ${MAX_OVERRIDES_CHARS}: shorten ${PROBE_PATH} (${source.length} characters) or the probe config (${JSON.stringify(config).length})`);
+    throw new UsageError(`the probe's RunTask overrides are ${size} characters, over RunTask's ${MAX_OVERRIDES_CHARS}: shorten ${PROBE_PATH} (${source.length} characters, ${compactPython(source).length} compacted) or the probe config (${JSON.stringify(config).length})`);
   }
   return { containerOverrides, size };
 }

@@ -1,7 +1,8 @@
 // Reads the probe's verdict line back and turns it into rows of the security matrix: one per
-// check in PROBE_CHECKS (what the hardened workspace must show), plus any check the probe
-// reported that the contract does not know.
-import { PROBE_CHECKS, PROBE_SCHEMA, type ProbeVerdict, VERDICT_PREFIX } from "../../../probe/verdict";
+// check in PROBE_CHECKS (what the hardened workspace must show in the stack's egress mode), plus
+// any check the probe reported that the contract does not know.
+import type { EgressMode } from "../../../lib/egress";
+import { type Expectation, expectationFor, PROBE_CHECKS, PROBE_SCHEMA, type ProbeVerdict, VERDICT_PREFIX } from "../../../probe/verdict";
 import type { ReportBuilder } from "../report";
 
 export function findVerdict(lines: readonly string[]): { verdict?: ProbeVerdict; problem?: string } {
@@ -18,38 +19,66 @@ export function findVerdict(lines: readonly string[]): { verdict?: ProbeVerdict;
   return { verdict: v as ProbeVerdict };
 }
 
+/** The matrix's "expected" cell for an expectation in a mode. */
+function expectedText(expect: Expectation, mode: EgressMode, what: string): string {
+  if (expect === "gap") return `blocked in proxy mode; a known gap in ${mode} mode: ${what}`;
+  if (expect === "n/a") return `n/a in ${mode} mode: ${what}`;
+  return `${expect}: ${what}`;
+}
+
 /**
+ * Rows of the matrix for the probe's verdict, judged against the stack's egress mode.
  * `notApplicable`: checks that have no meaning where the probe ran (IMDS on a local engine), with
  * why. Such a row says so ("n/a") when the probe found the target blocked or skipped it; if the
  * probe reached it after all, the row fails like any other.
  */
-export function addProbeChecks(report: ReportBuilder, verdict: ProbeVerdict, notApplicable: Readonly<Record<string, string>> = {}): { failed: number; skipped: number; notApplicable: number } {
+export function addProbeChecks(
+  report: ReportBuilder,
+  verdict: ProbeVerdict,
+  mode: EgressMode,
+  notApplicable: Readonly<Record<string, string>> = {},
+): { failed: number; skipped: number; gaps: number; notApplicable: number } {
   let failed = 0;
   let skipped = 0;
+  let gaps = 0;
   let na = 0;
   const byId = new Map(verdict.checks.map((c) => [c.id, c]));
   for (const spec of PROBE_CHECKS) {
     const seen = byId.get(spec.id);
-    const expected = `${spec.expect}: ${spec.what}`;
+    const expect = expectationFor(spec, mode);
+    const expected = expectedText(expect, mode, spec.what);
+    const row = (observed: string, result: boolean | "skip" | "gap" | "n/a") => report.check(`probe:${spec.category}`, spec.id, expected, observed, result);
     const why = notApplicable[spec.id];
     if (why && seen && (seen.skipped || seen.blocked)) {
       na++;
-      report.check(`probe:${spec.category}`, spec.id, expected, `${why}; the probe saw: ${seen.skipped ? "skipped" : "blocked"}: ${seen.detail}`, "n/a");
+      row(`${why}; the probe saw: ${seen.skipped ? "skipped" : "blocked"}: ${seen.detail}`, "n/a");
     } else if (!seen) {
-      failed++;
-      report.check(`probe:${spec.category}`, spec.id, expected, "not reported by the probe", false);
-    } else if (seen.skipped) {
+      // A check the mode does not use may be missing; any other must be reported.
+      if (expect === "n/a") {
+        skipped++;
+        row("not reported by the probe", "skip");
+      } else {
+        failed++;
+        row("not reported by the probe", false);
+      }
+    } else if (seen.skipped || expect === "n/a") {
       skipped++;
-      report.check(`probe:${spec.category}`, spec.id, expected, `skipped: ${seen.detail}`, "skip");
+      row(seen.skipped ? `skipped: ${seen.detail}` : `${seen.blocked ? "blocked" : "allowed"}: ${seen.detail}`, "skip");
     } else {
       const observed = seen.blocked ? "blocked" : "allowed";
-      const pass = observed === spec.expect;
-      if (!pass) failed++;
-      report.check(`probe:${spec.category}`, spec.id, expected, `${observed}: ${seen.detail}`, pass);
+      if (expect === "gap") {
+        // Blocked anyway is a pass; open is the documented gap, not a failure.
+        if (!seen.blocked) gaps++;
+        row(`${observed}: ${seen.detail}`, seen.blocked ? true : "gap");
+      } else {
+        const pass = observed === expect;
+        if (!pass) failed++;
+        row(`${observed}: ${seen.detail}`, pass);
+      }
     }
   }
   for (const extra of verdict.checks.filter((c) => !PROBE_CHECKS.some((s) => s.id === c.id))) {
     report.check(`probe:${extra.category}`, extra.id, "(not in PROBE_CHECKS)", `${extra.blocked ? "blocked" : "allowed"}: ${extra.detail}`, "skip");
   }
-  return { failed, skipped, notApplicable: na };
+  return { failed, skipped, gaps, notApplicable: na };
 }

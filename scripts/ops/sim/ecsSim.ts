@@ -45,7 +45,7 @@ export interface SimOptions {
   readonly containerInstances?: number;
   readonly containers?: readonly string[];
   readonly healthChecked?: readonly string[];
-  /** Volumes: every task RunTask configures one for gets an EBS volume here (issue 8). */
+  /** Volumes: every task RunTask configures one for gets an EBS volume here. */
   readonly ec2?: Ec2Sim;
   /** DescribeVolumes reads a stopped task's volume stays attached for (ECS detaching it). */
   readonly volumeDetachReads?: number;

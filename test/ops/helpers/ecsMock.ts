@@ -1,4 +1,4 @@
-// Wires the ECS simulator (and its EC2 volumes, issue 8) into aws-sdk-client-mock stubs of
+// Wires the ECS simulator (and its EC2 volumes) into aws-sdk-client-mock stubs of
 // ECSClient and EC2Client.
 import {
   CreateSnapshotCommand,

@@ -78,7 +78,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     forceExit: (c) => {
       forcedExit = c;
     },
-    // Volume waiters (issue 8) give up after 3 s here: a volume the simulation never detaches fails fast.
+    // Volume waiters give up after 3 s here: a volume the simulation never detaches fails fast.
     waiterDelays: { minDelay: 0.001, maxDelay: 0.002, maxWaitCap: 3 },
     // Fixed credentials: the default chain would look at the machine (files, IMDS).
     makeAws: (settings, stats) => new AwsClients({ ...settings, credentials: FAKE_CREDENTIALS }, stats),

@@ -16,7 +16,7 @@ export function stackOutputs(stack: "staging" | "prod" = "staging"): StackOutput
     privateSubnetIds: ["subnet-priv-a", "subnet-priv-c"],
     isolatedSubnetIds: ["subnet-iso-a", "subnet-iso-c"],
     securityGroupIds: {
-      alb: "sg-alb", backend: "sg-backend", workspace: "sg-workspace", backendHosts: "sg-backend-hosts",
+      alb: "sg-alb", backend: "sg-backend", workspace: "sg-workspace", egressProxyLb: "sg-egress-proxy-lb", egressProxy: "sg-egress-proxy", backendHosts: "sg-backend-hosts",
       workspaceHosts: "sg-workspace-hosts", endpoints: "sg-endpoints", database: "sg-database", redis: "sg-redis",
     },
     dnsFirewallRuleGroupId: "rslvr-frg-1",
@@ -49,6 +49,7 @@ export function stackOutputs(stack: "staging" | "prod" = "staging"): StackOutput
       backend: `${acct}.dkr.ecr.${region}.amazonaws.com/${p}/backend`,
       workspace: `${acct}.dkr.ecr.${region}.amazonaws.com/${p}/workspace`,
       credentialProxy: `${acct}.dkr.ecr.${region}.amazonaws.com/${p}/credential-proxy`,
+      ...(stack === "prod" ? { egressProxy: `${acct}.dkr.ecr.${region}.amazonaws.com/${p}/egress-proxy` } : {}),
     },
     dbInstanceIdentifier: `${p}-db`,
     redisReplicationGroupId: `${p}-redis`,
@@ -62,5 +63,16 @@ export function stackOutputs(stack: "staging" | "prod" = "staging"): StackOutput
     workspaceVolumeKeyArn: `arn:aws:kms:${region}:${acct}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`,
     workspaceVolumeSettings: { volumeName: "workspace", volumeType: "gp3", sizeGiB: 20, iops: 3000, throughputMiBps: 125, filesystem: "xfs", stackTag: stack },
     retainedVolumesAlarmName: `${p}-retained-workspace-volumes`,
+    // Staging runs dns-firewall, prod the egress proxy.
+    egressMode: stack === "prod" ? "proxy" : "dns-firewall",
+    workspaceSubnetIds: ["subnet-ws-a", "subnet-ws-c"],
+    egressProxy: stack === "prod"
+      ? {
+        url: `http://internal-${p}-egress-0123456789abcdef.elb.${region}.amazonaws.com:3128`,
+        serviceName: `${p}-egress-proxy`,
+        logGroupName: `/${p}/egress-proxy`,
+        metricsNamespace: `RemoteClaude/EgressProxy/${p}`,
+      }
+      : {},
   };
 }

@@ -48,7 +48,7 @@ export function liveRuleKey(rule: SecurityGroupRule, roleOf: ReadonlyMap<string,
 export const securityGroupAudit: Audit = {
   name: "security groups",
   async run(ctx, args, report) {
-    const out = ctx.require(["securityGroupIds", "vpcCidr"]);
+    const out = ctx.require(["securityGroupIds", "vpcCidr", "egressMode"]);
     const roleOf = new Map(Object.entries(out.securityGroupIds).map(([role, id]) => [id, role]));
     const pl = await ctx.api.call("DescribeManagedPrefixLists", () => ctx.aws.ec2.send(new DescribeManagedPrefixListsCommand({
       Filters: [{ Name: "prefix-list-name", Values: [`com.amazonaws.${ctx.region}.s3`] }],
@@ -59,7 +59,7 @@ export const securityGroupAudit: Audit = {
     for await (const page of ctx.api.pages("DescribeSecurityGroupRules", pages)) {
       live.push(...(page.SecurityGroupRules ?? []).map((r) => liveRuleKey(r, roleOf, s3)));
     }
-    const flows = allowedFlows({ albIngressCidrs: args.albIngressCidrs, resolverIp: nthAddress(mustParseCidr(out.vpcCidr), 2) });
+    const flows = allowedFlows({ albIngressCidrs: args.albIngressCidrs, resolverIp: nthAddress(mustParseCidr(out.vpcCidr), 2), egressMode: out.egressMode });
     const expected = expectedRules(flows);
     const liveTexts = new Set(live.map((r) => r.text));
     const expectedTexts = new Set(expected.map((r) => r.text));

@@ -30,7 +30,7 @@ export function auditWorkspaceTaskDefinition(report: ReportBuilder, td: TaskDefi
   const group = "audit:task-definitions";
   report.check(group, "workspace: task role", "none", td.taskRoleArn ?? "none", !td.taskRoleArn);
   report.check(group, "workspace: network mode", "awsvpc", td.networkMode ?? "default", td.networkMode === "awsvpc");
-  // Workspace storage (issue 8): its own EBS volume, made at launch, mounted by the agent; nothing on the host.
+  // Workspace storage: its own EBS volume, made at launch, mounted by the agent; nothing on the host.
   const volumes = td.volumes ?? [];
   const atLaunch = volumes.filter((v) => v.configuredAtLaunch === true).map((v) => v.name ?? "?");
   const agentMounts = (td.containerDefinitions ?? []).find((c) => c.name === CONTAINERS.workspaceAgent)?.mountPoints?.map((m) => m.sourceVolume) ?? [];

@@ -1,0 +1,146 @@
+// The egress proxy as an ECS service on the trusted (backend) pool: Squid tasks spread over AZs
+// behind the internal NLB (loadBalancer.ts), no task role (Squid needs no AWS credentials), an
+// execution role that can only pull its image and write its log group, and every decision in that
+// log group, counted by two metric filters (decisionLog.ts) the alarms read.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { policyJson, serviceTrustPolicy } from "../../lib/iam";
+import { poolPlacementConstraint } from "../../lib/placement";
+import { ECS_TASKS_SERVICE, executionRolePolicy } from "../iam";
+import { EGRESS_PROXY_CONTAINER, egressProxyContainer } from "./container";
+import { DECISIONS_PATTERN, DENIED_PATTERN, EGRESS_PROXY_METRICS, egressProxyNamespace } from "./decisionLog";
+import type { EgressProxyLoadBalancer } from "./loadBalancer";
+import { EGRESS_PROXY_PORT } from "./squidConfig";
+
+/** Physical names of the proxy's service, task family and log group. */
+export function egressProxyNames(prefix: string) {
+  return { service: `${prefix}-egress-proxy`, family: `${prefix}-egress-proxy`, logGroup: `/${prefix}/egress-proxy` };
+}
+
+export interface EgressProxyServiceArgs {
+  readonly prefix: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly clusterArn: pulumi.Input<string>;
+  /** The backend (trusted) pool's capacity provider: a proxy never shares a host with a workspace. */
+  readonly capacityProvider: string;
+  readonly image: pulumi.Input<string>;
+  readonly repositoryArn: pulumi.Input<string>;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly desiredCount: number;
+  readonly allowList: readonly string[];
+  /** Subnets of the tasks and the NLB (the private subnets) and their CIDRs. */
+  readonly subnetIds: pulumi.Input<string>[];
+  readonly subnetCidrs: readonly string[];
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly loadBalancer: EgressProxyLoadBalancer;
+  readonly logRetentionDays: number;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly metricsNamespace: string;
+  readonly capacityReady?: pulumi.Resource[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export class EgressProxyService extends pulumi.ComponentResource {
+  readonly service: aws.ecs.Service;
+  readonly taskDefinition: aws.ecs.TaskDefinition;
+  readonly executionRole: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly serviceName: string;
+  /** Namespace of the Requests and DeniedRequests metrics (decisionLog.ts). */
+  readonly metricsNamespace: string;
+
+  constructor(name: string, args: EgressProxyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("remote-claude:egress:EgressProxyService", name, {}, opts);
+    const parent = { parent: this };
+    const names = egressProxyNames(args.prefix);
+    this.serviceName = names.service;
+    this.metricsNamespace = egressProxyNamespace(args.metricsNamespace, args.prefix);
+
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+      name: names.logGroup,
+      retentionInDays: args.logRetentionDays,
+      kmsKeyId: args.kmsKeyArn,
+      tags: { ...args.tags, Name: names.logGroup },
+    }, parent);
+    const filter = (suffix: string, pattern: string, metric: string, defaultValue?: string) =>
+      new aws.cloudwatch.LogMetricFilter(`${name}-${suffix}`, {
+        name: `${names.service}-${suffix}`,
+        logGroupName: this.logGroup.name,
+        pattern,
+        metricTransformation: { name: metric, namespace: this.metricsNamespace, value: "1", unit: "Count", defaultValue },
+      }, parent);
+    filter("requests", DECISIONS_PATTERN, EGRESS_PROXY_METRICS.requests);
+    // 0 for every other line, so the denied count has data whenever the proxy logs anything.
+    filter("denied", DENIED_PATTERN, EGRESS_PROXY_METRICS.denied, "0");
+
+    this.executionRole = new aws.iam.Role(`${name}-execution`, {
+      name: `${args.prefix}-egress-proxy-execution`,
+      description: "ECS agent on behalf of egress proxy tasks: pull the proxy image, write its logs",
+      assumeRolePolicy: policyJson(serviceTrustPolicy(ECS_TASKS_SERVICE, args.accountId)),
+      tags: args.tags,
+    }, parent);
+    new aws.iam.RolePolicy(`${name}-execution`, {
+      role: this.executionRole.id,
+      name: "egress-proxy-execution",
+      policy: policyJson(executionRolePolicy({
+        region: args.region,
+        repositoryArns: [args.repositoryArn],
+        logGroupArn: this.logGroup.arn,
+        secretArns: [],
+        kmsKeyArn: args.kmsKeyArn,
+      })),
+    }, parent);
+
+    const container = pulumi.output(args.image).apply((image) => egressProxyContainer({
+      image,
+      cpu: args.cpu,
+      memoryMiB: args.memoryMiB,
+      allowList: args.allowList,
+      loadBalancerCidrs: args.subnetCidrs,
+      logGroup: names.logGroup,
+      region: args.region,
+    }));
+    this.taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
+      family: names.family,
+      networkMode: "awsvpc",
+      requiresCompatibilities: ["EC2"],
+      // No taskRoleArn: Squid calls no AWS API.
+      executionRoleArn: this.executionRole.arn,
+      cpu: String(args.cpu),
+      memory: String(args.memoryMiB),
+      containerDefinitions: container.apply((c) => JSON.stringify([c])),
+      placementConstraints: [poolPlacementConstraint("backend")],
+      tags: { ...args.tags, Name: names.family },
+    }, { parent: this, dependsOn: [this.logGroup] });
+
+    this.service = new aws.ecs.Service(`${name}-service`, {
+      name: names.service,
+      cluster: args.clusterArn,
+      taskDefinition: this.taskDefinition.arn,
+      desiredCount: args.desiredCount,
+      // launchType stays unset: it conflicts with a capacity provider strategy.
+      capacityProviderStrategies: [{ capacityProvider: args.capacityProvider, weight: 1, base: 0 }],
+      networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
+      orderedPlacementStrategies: [
+        { type: "spread", field: "attribute:ecs.availability-zone" },
+        { type: "spread", field: "instanceId" },
+      ],
+      loadBalancers: [{ targetGroupArn: args.loadBalancer.targetGroup.arn, containerName: EGRESS_PROXY_CONTAINER, containerPort: EGRESS_PROXY_PORT }],
+      healthCheckGracePeriodSeconds: 30,
+      deploymentController: { type: "ECS" },
+      // New tasks healthy before old ones go: workspaces never lose their way out in a deployment.
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      enableEcsManagedTags: true,
+      propagateTags: "SERVICE",
+      enableExecuteCommand: false,
+      waitForSteadyState: false,
+      tags: { ...args.tags, Name: names.service },
+    }, { parent: this, dependsOn: [args.loadBalancer.listener, ...(args.capacityReady ?? [])] });
+
+    this.registerOutputs({ serviceName: this.serviceName, logGroupName: this.logGroup.name });
+  }
+}
