@@ -4,7 +4,7 @@
 // makes every copy of the data unreadable at once.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type PolicyDocument, policyJson } from "../lib/iam";
+import { accountIamKeyStatement, type PolicyDocument, policyJson } from "../lib/iam";
 
 export interface PlatformKeyArgs {
   readonly prefix: string;
@@ -19,14 +19,7 @@ export function platformKeyPolicy(args: { prefix: string; region: string; accoun
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        // Without this statement IAM policies could not grant use of the key at all.
-        Sid: "AccountIamPolicies",
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
+      accountIamKeyStatement(args.accountId),
       {
         Sid: "CloudWatchLogsForThisStack",
         Effect: "Allow",

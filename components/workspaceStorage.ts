@@ -4,7 +4,7 @@
 // The volume settings themselves travel in every RunTask (lib/launchContract.ts).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type PolicyDocument, policyJson, serviceTrustPolicy } from "../lib/iam";
+import { accountIamKeyStatement, type PolicyDocument, policyJson, serviceTrustPolicy } from "../lib/iam";
 import { VOLUME_TAGS, type VolumeFilesystem } from "../lib/launchContract";
 import { ECS_SERVICE, workspaceVolumeRolePolicy } from "../services/iam";
 
@@ -46,13 +46,7 @@ export function workspaceVolumeKeyPolicy(args: { region: string; accountId: stri
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "AccountIamPolicies",
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
+      accountIamKeyStatement(args.accountId),
       {
         Sid: "VolumeRoleEncryptsThroughEbs",
         Effect: "Allow",

@@ -42,3 +42,17 @@ export function serviceTrustPolicy(service: string, sourceAccount?: string): Pol
     ],
   };
 }
+
+/**
+ * The key-policy statement that leaves a KMS key's use to the account's IAM policies; without it
+ * no IAM policy could grant use of the key at all.
+ */
+export function accountIamKeyStatement(accountId: string): PolicyStatement {
+  return {
+    Sid: "AccountIamPolicies",
+    Effect: "Allow",
+    Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+    Action: "kms:*",
+    Resource: "*",
+  };
+}

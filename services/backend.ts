@@ -10,7 +10,8 @@ import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
 import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
 import type { BackendLoadBalancer } from "./loadBalancer";
 import { poolPlacementConstraint } from "../lib/placement";
-import { httpHealthCommand, LOG_MAX_BUFFER_SIZE } from "./workspaceContainers";
+import { awslogs, lockedDown } from "./containerBasics";
+import { httpHealthCommand } from "./workspaceContainers";
 
 export const BACKEND_PORT = 8000;
 /** Environment variables the backend reads its data stores' coordinates from. */
@@ -107,28 +108,12 @@ export function backendContainer(s: BackendContainerSettings): ContainerDefiniti
     portMappings: [{ name: "http", containerPort: BACKEND_PORT, protocol: "tcp" }],
     environment: Object.entries(s.environment).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
     secrets: Object.entries(s.secrets).sort(([a], [b]) => a.localeCompare(b)).map(([name, valueFrom]) => ({ name, valueFrom })),
-    privileged: false,
-    readonlyRootFilesystem: true,
-    dockerSecurityOptions: ["no-new-privileges"],
-    linuxParameters: {
-      capabilities: { drop: ["ALL"], add: [] },
-      initProcessEnabled: true,
-      tmpfs: [{ containerPath: "/tmp", size: 256, mountOptions: ["nosuid", "nodev"] }],
-    },
+    ...lockedDown({ sizeMiB: 256 }),
     ulimits: [{ name: "nofile", softLimit: 65536, hardLimit: 65536 }],
     healthCheck: { command: httpHealthCommand(BACKEND_PORT, s.healthCheckPath), interval: 15, timeout: 5, retries: 3, startPeriod: 30 },
     // Long streams get time to finish when a task is replaced (the ALB drains for longer).
     stopTimeout: 120,
-    logConfiguration: {
-      logDriver: "awslogs",
-      options: {
-        "awslogs-group": s.logGroup,
-        "awslogs-region": s.region,
-        "awslogs-stream-prefix": LOG_STREAM_PREFIX.backend,
-        mode: "non-blocking",
-        "max-buffer-size": LOG_MAX_BUFFER_SIZE,
-      },
-    },
+    logConfiguration: awslogs(s, LOG_STREAM_PREFIX.backend),
   };
 }
 

@@ -9,6 +9,7 @@
 // same way, essential (if it dies the task stops: the agent cannot work without it).
 import type { ContainerDefinition, Volume } from "@aws-sdk/client-ecs";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
+import { awslogs, lockedDown } from "./containerBasics";
 
 export const AGENT_PORT = 9000;
 export const PROXY_PORT = 8080;
@@ -22,8 +23,6 @@ export const PROXY_CREDENTIAL_ENV = "PROXY_CREDENTIAL";
 export const PROXY_CPU = 128;
 export const PROXY_MEMORY_MIB = 128;
 export const PROXY_TMPFS_MIB = 16;
-/** awslogs: never block the container on a slow log pipe; drop beyond this buffer instead. */
-export const LOG_MAX_BUFFER_SIZE = "4m";
 export const ULIMITS = { nofile: 65536, nproc: 4096 } as const;
 
 export interface WorkspaceContainerSettings {
@@ -46,33 +45,11 @@ export function httpHealthCommand(port: number, path = "/health"): string[] {
   return ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}${path}', timeout=3)`];
 }
 
-function logConfiguration(s: WorkspaceContainerSettings): ContainerDefinition["logConfiguration"] {
-  return {
-    logDriver: "awslogs",
-    options: {
-      "awslogs-group": s.logGroup,
-      "awslogs-region": s.region,
-      "awslogs-stream-prefix": LOG_STREAM_PREFIX.workspace,
-      mode: "non-blocking",
-      "max-buffer-size": LOG_MAX_BUFFER_SIZE,
-    },
-  };
-}
-
 /** Settings both containers share: nothing privileged, nothing writable but what is mounted. */
 function hardened(tmpfsMiB: number): Pick<ContainerDefinition, "user" | "privileged" | "readonlyRootFilesystem" | "dockerSecurityOptions" | "linuxParameters" | "ulimits"> {
   return {
     user: WORKSPACE_USER,
-    privileged: false,
-    readonlyRootFilesystem: true,
-    // ECS accepts only no-new-privileges/apparmor/label/credentialspec here; the seccomp
-    // profile is the hosts' Docker daemon default (daemon.json).
-    dockerSecurityOptions: ["no-new-privileges"],
-    linuxParameters: {
-      capabilities: { drop: ["ALL"], add: [] },
-      initProcessEnabled: true,
-      tmpfs: [{ containerPath: "/tmp", size: tmpfsMiB, mountOptions: ["nosuid", "nodev"] }],
-    },
+    ...lockedDown({ sizeMiB: tmpfsMiB }),
     ulimits: [
       { name: "nofile", softLimit: ULIMITS.nofile, hardLimit: ULIMITS.nofile },
       { name: "nproc", softLimit: ULIMITS.nproc, hardLimit: ULIMITS.nproc },
@@ -93,7 +70,7 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
     ...hardened(PROXY_TMPFS_MIB),
     healthCheck: { command: httpHealthCommand(PROXY_PORT), interval: 5, timeout: 3, retries: 3, startPeriod: 5 },
     stopTimeout: 10,
-    logConfiguration: logConfiguration(s),
+    logConfiguration: awslogs(s, LOG_STREAM_PREFIX.workspace),
   };
   const agent: ContainerDefinition = {
     name: CONTAINERS.workspaceAgent,
@@ -113,7 +90,7 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
     dependsOn: [{ containerName: CONTAINERS.credentialProxy, condition: "HEALTHY" }],
     healthCheck: { command: httpHealthCommand(AGENT_PORT), interval: 10, timeout: 3, retries: 3, startPeriod: 10 },
     stopTimeout: 30,
-    logConfiguration: logConfiguration(s),
+    logConfiguration: awslogs(s, LOG_STREAM_PREFIX.workspace),
   };
   for (const c of [proxy, agent]) c.environment = [...(c.environment ?? []), ...egressProxyEnvironment(s.egressProxy)];
   return [proxy, agent];

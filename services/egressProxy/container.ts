@@ -3,7 +3,7 @@
 // (services/egressProxy/Dockerfile) runs the configuration in SQUID_CONFIG, generated here from the
 // allow list the DNS Firewall also uses; the entrypoint writes it to /tmp and starts Squid.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { LOG_MAX_BUFFER_SIZE } from "../workspaceContainers";
+import { awslogs, lockedDown } from "../containerBasics";
 import { EGRESS_PROXY_PORT, renderSquidConfig } from "./squidConfig";
 
 export const EGRESS_PROXY_CONTAINER = "egress-proxy";
@@ -40,29 +40,13 @@ export function egressProxyContainer(s: EgressProxyContainerSettings): Container
     portMappings: [{ name: "proxy", containerPort: EGRESS_PROXY_PORT, protocol: "tcp" }],
     environment: [{ name: SQUID_CONFIG_ENV, value: egressProxySquidConfig(s) }],
     user: EGRESS_PROXY_USER,
-    privileged: false,
-    readonlyRootFilesystem: true,
-    dockerSecurityOptions: ["no-new-privileges"],
-    linuxParameters: {
-      capabilities: { drop: ["ALL"], add: [] },
-      initProcessEnabled: true,
-      // The configuration and core dumps; Squid keeps no disk cache.
-      tmpfs: [{ containerPath: "/tmp", size: 64, mountOptions: ["nosuid", "nodev", "noexec"] }],
-    },
+    // /tmp holds the configuration and core dumps; Squid keeps no disk cache.
+    ...lockedDown({ sizeMiB: 64, noexec: true }),
     // Two descriptors per tunnel: Squid sizes its tables from this limit.
     ulimits: [{ name: "nofile", softLimit: 65536, hardLimit: 65536 }],
     // A TCP connect: the port requires a PROXY header, so no request is made (and none logged).
     healthCheck: { command: ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${EGRESS_PROXY_PORT}`], interval: 10, timeout: 3, retries: 3, startPeriod: 10 },
     stopTimeout: 30,
-    logConfiguration: {
-      logDriver: "awslogs",
-      options: {
-        "awslogs-group": s.logGroup,
-        "awslogs-region": s.region,
-        "awslogs-stream-prefix": EGRESS_PROXY_LOG_STREAM_PREFIX,
-        mode: "non-blocking",
-        "max-buffer-size": LOG_MAX_BUFFER_SIZE,
-      },
-    },
+    logConfiguration: awslogs(s, EGRESS_PROXY_LOG_STREAM_PREFIX),
   };
 }

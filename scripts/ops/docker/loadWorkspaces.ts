@@ -7,6 +7,7 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { EXIT } from "../errors";
 import { type LaunchStats, launchAll } from "../load/launcher";
+import { holdReady } from "../load/hold";
 import { type StopResult, stopRun } from "../load/stopper";
 import { TaskTracker } from "../load/tracker";
 import type { LoadWorkspacesArgs } from "../load/workspaces";
@@ -96,14 +97,7 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
     if (tracked.status === "rejected") throw tracked.reason;
     launch = launched.value;
     if (!ctx.signal.aborted) memory = await target.memory(tracker.all().filter((t) => t.phase === "ready").map((t) => t.id));
-    if (args.hold > 0 && !ctx.signal.aborted) {
-      ctx.progress.log(`holding ${tracker.results().ready} ready workspaces for ${args.hold} s`);
-      const until = ctx.clock.now() + args.hold * 1000;
-      while (!ctx.signal.aborted && ctx.clock.now() < until) {
-        await ctx.clock.sleep(Math.min(args.holdPollInterval * 1000, until - ctx.clock.now()), ctx.signal);
-        if (!ctx.signal.aborted) await tracker.sweepReady(ctx.signal);
-      }
-    }
+    await holdReady(ctx, tracker, args.hold, args.holdPollInterval);
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
     ctx.progress.log(`removing ${tracker.ids.length} workspaces of run ${runId}`);

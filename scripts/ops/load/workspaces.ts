@@ -13,6 +13,7 @@ import { ReportBuilder } from "../report";
 import { drillTags, startedByFor } from "../runId";
 import { checkMax, checkMin, formatSeconds } from "../thresholds";
 import { EcsWorkspaceTarget } from "./ecsTarget";
+import { holdReady } from "./hold";
 import { type LaunchStats, batchSizes, launchAll } from "./launcher";
 import { type StopResult, stopRun } from "./stopper";
 import type { HostInfo, RunVolume, RunVolumeCleanup, WorkspaceTarget } from "./target";
@@ -148,14 +149,7 @@ export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs):
     if (!ctx.signal.aborted) density = await measureDensity(target, tracker);
     // EC2's own attach times, read while the volumes are still attached.
     if (!ctx.signal.aborted && target.runVolumes) runVolumes = await target.runVolumes(runId);
-    if (args.hold > 0 && !ctx.signal.aborted) {
-      ctx.progress.log(`holding ${tracker.results().ready} ready workspaces for ${args.hold} s`);
-      const until = ctx.clock.now() + args.hold * 1000;
-      while (!ctx.signal.aborted && ctx.clock.now() < until) {
-        await ctx.clock.sleep(Math.min(args.holdPollInterval * 1000, until - ctx.clock.now()), ctx.signal);
-        if (!ctx.signal.aborted) await tracker.sweepReady(ctx.signal);
-      }
-    }
+    await holdReady(ctx, tracker, args.hold, args.holdPollInterval);
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
     ctx.progress.log(`stopping ${tracker.ids.length} tasks of run ${runId}`);
