@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import { launchContractEnvironment, VOLUME_TAGS, type WorkspaceVolumeSettings } from "../lib/launchContract";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
-import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
+import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE } from "./iam";
+import { executionRole, poolServicePlacement, taskLogGroup } from "./taskResources";
 import type { BackendLoadBalancer } from "./loadBalancer";
 import { poolPlacementConstraint } from "../lib/placement";
 import { awslogs, lockedDown } from "./containerBasics";
@@ -130,12 +131,7 @@ export class BackendService extends pulumi.ComponentResource {
     const parent = { parent: this };
     this.serviceName = args.serviceName;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-      name: args.logGroupName,
-      retentionInDays: args.logRetentionDays,
-      kmsKeyId: args.kmsKeyArn,
-      tags: { ...args.tags, Name: args.logGroupName },
-    }, parent);
+    this.logGroup = taskLogGroup(name, args, this);
 
     this.taskRole = new aws.iam.Role(`${name}-task`, {
       name: `${args.prefix}-backend-task`,
@@ -159,24 +155,18 @@ export class BackendService extends pulumi.ComponentResource {
       })),
     }, parent);
 
-    const secretArns = [args.database.masterSecretArn, args.redis.authSecretArn];
-    this.executionRole = new aws.iam.Role(`${name}-execution`, {
-      name: `${args.prefix}-backend-execution`,
+    this.executionRole = executionRole(name, {
+      workload: "backend",
       description: "ECS agent on behalf of backend tasks: pull the backend image, write logs, read its two secrets",
-      assumeRolePolicy: policyJson(serviceTrustPolicy(ECS_TASKS_SERVICE, args.accountId)),
+      prefix: args.prefix,
+      region: args.region,
+      accountId: args.accountId,
+      repositoryArns: [args.repositoryArn],
+      logGroupArn: this.logGroup.arn,
+      secretArns: [args.database.masterSecretArn, args.redis.authSecretArn],
+      kmsKeyArn: args.kmsKeyArn,
       tags: args.tags,
-    }, parent);
-    new aws.iam.RolePolicy(`${name}-execution`, {
-      role: this.executionRole.id,
-      name: "backend-execution",
-      policy: policyJson(executionRolePolicy({
-        region: args.region,
-        repositoryArns: [args.repositoryArn],
-        logGroupArn: this.logGroup.arn,
-        secretArns,
-        kmsKeyArn: args.kmsKeyArn,
-      })),
-    }, parent);
+    }, this);
 
     const container = pulumi
       .all([
@@ -270,14 +260,8 @@ export class BackendService extends pulumi.ComponentResource {
       cluster: args.clusterArn,
       taskDefinition: this.taskDefinition.arn,
       desiredCount: args.desiredCount,
-      // launchType stays unset: it conflicts with a capacity provider strategy.
-      capacityProviderStrategies: [{ capacityProvider: args.capacityProvider, weight: 1, base: 0 }],
+      ...poolServicePlacement(args.capacityProvider),
       networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
-      // One task per AZ first, then one per host: an AZ or a host takes down as few as possible.
-      orderedPlacementStrategies: [
-        { type: "spread", field: "attribute:ecs.availability-zone" },
-        { type: "spread", field: "instanceId" },
-      ],
       loadBalancers: [{ targetGroupArn: lb.blue.arn, containerName: CONTAINERS.backend, containerPort: BACKEND_PORT, advancedConfiguration }],
       healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds,
       deploymentController: { type: "ECS" },

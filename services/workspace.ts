@@ -4,9 +4,8 @@
 // proxy's secret, and placement on the workspace host pool only.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import { poolPlacementConstraint } from "../lib/placement";
-import { ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
+import { executionRole, taskLogGroup } from "./taskResources";
 import type { Volume } from "@aws-sdk/client-ecs";
 import { workspaceContainers, workspaceTaskSize, workspaceVolumes } from "./workspaceContainers";
 
@@ -53,33 +52,21 @@ export class WorkspaceTask extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkspaceTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super("remote-claude:services:WorkspaceTask", name, {}, opts);
-    const parent = { parent: this };
     this.family = args.family;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-      name: args.logGroupName,
-      retentionInDays: args.logRetentionDays,
-      kmsKeyId: args.kmsKeyArn,
-      tags: { ...args.tags, Name: args.logGroupName },
-    }, parent);
-
-    this.executionRole = new aws.iam.Role(`${name}-execution`, {
-      name: `${args.prefix}-workspace-execution`,
+    this.logGroup = taskLogGroup(name, args, this);
+    this.executionRole = executionRole(name, {
+      workload: "workspace",
       description: "ECS agent on behalf of workspace tasks: pull the two images, write logs, read the proxy secret",
-      assumeRolePolicy: policyJson(serviceTrustPolicy(ECS_TASKS_SERVICE, args.accountId)),
+      prefix: args.prefix,
+      region: args.region,
+      accountId: args.accountId,
+      repositoryArns: args.repositoryArns,
+      logGroupArn: this.logGroup.arn,
+      secretArns: [args.proxySecretArn],
+      kmsKeyArn: args.kmsKeyArn,
       tags: args.tags,
-    }, parent);
-    new aws.iam.RolePolicy(`${name}-execution`, {
-      role: this.executionRole.id,
-      name: "workspace-execution",
-      policy: policyJson(executionRolePolicy({
-        region: args.region,
-        repositoryArns: args.repositoryArns,
-        logGroupArn: this.logGroup.arn,
-        secretArns: [args.proxySecretArn],
-        kmsKeyArn: args.kmsKeyArn,
-      })),
-    }, parent);
+    }, this);
 
     const egress = args.egressProxy;
     const containers = pulumi

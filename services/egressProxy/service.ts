@@ -4,9 +4,8 @@
 // log group, counted by two metric filters (decisionLog.ts) the alarms read.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyJson, serviceTrustPolicy } from "../../lib/iam";
 import { poolPlacementConstraint } from "../../lib/placement";
-import { ECS_TASKS_SERVICE, executionRolePolicy } from "../iam";
+import { executionRole, poolServicePlacement, taskLogGroup } from "../taskResources";
 import { EGRESS_PROXY_CONTAINER, egressProxyContainer } from "./container";
 import { DECISIONS_PATTERN, DENIED_PATTERN, EGRESS_PROXY_METRICS, egressProxyNamespace } from "./decisionLog";
 import type { EgressProxyLoadBalancer } from "./loadBalancer";
@@ -58,12 +57,7 @@ export class EgressProxyService extends pulumi.ComponentResource {
     this.serviceName = names.service;
     this.metricsNamespace = egressProxyNamespace(args.metricsNamespace, args.prefix);
 
-    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-      name: names.logGroup,
-      retentionInDays: args.logRetentionDays,
-      kmsKeyId: args.kmsKeyArn,
-      tags: { ...args.tags, Name: names.logGroup },
-    }, parent);
+    this.logGroup = taskLogGroup(name, { ...args, logGroupName: names.logGroup }, this);
     const filter = (suffix: string, pattern: string, metric: string, defaultValue?: string) =>
       new aws.cloudwatch.LogMetricFilter(`${name}-${suffix}`, {
         name: `${names.service}-${suffix}`,
@@ -75,23 +69,18 @@ export class EgressProxyService extends pulumi.ComponentResource {
     // 0 for every other line, so the denied count has data whenever the proxy logs anything.
     filter("denied", DENIED_PATTERN, EGRESS_PROXY_METRICS.denied, "0");
 
-    this.executionRole = new aws.iam.Role(`${name}-execution`, {
-      name: `${args.prefix}-egress-proxy-execution`,
+    this.executionRole = executionRole(name, {
+      workload: "egress-proxy",
       description: "ECS agent on behalf of egress proxy tasks: pull the proxy image, write its logs",
-      assumeRolePolicy: policyJson(serviceTrustPolicy(ECS_TASKS_SERVICE, args.accountId)),
+      prefix: args.prefix,
+      region: args.region,
+      accountId: args.accountId,
+      repositoryArns: [args.repositoryArn],
+      logGroupArn: this.logGroup.arn,
+      secretArns: [],
+      kmsKeyArn: args.kmsKeyArn,
       tags: args.tags,
-    }, parent);
-    new aws.iam.RolePolicy(`${name}-execution`, {
-      role: this.executionRole.id,
-      name: "egress-proxy-execution",
-      policy: policyJson(executionRolePolicy({
-        region: args.region,
-        repositoryArns: [args.repositoryArn],
-        logGroupArn: this.logGroup.arn,
-        secretArns: [],
-        kmsKeyArn: args.kmsKeyArn,
-      })),
-    }, parent);
+    }, this);
 
     const container = pulumi.output(args.image).apply((image) => egressProxyContainer({
       image,
@@ -120,13 +109,8 @@ export class EgressProxyService extends pulumi.ComponentResource {
       cluster: args.clusterArn,
       taskDefinition: this.taskDefinition.arn,
       desiredCount: args.desiredCount,
-      // launchType stays unset: it conflicts with a capacity provider strategy.
-      capacityProviderStrategies: [{ capacityProvider: args.capacityProvider, weight: 1, base: 0 }],
+      ...poolServicePlacement(args.capacityProvider),
       networkConfiguration: { subnets: args.subnetIds, securityGroups: [args.securityGroupId], assignPublicIp: false },
-      orderedPlacementStrategies: [
-        { type: "spread", field: "attribute:ecs.availability-zone" },
-        { type: "spread", field: "instanceId" },
-      ],
       loadBalancers: [{ targetGroupArn: args.loadBalancer.targetGroup.arn, containerName: EGRESS_PROXY_CONTAINER, containerPort: EGRESS_PROXY_PORT }],
       healthCheckGracePeriodSeconds: 30,
       deploymentController: { type: "ECS" },
