@@ -7,6 +7,7 @@ import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "./egress";
+import { awsCallsReachable } from "./reachability";
 
 export const POLICY_PACK_NAME = "remote-claude-security";
 
@@ -34,6 +35,8 @@ export const stackPolicies: readonly StackValidationPolicy[] = [
   // Egress: proxy mode, and production.
   workspaceSubnetsNoInternetRoute,
   workspaceEgressOnlyProxyEndpointsResolver,
+  // Every role's AWS calls can leave where the role runs.
+  awsCallsReachable,
 ];
 
 export const allPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [...resourcePolicies, ...stackPolicies];
