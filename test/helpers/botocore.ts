@@ -1,4 +1,4 @@
-// AWS's own API models as an outside judge: botocore (installed with moto, see scripts/ci.sh) ships
+// AWS's own API models as an outside judge: botocore (Debian's python3-botocore, see scripts/ci.sh, or moto's) ships
 // every service's model (metadata.endpointPrefix, signingName, operations) and the partitions'
 // endpoint table (endpoints.json). From them, which host an IAM action's API call goes to in a
 // region, without a table of this project's.
@@ -34,7 +34,7 @@ export function botocoreDataDir(): string | null {
 export function requireBotocore(ctx: Mocha.Context): string {
   const dir = botocoreDataDir();
   if (dir) return dir;
-  const message = `no Python here imports botocore (tried ${candidates().join(", ")}); scripts/ci.sh installs moto[server], which brings it`;
+  const message = `no Python here imports botocore (tried ${candidates().join(", ")}); scripts/ci.sh installs python3-botocore`;
   if (process.env.CI === "true") throw new Error(message);
   console.warn(`SKIPPED: ${message}`);
   ctx.skip();
