@@ -15,9 +15,11 @@ export const vpcEndpointsDataPerimeter: StackValidationPolicy = {
     if (endpoints.length === 0) args.notApplicable("the stack has no VPC endpoint");
     const trusted = new Map<string, string[]>();
     for (const ep of endpoints) {
+      // Read outside the try: an unknown value during preview must reach the engine (the policy then runs at update).
+      const policy = ep.props.policy;
       let document: unknown;
       try {
-        document = typeof ep.props.policy === "string" ? JSON.parse(ep.props.policy) : ep.props.policy;
+        document = typeof policy === "string" ? JSON.parse(policy) : policy;
       } catch (err) {
         report(`${ep.name}: the endpoint policy is not JSON: ${(err as Error).message}`, ep.urn);
         continue;

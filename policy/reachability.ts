@@ -62,9 +62,11 @@ const unique = <R extends PolicyResource>(list: R[]) => [...new Map(list.map((r)
 
 /** The service principals a role's trust policy lets assume it. */
 function trustedServices(role: PolicyResource): string[] {
+  // Read outside the try: an unknown value during preview must reach the engine (the policy then runs at update).
+  const trust = role.props.assumeRolePolicy;
   const statements = (() => {
     try {
-      return statementsOf(role.props.assumeRolePolicy);
+      return statementsOf(trust);
     } catch {
       return [];
     }
@@ -216,10 +218,11 @@ function overInternet(resources: readonly PolicyResource[], net: Network, place:
 
 /** Whether some Allow statement of an S3 gateway's policy lets s3:GetObject reach `objectArn`. */
 function gatewayAllows(gateway: PolicyResource, objectArn: string): boolean {
-  if (gateway.props.policy === undefined) return true;
+  const policy = gateway.props.policy;
+  if (policy === undefined) return true;
   const statements = (() => {
     try {
-      return statementsOf(gateway.props.policy);
+      return statementsOf(policy);
     } catch {
       return [];
     }

@@ -14,7 +14,7 @@ import { interfaceEndpointServices } from "../lib/awsServices";
 import type { StackGraph } from "../offline/graph";
 import { runStackPolicy, stackResources } from "../offline/policies";
 import { vpcEndpointsDataPerimeter } from "../policy/perimeter";
-import { placesOf } from "../policy/reachability";
+import { awsCallsReachable, placesOf } from "../policy/reachability";
 import { conditionKeys } from "../policy/util";
 import {
   ACCOUNT, ANONYMOUS, OTHER_ACCOUNT, catalogueProblems, list, plannedRoles, simulate, type PolicyDocument, type Verdict,
@@ -211,6 +211,21 @@ for (const stack of STACKS) {
       }
       expect(blocked).to.deep.equal([]);
       expect(judged).to.be.greaterThan(20);
+    });
+
+    it("waits for the policy during a first preview rather than failing on a value not yet known", () => {
+      // CrossGuard's own proxy over the properties, with its sentinel for an unknown string: the
+      // engine reports UnknownValueError as "can't run during preview" (advisory) and runs the policy at update.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { unknownCheckingProxy, unknownStringValue, UnknownValueError } = require("@pulumi/policy/proxy");
+      for (const policy of [vpcEndpointsDataPerimeter, awsCallsReachable]) {
+        const rs = stackResources(g);
+        const logs = rs.find((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && serviceOf(r) === "logs") as PolicyResource;
+        logs.props = unknownCheckingProxy({ ...logs.props, policy: unknownStringValue });
+        const role = rs.find((r) => r.type === "aws:iam/role:Role" && r.name === "backend-task") as PolicyResource;
+        role.props = unknownCheckingProxy({ ...role.props, assumeRolePolicy: unknownStringValue });
+        expect(() => runStackPolicy(policy, rs), policy.name).to.throw(UnknownValueError);
+      }
     });
 
     it("fails the policy pack when an endpoint keeps AWS's default policy, drops aws:ResourceAccount, has none, or trusts a second account", () => {
