@@ -21,6 +21,8 @@ export interface NetworkArgs {
   /** proxy: the workspace subnets get no route out of the VPC; dns-firewall: a NAT route. */
   readonly egressMode: EgressMode;
   readonly logRetentionDays: number;
+  /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
+  readonly kmsKeyArn: pulumi.Input<string>;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -179,6 +181,7 @@ export class Network extends pulumi.ComponentResource {
     this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
       name: `/${args.prefix}/vpc-flow-logs`,
       retentionInDays: args.logRetentionDays,
+      kmsKeyId: args.kmsKeyArn,
       tags: tag("flow-logs"),
     }, parent);
     const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {

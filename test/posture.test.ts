@@ -41,6 +41,8 @@ describe("security posture read from the graph", () => {
       }
       expect(row(rows, "Task roles").detail).to.match(new RegExp(`workspace remote-claude-${stack}-workspace: no task role`));
       expect(row(rows, "Encryption").detail).to.include("RDS storage (KMS) 1/1; Redis at rest (KMS) and TLS required 1/1; host root volumes 2/2");
+      const logGroups = (await buildStack(stack)).ofType("aws:cloudwatch/logGroup:LogGroup").length;
+      expect(row(rows, "Encryption").detail).to.match(new RegExp(`; log groups \\(KMS\\) ${logGroups}/${logGroups}$`));
     });
   }
 

@@ -301,14 +301,12 @@ function encryptionRow(graph: StackGraph): PostureRow {
   add("SNS topics (KMS)", graph.ofType("aws:sns/topic:Topic"), (r) => !!r.inputs.kmsMasterKeyId);
   const volumes = graph.ofType("aws:ebs/volume:Volume");
   add("EBS volumes", volumes, (r) => r.inputs.encrypted === true || r.inputs.encrypted === "true");
-  const logs = graph.ofType("aws:cloudwatch/logGroup:LogGroup");
-  const logsWithKey = logs.filter((l) => !!l.inputs.kmsKeyId).length;
+  add("log groups (KMS)", graph.ofType("aws:cloudwatch/logGroup:LogGroup"), (r) => !!r.inputs.kmsKeyId);
   const required = checks.reduce((ok, c) => ok && c.held === c.of, true);
   return {
     layer: "Encryption",
     verdict: checks.length === 0 ? "missing" : required ? "in force" : "partial",
-    detail: `${checks.map((c) => `${c.what} ${count(c.held, c.of)}`).join("; ")}; log groups with the platform key ${count(logsWithKey, logs.length)} ` +
-      "(the others: CloudWatch Logs' own encryption at rest)",
+    detail: checks.map((c) => `${c.what} ${count(c.held, c.of)}`).join("; "),
     evidence: [],
   };
 }
