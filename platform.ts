@@ -6,6 +6,7 @@ import { ConfigError, fullKey, type StackConfig } from "./config";
 import { DnsFirewall } from "./components/dnsFirewall";
 import { Endpoints } from "./components/endpoints";
 import { allowedFlows } from "./components/flows";
+import { PlatformKey } from "./components/kms";
 import { Network } from "./components/network";
 import { SecurityGroups } from "./components/securityGroups";
 import { platformAwsDomains } from "./lib/awsServices";
@@ -57,10 +58,15 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
   const names = platformNames(prefix);
   const tags = cfg.tags;
 
+  // The platform key first: every log group the stack creates is encrypted with it, and the VPC's
+  // flow logs, the DNS query logs and the AMI build logs come before the services layer.
+  const key = new PlatformKey("kms", { prefix, region: cfg.region, accountId, isProd: cfg.isProd, tags });
+
   const network = new Network("network", {
     prefix,
     region: cfg.region,
     accountId,
+    kmsKeyArn: key.arn,
     vpcCidr: cfg.vpcCidr,
     availabilityZones: zones,
     subnets: planSubnets(cfg.vpcCidr, cfg.azCount, {
@@ -84,7 +90,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
   });
 
   // Services layer, part 1: key, secrets and data stores (the DNS Firewall allows their endpoints).
-  const layer = { cfg, prefix, names, accountId, zones, network, securityGroups, tags };
+  const layer = { cfg, prefix, names, accountId, zones, network, securityGroups, key, tags };
   const data = buildDataLayer(layer);
 
   const endpoints = new Endpoints("endpoints", {
@@ -122,6 +128,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
     ],
     blockResponse: cfg.dnsBlockResponse,
     logRetentionDays: cfg.logRetentionDays,
+    kmsKeyArn: key.arn,
     tags,
   });
 
@@ -141,6 +148,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
     stopTimeoutSeconds: cfg.containerStopTimeoutSeconds,
     reservedMemoryMiB: cfg.hostReservedMemoryMiB,
     logRetentionDays: cfg.logRetentionDays,
+    kmsKeyArn: key.arn,
     pools: {
       backend: {
         instanceTypes: cfg.backendInstanceTypes,

@@ -10,6 +10,8 @@ export interface DnsFirewallArgs {
   readonly allowedDomains: pulumi.Input<pulumi.Input<string>[]>;
   readonly blockResponse: "NXDOMAIN" | "NODATA";
   readonly logRetentionDays: number;
+  /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
+  readonly kmsKeyArn: pulumi.Input<string>;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -83,6 +85,7 @@ export class DnsFirewall extends pulumi.ComponentResource {
     this.queryLogGroup = new aws.cloudwatch.LogGroup(`${name}-query-logs`, {
       name: `/${args.prefix}/dns-queries`,
       retentionInDays: args.logRetentionDays,
+      kmsKeyId: args.kmsKeyArn,
       tags: tags("dns-queries"),
     }, parent);
     const queryLog = new aws.route53.ResolverQueryLogConfig(`${name}-query-logs`, {

@@ -26,6 +26,8 @@ export interface HostImageArgs {
   readonly securityGroupId: pulumi.Input<string>;
   readonly rootVolumeGiB: number;
   readonly logRetentionDays: number;
+  /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
+  readonly kmsKeyArn: pulumi.Input<string>;
   /** What the build instance needs in place first: VPC endpoints, the DNS Firewall allow list. */
   readonly buildDependsOn: pulumi.Input<pulumi.Resource>[];
   readonly tags: Readonly<Record<string, string>>;
@@ -77,9 +79,13 @@ export class HostImage extends pulumi.ComponentResource {
       tags,
     }, parent);
 
+    // Image Builder's default group is /aws/imagebuilder/<recipe name>, and the recipe is named
+    // after its content: name the group instead (the image's and pipeline's logging
+    // configuration), under the stack's prefix, where the platform key's policy covers it.
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-build-logs`, {
-      name: `/aws/imagebuilder/${base}`,
+      name: `/${args.prefix}/ami-builds`,
       retentionInDays: args.logRetentionDays,
+      kmsKeyId: args.kmsKeyArn,
       tags,
     }, parent);
 
@@ -140,6 +146,7 @@ export class HostImage extends pulumi.ComponentResource {
       distributionConfigurationArn: distribution.arn,
       imageTestsConfiguration: testing,
       enhancedImageMetadataEnabled: true,
+      loggingConfiguration: { logGroupName: logGroup.name },
       tags,
     }, { parent: this, dependsOn: [logGroup, ...args.buildDependsOn], customTimeouts: { create: "90m" } });
 
@@ -152,6 +159,7 @@ export class HostImage extends pulumi.ComponentResource {
       infrastructureConfigurationArn: infrastructure.arn,
       distributionConfigurationArn: distribution.arn,
       imageTestsConfiguration: testing,
+      loggingConfiguration: { imageLogGroupName: logGroup.name },
       status: "ENABLED",
       tags,
     }, parent);

@@ -31,6 +31,8 @@ export interface HostsArgs {
   readonly stopTimeoutSeconds: number;
   readonly reservedMemoryMiB: number;
   readonly logRetentionDays: number;
+  /** The platform key: the AMI build logs are encrypted with it. */
+  readonly kmsKeyArn: pulumi.Input<string>;
   readonly pools: Readonly<Record<Pool, PoolArgs>>;
   /** What the AMI build needs in place first (endpoints, DNS Firewall). */
   readonly buildDependsOn: pulumi.Input<pulumi.Resource>[];
@@ -70,6 +72,7 @@ export class Hosts extends pulumi.ComponentResource {
       securityGroupId: args.pools.backend.securityGroupId,
       rootVolumeGiB: args.rootVolumeGiB,
       logRetentionDays: args.logRetentionDays,
+      kmsKeyArn: args.kmsKeyArn,
       buildDependsOn: args.buildDependsOn,
       tags: args.tags,
     }, { parent: this });

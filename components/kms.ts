@@ -1,5 +1,5 @@
-// The platform's customer managed KMS key: container logs, secrets, the alarm topic, ECR and the
-// data stores. A key of our own adds what AWS-owned keys lack: its policy says who may use it
+// The platform's customer managed KMS key: every log group of the stack (containers, VPC flow
+// logs, DNS queries, AMI builds), secrets, the alarm topic, ECR and the data stores. A key of our own adds what AWS-owned keys lack: its policy says who may use it
 // (CloudWatch Logs only for this stack's log groups), its use is in CloudTrail, and disabling it
 // makes every copy of the data unreadable at once.
 import * as aws from "@pulumi/aws";
@@ -52,7 +52,7 @@ export class PlatformKey extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("remote-claude:security:PlatformKey", name, {}, opts);
     this.key = new aws.kms.Key(`${name}-key`, {
-      description: `${args.prefix}: container logs, secrets, alarm topic, ECR images and data stores`,
+      description: `${args.prefix}: log groups, secrets, alarm topic, ECR images and data stores`,
       enableKeyRotation: true,
       deletionWindowInDays: args.isProd ? 30 : 7,
       policy: policyJson(platformKeyPolicy(args)),

@@ -22,6 +22,8 @@ export interface NetworkArgs {
   /** proxy: the workspace subnets get no route out of the VPC; dns-firewall: a NAT route. */
   readonly egressMode: EgressMode;
   readonly logRetentionDays: number;
+  /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
+  readonly kmsKeyArn: pulumi.Input<string>;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -169,6 +171,7 @@ export class Network extends pulumi.ComponentResource {
     this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
       name: `/${args.prefix}/vpc-flow-logs`,
       retentionInDays: args.logRetentionDays,
+      kmsKeyId: args.kmsKeyArn,
       tags: tag("flow-logs"),
     }, parent);
     const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {

@@ -20,9 +20,10 @@ export const EGRESS_MODE_FACTS: Readonly<Record<EgressMode, EgressModeFacts>> = 
       "TCP to any IP address outside the VPC, on any port (no route, and the security group allows only the proxy, the endpoints and the resolver)",
       "DNS over HTTPS/TLS to a public resolver (an IP literal: no route)",
       "CONNECT to an IP literal, to a port other than 443, and plain HTTP through the proxy (403, logged)",
+      "CONNECT to an allow-listed name that resolves to an address that is not public: loopback, private, CGNAT, link-local (IMDS, ECS credentials), ULA, IPv4 inside IPv6 … (403, logged as ERR_NON_PUBLIC_DESTINATION)",
     ],
     allows: [
-      "HTTPS (CONNECT to 443) to allow-listed names through the proxy, every decision logged",
+      "HTTPS (CONNECT to 443) to allow-listed names that resolve to public addresses, through the proxy, every decision logged",
       "AWS APIs through the VPC endpoints (Bedrock runtime, …), not through the proxy (NO_PROXY)",
       "DNS queries to the VPC resolver, filtered by the DNS Firewall (a query for a blocked name still reaches the resolver, never the internet)",
       "any content on an allow-listed host (e.g. any repository on github.com): the allow list is per name, not per path",

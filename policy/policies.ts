@@ -5,6 +5,7 @@ import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncrypt
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "./ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
+import { logGroupsPlatformKey } from "./logs";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "./egress";
 import { vpcEndpointsDataPerimeter } from "./perimeter";
@@ -33,6 +34,7 @@ export const stackPolicies: readonly StackValidationPolicy[] = [
   noPublicIngressExceptAlb,
   dnsFirewallFailClosed,
   rdsRequiresTls,
+  logGroupsPlatformKey,
   // Egress: proxy mode, and production.
   workspaceSubnetsNoInternetRoute,
   workspaceEgressOnlyProxyEndpointsResolver,

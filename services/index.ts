@@ -1,6 +1,6 @@
 // The services layer of the platform, in two steps platform.ts calls:
-//   1. buildDataLayer, before the DNS Firewall (whose allow list names the data stores): the KMS
-//      key, the secrets, RDS PostgreSQL and Redis;
+//   1. buildDataLayer, before the DNS Firewall (whose allow list names the data stores): the
+//      secrets, RDS PostgreSQL and Redis, under the platform key platform.ts made first;
 //   2. buildServiceLayer, after the cluster: images, the workspace task definition, the ALB,
 //      the alarms, the backend service and the FIS templates, and in egressMode proxy the egress
 //      proxy service. It returns the ServiceOutputs.
@@ -13,7 +13,7 @@ import { ChaosTemplates } from "../components/chaos";
 import type { EcsCluster } from "../components/cluster";
 import { Database, DB_NAME, DB_PORT, dbIdentifier } from "../components/database";
 import { Registry } from "../components/ecr";
-import { PlatformKey } from "../components/kms";
+import type { PlatformKey } from "../components/kms";
 import type { Network } from "../components/network";
 import { Observability } from "../components/observability";
 import { Redis, REDIS_PORT } from "../components/redis";
@@ -43,6 +43,8 @@ export interface LayerContext {
   readonly zones: readonly string[];
   readonly network: Network;
   readonly securityGroups: SecurityGroups;
+  /** The platform key, made before anything it encrypts (the VPC's flow logs are among the first). */
+  readonly key: PlatformKey;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -56,8 +58,7 @@ export interface DataLayer {
 }
 
 export function buildDataLayer(ctx: LayerContext): DataLayer {
-  const { cfg, prefix, tags } = ctx;
-  const key = new PlatformKey("kms", { prefix, region: cfg.region, accountId: ctx.accountId, isProd: cfg.isProd, tags });
+  const { cfg, prefix, tags, key } = ctx;
   const secrets = new PlatformSecrets("secrets", { prefix, kmsKeyArn: key.arn, proxyCredential: cfg.proxyCredential, isProd: cfg.isProd, tags });
   const database = new Database("database", {
     prefix,

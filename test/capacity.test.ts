@@ -54,6 +54,9 @@ describe("capacity model", () => {
       expect(c.perWorkspaceHour?.atUtilization).to.be.closeTo(0.428 / 4.9, 1e-9);
       expect(c.targetCapacityPercent).to.equal(stack === "prod" ? 90 : 100);
       expect(c.fargate?.hourly).to.be.closeTo(0.12324, 1e-9);
+      // c6i.large: 2 vCPU (2048 units ≥ 1152; c6i.xlarge would hold 3), 3992 − 512 MiB ≥ 2176.
+      expect(c.onePerInstance).to.deep.include({ instanceType: "c6i.large", instanceHourly: 0.107, atFull: 0.107 });
+      expect(c.onePerInstance?.atUtilization).to.be.closeTo(0.107 / 0.7, 1e-9);
       expect(c.seed).to.deep.equal(SEED_TASK_HOUR);
     });
   }

@@ -46,6 +46,7 @@ for (const stack of STACKS) {
       const group = resolveId(g, logConfig.inputs.destinationArn);
       expect(group.type).to.equal("aws:cloudwatch/logGroup:LogGroup");
       expect(group.inputs.retentionInDays).to.equal(stackConfig(stack).logRetentionDays);
+      expect(group.inputs.kmsKeyId).to.equal(g.one(aws.kms.Key, "kms-key").state.arn);
       const association = g.one(aws.route53.ResolverQueryLogConfigAssociation);
       expect(association.inputs.resolverQueryLogConfigId).to.equal(logConfig.physicalId);
       expect(association.inputs.resourceId).to.equal(g.one(aws.ec2.Vpc).physicalId);

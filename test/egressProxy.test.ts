@@ -10,8 +10,8 @@ import { EGRESS_MODE_FACTS, EGRESS_MODES, vpcReverseZone } from "../lib/egress";
 import { CONTAINERS, POOL_ATTRIBUTE } from "../lib/names";
 import type { StackGraph } from "../offline/graph";
 import { EGRESS_PROXY_CONTAINER, EGRESS_PROXY_USER, egressProxyContainer, SQUID_CONFIG_ENV } from "../services/egressProxy/container";
-import { DECISIONS_PATTERN, DENIED_PATTERN, matchesSpaceDelimited } from "../services/egressProxy/decisionLog";
-import { EGRESS_PROXY_PORT, renderSquidConfig } from "../services/egressProxy/squidConfig";
+import { DECISIONS_PATTERN, DENIED_PATTERN, matchesSpaceDelimited, NON_PUBLIC_DESTINATION_PATTERN } from "../services/egressProxy/decisionLog";
+import { EGRESS_PROXY_PORT, NON_PUBLIC_DESTINATION_PAGE, renderSquidConfig } from "../services/egressProxy/squidConfig";
 import { STAGING_PROXY } from "./helpers/egress";
 import { resolveId } from "./helpers/graph";
 import { containerNamed, containersOf, inlineStatements, statementBySid } from "./helpers/services";
@@ -109,13 +109,14 @@ describe("egress proxy (prod: egressMode proxy)", () => {
     expect(statementBySid(s, "WriteOwnLogs").Resource).to.deep.equal(["arn:aws:logs:ap-northeast-1:123456789012:log-group:/remote-claude-prod/egress-proxy:log-stream:*"]);
   });
 
-  it("logs every decision to an encrypted log group and counts all and denied decisions with metric filters", () => {
+  it("logs every decision to an encrypted log group and counts all, denied and non-public-destination decisions with metric filters", () => {
     const group = g.one(aws.cloudwatch.LogGroup, "egress-proxy-logs");
     expect(group.inputs).to.deep.include({ name: "/remote-claude-prod/egress-proxy", retentionInDays: 365, kmsKeyId: g.one(aws.kms.Key, "kms-key").state.arn });
     const filters = g.ofType(aws.cloudwatch.LogMetricFilter);
     expect(filters.map((f) => [f.name, f.inputs.logGroupName, f.inputs.pattern, f.inputs.metricTransformation.name])).to.deep.equal([
       ["egress-proxy-requests", "/remote-claude-prod/egress-proxy", DECISIONS_PATTERN, "Requests"],
       ["egress-proxy-denied", "/remote-claude-prod/egress-proxy", DENIED_PATTERN, "DeniedRequests"],
+      ["egress-proxy-non-public-destinations", "/remote-claude-prod/egress-proxy", NON_PUBLIC_DESTINATION_PATTERN, "NonPublicDestinationRequests"],
     ]);
     for (const f of filters) expect(f.inputs.metricTransformation).to.deep.include({ namespace: "RemoteClaude/EgressProxy/remote-claude-prod", value: "1", unit: "Count" });
     expect(g.outputs.egressProxy).to.deep.equal({
@@ -170,10 +171,12 @@ describe("egress proxy image", () => {
     expect(containerNamed(task, EGRESS_PROXY_CONTAINER).image).to.equal(image.state.imageUri).and.match(/@sha256:[0-9a-f]{64}$/);
   });
 
-  it("is Debian's Squid and nothing else, run as the proxy user through the entrypoint", () => {
+  it("is Debian's Squid and nothing else but its error page, run as the proxy user through the entrypoint", () => {
     const dockerfile = fs.readFileSync(path.join(PROXY_DIR, "Dockerfile"), "utf8");
     const instructions = dockerfile.split("\n").filter((l) => /^[A-Z]+ /.test(l)).map((l) => l.split(" ")[0]);
-    expect(instructions).to.deep.equal(["ARG", "FROM", "RUN", "COPY", "USER", "EXPOSE", "ENTRYPOINT"]);
+    expect(instructions).to.deep.equal(["ARG", "FROM", "RUN", "COPY", "COPY", "USER", "EXPOSE", "ENTRYPOINT"]);
+    expect(dockerfile).to.match(/^COPY errors\/ \/usr\/share\/squid\/errors\/templates\/$/m);
+    expect(fs.readdirSync(path.join(PROXY_DIR, "errors"))).to.deep.equal([NON_PUBLIC_DESTINATION_PAGE]);
     expect(dockerfile).to.match(/^ARG BASE=debian:bookworm-slim$/m);
     expect(dockerfile).to.match(/apt-get install -y --no-install-recommends squid ca-certificates/);
     expect(dockerfile).to.match(/^USER proxy$/m);
@@ -195,13 +198,15 @@ describe("egress proxy image", () => {
 });
 
 describe("decision log metric filters (the subset of CloudWatch's space-delimited syntax they use)", () => {
-  const allowed = "1795480342.663 10.40.160.7 CONNECT github.com:443 200 TCP_TUNNEL";
-  const denied = "1795480342.663 10.40.160.7 CONNECT evil.example:443 403 TCP_DENIED";
-  const aborted = "1795480342.664 10.40.160.7 CONNECT 203.0.113.9:443 403 TCP_DENIED_ABORTED";
+  const allowed = "1795480342.663 10.40.160.7 CONNECT github.com:443 200 TCP_TUNNEL -";
+  const denied = "1795480342.663 10.40.160.7 CONNECT evil.example:443 403 TCP_DENIED ERR_ACCESS_DENIED";
+  const aborted = "1795480342.664 10.40.160.7 CONNECT 203.0.113.9:443 403 TCP_DENIED_ABORTED ERR_ACCESS_DENIED";
+  const nonPublic = "1795480342.665 10.40.160.7 CONNECT internal.github.com:443 403 TCP_DENIED ERR_NON_PUBLIC_DESTINATION";
 
-  it("counts every decision and the denied ones", () => {
-    expect([allowed, denied].map((l) => matchesSpaceDelimited(DECISIONS_PATTERN, l))).to.deep.equal([true, true]);
-    expect([allowed, denied, aborted].map((l) => matchesSpaceDelimited(DENIED_PATTERN, l))).to.deep.equal([false, true, true]);
+  it("counts every decision, the denied ones, and among them the allowed names that led to a non-public address", () => {
+    expect([allowed, denied, nonPublic].map((l) => matchesSpaceDelimited(DECISIONS_PATTERN, l))).to.deep.equal([true, true, true]);
+    expect([allowed, denied, aborted, nonPublic].map((l) => matchesSpaceDelimited(DENIED_PATTERN, l))).to.deep.equal([false, true, true, true]);
+    expect([allowed, denied, aborted, nonPublic].map((l) => matchesSpaceDelimited(NON_PUBLIC_DESTINATION_PATTERN, l))).to.deep.equal([false, false, false, true]);
     // Squid's startup messages (cache log, stderr) are not decisions.
     expect(matchesSpaceDelimited(DECISIONS_PATTERN, "2026/11/24 00:32:20| Squid Cache (Version 5.7): Exiting normally.")).to.equal(false);
   });

@@ -272,6 +272,19 @@ for (const stack of STACKS) {
       for (const pool of POOLS) expect(launchTemplate(g, pool).inputs.imageId).to.equal(ami);
     });
 
+    it("sends the build and test logs to its own encrypted log group, which the build instance may write", () => {
+      const group = g.ofType(aws.cloudwatch.LogGroup).find((l) => l.name === "hosts-ami-build-logs")!;
+      expect(group.inputs).to.deep.include({ name: `/remote-claude-${stack}/ami-builds`, kmsKeyId: g.one(aws.kms.Key, "kms-key").state.arn });
+      // Image Builder's default group is named after the recipe (content-hashed): name it instead.
+      expect(g.one(aws.imagebuilder.Image).inputs.loggingConfiguration).to.deep.equal({ logGroupName: group.state.name });
+      expect(g.one(aws.imagebuilder.ImagePipeline).inputs.loggingConfiguration).to.deep.equal({ imageLogGroupName: group.state.name });
+      const infra = g.one(aws.imagebuilder.InfrastructureConfiguration);
+      const profile = g.ofType(aws.iam.InstanceProfile).find((p) => p.state.name === infra.inputs.instanceProfileName)!;
+      const role = g.ofType(aws.iam.Role).find((r) => r.state.name === profile.inputs.role)!;
+      const statements: any[] = jsonInput(g.ofType(aws.iam.RolePolicy).find((p) => p.inputs.role === role.physicalId)!, "policy").Statement;
+      expect(statements.find((s) => s.Sid === "BuildLogs").Resource).to.deep.equal([`${group.state.arn}:*`]);
+    });
+
     it("gives the build instance only the SSM agent, its own component, the AWSTOE bucket and its log group", () => {
       const infra = g.one(aws.imagebuilder.InfrastructureConfiguration);
       const profile = g.ofType(aws.iam.InstanceProfile).find((p) => p.state.name === infra.inputs.instanceProfileName)!;

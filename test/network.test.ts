@@ -142,6 +142,7 @@ for (const stack of STACKS) {
       expect(flowLog.inputs.trafficType).to.equal("ALL");
       const group = resolveId(g, flowLog.inputs.logDestination);
       expect(group.inputs.retentionInDays).to.equal(stack === "prod" ? 365 : 30);
+      expect(group.inputs.kmsKeyId).to.equal(g.one(aws.kms.Key, "kms-key").state.arn);
       const role = resolveId(g, flowLog.inputs.iamRoleArn);
       const trust = jsonInput(role, "assumeRolePolicy");
       expect(trust.Statement[0].Principal).to.deep.equal({ Service: "vpc-flow-logs.amazonaws.com" });

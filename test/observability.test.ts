@@ -102,10 +102,15 @@ for (const stack of STACKS) {
       expect(g.outputs.dashboardName).to.equal(`remote-claude-${stack}`);
     });
 
-    it("encrypts the service log groups with the platform key", () => {
-      for (const name of ["backend", "workspace"]) {
-        const group = g.ofType(aws.cloudwatch.LogGroup).find((l) => l.inputs.name === `/remote-claude-${stack}/${name}`)!;
-        expect(group.inputs.kmsKeyId).to.equal(g.one(aws.kms.Key, "kms-key").state.arn);
+    it("encrypts every log group with the platform key, which Pulumi creates first, under the prefix its policy names", () => {
+      const key = g.one(aws.kms.Key, "kms-key");
+      const groups = g.ofType(aws.cloudwatch.LogGroup);
+      expect(groups.map((l) => l.inputs.name)).to.include.members(["backend", "workspace", "vpc-flow-logs", "dns-queries", "ami-builds"].map((n) => `/remote-claude-${stack}/${n}`));
+      for (const group of groups) {
+        expect(group.inputs.kmsKeyId, group.inputs.name).to.equal(key.state.arn);
+        // An input taken from the key: the key exists before the group (flow logs come early).
+        expect(group.propertyDependencies.kmsKeyId, group.inputs.name).to.deep.equal([key.id]);
+        expect(group.inputs.name).to.match(new RegExp(`^/remote-claude-${stack}/`));
         expect(group.inputs.retentionInDays).to.equal(stackConfig(stack).logRetentionDays);
       }
     });

@@ -7,6 +7,7 @@ import { estimateCost } from "../offline/cost/estimate";
 import { usdRange } from "../offline/cost/section";
 import { componentBoxes, flowGraph } from "../offline/html/diagram";
 import { renderPlanHtml } from "../offline/html/page";
+import { postureRows } from "../offline/posture/posture";
 import { CHROMIUM, runChromium } from "./helpers/chromium";
 import { decodePng, distinctColours } from "./helpers/png";
 import { buildStack, stackConfig } from "./helpers/stacks";
@@ -49,7 +50,7 @@ describe("plan as a picture (HTML)", function () {
     expect(dom).to.include("<title>Plan of stack staging — remote-claude</title>");
     const total = usdRange(estimateCost(graph, costAssumptions(config)).total);
     expect(dom).to.include(`<td class="num" id="cost-total">${total}</td>`);
-    expect(dom.match(/class="posture-row"/g)).to.have.length(9);
+    expect(dom.match(/class="posture-row"/g)).to.have.length(postureRows(graph, config).length);
     for (const layer of ["IMDS", "seccomp", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Endpoint perimeter", "Encryption"]) expect(dom).to.include(`data-layer="${layer}"`);
     const components = componentBoxes(graph);
     for (const c of components) expect(dom).to.include(`data-component="${c.name}"`);

@@ -12,6 +12,7 @@ import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncrypt
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
+import { logGroupsPlatformKey } from "../policy/logs";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "../policy/egress";
 import { vpcEndpointsDataPerimeter } from "../policy/perimeter";
@@ -73,7 +74,7 @@ describe("policy pack", () => {
   it("has uniquely named, mandatory policies", () => {
     const names = allPolicies.map((p) => p.name);
     expect(new Set(names).size).to.equal(names.length);
-    expect(names).to.have.length(20);
+    expect(names).to.have.length(21);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).to.equal("mandatory");
       expect(p.description, p.name).to.have.length.greaterThan(20);
@@ -92,7 +93,7 @@ describe("policy pack", () => {
     expect(text).to.include("  pass  workspace-task-no-task-role");
     expect(text).to.include("  pass  launch-template-imdsv2-hop-limit-1");
     expect(text).to.include("  pass  workspace-subnets-no-internet-route");
-    expect(text).to.include("20 of 20 policies pass");
+    expect(text).to.include("21 of 21 policies pass");
     expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
     expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
   });
@@ -247,6 +248,41 @@ describe("policies catch deliberately broken resources", () => {
     expect(stackViolations(rdsRequiresTls, staging, (rs) => {
       named(rs, "database-postgres").propertyDependencies.parameterGroupName = [];
     })).to.have.length(1).and.have.property("0").that.matches(/uses no parameter group/);
+  });
+
+  it("log-groups-platform-key: a group without the key, a key that is not the program's, a key policy that does not cover the group or binds nothing", () => {
+    expect(stackViolations(logGroupsPlatformKey, staging, () => undefined)).to.deep.equal([]);
+    expect(stackViolations(logGroupsPlatformKey, prod, () => undefined)).to.deep.equal([]);
+    // Every group of both stacks, the three the services layer does not make included.
+    for (const g of [staging, prod]) {
+      expect(g.ofType(aws.cloudwatch.LogGroup).map((l) => l.inputs.name)).to.include.members([
+        `/remote-claude-${g.stack}/vpc-flow-logs`, `/remote-claude-${g.stack}/dns-queries`, `/remote-claude-${g.stack}/ami-builds`,
+      ]);
+    }
+    const flowLogs = (rs: PolicyResource[]) => rs.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.name === "network-flow-logs")!;
+    expect(stackViolations(logGroupsPlatformKey, staging, (rs) => {
+      delete flowLogs(rs).props.kmsKeyId;
+      flowLogs(rs).propertyDependencies.kmsKeyId = [];
+    })).to.deep.equal(["/remote-claude-staging/vpc-flow-logs: no kmsKeyId: encrypt it with the platform key (CloudWatch Logs' own encryption has no key policy, no record of use, no way to revoke)."]);
+    expect(stackViolations(logGroupsPlatformKey, staging, (rs) => {
+      flowLogs(rs).props.kmsKeyId = "arn:aws:kms:ap-northeast-1:123456789012:key/elsewhere";
+      flowLogs(rs).propertyDependencies.kmsKeyId = [];
+    })).to.have.length(1).and.have.property("0").that.matches(/vpc-flow-logs: kmsKeyId is not a KMS key of this program/);
+    const withKeyPolicy = (edit: (statement: any) => void) => stackViolations(logGroupsPlatformKey, staging, (rs) => {
+      const key = named(rs, "kms-key");
+      const policy = JSON.parse(key.props.policy);
+      edit(policy.Statement.find((s: any) => s.Sid === "CloudWatchLogsForThisStack"));
+      key.props.policy = JSON.stringify(policy);
+    });
+    const groups = staging.ofType(aws.cloudwatch.LogGroup).length;
+    // The condition names another stack's groups: every group of this one is refused.
+    const elsewhere = withKeyPolicy((s) => (s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] = "arn:aws:logs:ap-northeast-1:123456789012:log-group:/other-stack/*"));
+    expect(elsewhere).to.have.length(groups);
+    expect(elsewhere[0]).to.match(/only for arn:aws:logs:ap-northeast-1:123456789012:log-group:\/other-stack\/\*, not for this group: CloudWatch Logs would refuse the key/);
+    expect(withKeyPolicy((s) => delete s.Condition)).to.have.length(groups).and.have.property("0").that.matches(/for any log group of any account/);
+    expect(withKeyPolicy((s) => (s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] = "arn:aws:logs:*:*:log-group:*"))).to.have.length(groups)
+      .and.have.property("0").that.matches(/name this region and account/);
+    expect(withKeyPolicy((s) => (s.Action = ["kms:Describe*"]))).to.have.length(groups).and.have.property("0").that.matches(/grants CloudWatch Logs .* no kms:GenerateDataKey and kms:Decrypt/);
   });
 
   it("elasticache-encrypted-authenticated: no AUTH, plain-text allowed, unencrypted, or a standalone cluster", () => {
@@ -429,7 +465,7 @@ describe("policies catch deliberately broken resources", () => {
       workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
       launchTemplateBlocksTaskImds, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
       iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed,
-      workspaceVolumeConfiguredAtLaunch,
+      workspaceVolumeConfiguredAtLaunch, logGroupsPlatformKey,
       workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,
       // Their broken cases are in test/reachability.test.ts (no EC2 endpoint, name, flow) and
       // test/endpointPerimeter.test.ts (AWS's default policy, no aws:ResourceAccount, no policy, two accounts).

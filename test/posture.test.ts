@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import type { StackConfig } from "../config";
 import { type CapturedResource, StackGraph } from "../offline/graph";
-import { derivedEgressMode, type PostureRow, postureRows } from "../offline/posture/posture";
+import { derivedEgressMode, MUST_REFUSE_RANGES, type PostureRow, postureRows } from "../offline/posture/posture";
+import { NON_PUBLIC_DESTINATIONS } from "../services/egressProxy/squidConfig";
 import { fakeResource, withChanges } from "./helpers/fakeGraph";
 import { buildStack, STACKS, stackConfig } from "./helpers/stacks";
 
@@ -18,8 +19,8 @@ describe("security posture read from the graph", () => {
   for (const stack of STACKS) {
     it(`shows every layer of ${stack} in force, egress as its egressMode says`, async () => {
       const rows = postureRows(await buildStack(stack), stackConfig(stack));
-      expect(rows.map((r) => r.layer)).to.deep.equal(["IMDS", "seccomp", "Containers", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Endpoint perimeter", "Encryption"]);
-      for (const r of rows.filter((x) => x.layer !== "Egress mode")) expect(r.verdict, `${r.layer}: ${r.detail}`).to.equal("in force");
+      expect(rows.map((r) => r.layer)).to.deep.equal(["IMDS", "seccomp", "Containers", "Security groups", "DNS Firewall", "Egress mode", "Egress destinations", "Task roles", "Endpoint perimeter", "Encryption"]);
+      for (const r of rows.filter((x) => !x.layer.startsWith("Egress "))) expect(r.verdict, `${r.layer}: ${r.detail}`).to.equal("in force");
       expect(row(rows, "IMDS").detail).to.include("IMDSv2 required with hop limit 1 on 2/2 launch templates; ECS_AWSVPC_BLOCK_IMDS=true in 2/2 user data");
       expect(row(rows, "seccomp").detail).to.match(/default profile \/etc\/docker\/seccomp\/remote-claude\.json on 2\/2 .*default SCMP_ACT_ERRNO/);
       expect(row(rows, "Security groups").detail).to.include("0.0.0.0/0 ingress: alb tcp/443, alb tcp/80 (the ALB only)");
@@ -28,13 +29,21 @@ describe("security posture read from the graph", () => {
       if (stack === "staging") {
         expect(row(rows, "Egress mode")).to.include({ verdict: "baseline" });
         expect(row(rows, "Egress mode").detail).to.match(/^dns-firewall .*workspace subnets route 0\.0\.0\.0\/0 to a NAT gateway; config egressMode: dns-firewall$/);
+        expect(row(rows, "Egress destinations")).to.include({ verdict: "baseline" });
+        expect(row(rows, "Egress destinations").detail).to.match(/^no egress proxy \(dns-firewall mode\): nothing checks where an allowed name leads/);
       } else {
         expect(row(rows, "Egress mode")).to.include({ verdict: "in force" });
         expect(row(rows, "Egress mode").detail).to.match(/^proxy .*workspace subnets route 0\.0\.0\.0\/0 to nothing \(no default route\); config egressMode: proxy$/);
+        expect(row(rows, "Egress destinations")).to.include({ verdict: "in force" });
+        expect(row(rows, "Egress destinations").detail).to.equal(
+          `egress proxy remote-claude-prod-egress-proxy resolves each allowed name and refuses it (403, ERR_NON_PUBLIC_DESTINATION) if any address is in ${NON_PUBLIC_DESTINATIONS.length} non-public ranges (14 IPv4, 12 IPv6): ` +
+          "loopback, RFC 1918, CGNAT, link-local (IMDS, ECS credentials), ULA (fd00:ec2::254), IPv6 link-local, …; refusals counted (metric filter NonPublicDestinationRequests)");
       }
       expect(row(rows, "Task roles").detail).to.match(new RegExp(`workspace remote-claude-${stack}-workspace: no task role`));
       expect(row(rows, "Encryption").detail).to.include("RDS storage (KMS) 1/1; Redis at rest (KMS) and TLS required 1/1; host root volumes 2/2");
       expect(row(rows, "Endpoint perimeter").detail).to.match(/^14\/14 interface endpoints serve only account 123456789012's principals on its resources and named AWS-owned resources \(ssm, imagebuilder, bedrock-runtime\); 1\/1 gateway endpoints only the buckets they name, read only$/);
+      const logGroups = (await buildStack(stack)).ofType("aws:cloudwatch/logGroup:LogGroup").length;
+      expect(row(rows, "Encryption").detail).to.match(new RegExp(`; log groups \\(KMS\\) ${logGroups}/${logGroups}$`));
     });
   }
 
@@ -82,6 +91,24 @@ describe("security posture read from the graph", () => {
     const mismatch = row(postureRows(g, config), "Egress mode");
     expect(mismatch.verdict).to.equal("mismatch");
     expect(mismatch.detail).to.include("config egressMode: proxy — DOES NOT MATCH the graph");
+  });
+
+  it("flags an egress proxy that no longer looks where allowed names lead, or skips a range the platform needs refused", async () => {
+    const g = await buildStack("prod");
+    const editConf = (edit: (conf: string) => string) => withChanges(g, (r) => {
+      if (r.type !== "aws:ecs/taskDefinition:TaskDefinition" || !String(r.inputs.family).endsWith("-egress-proxy")) return undefined;
+      const containers = JSON.parse(r.inputs.containerDefinitions);
+      for (const e of containers[0].environment) if (e.name === "SQUID_CONFIG") e.value = edit(e.value);
+      return inputsChanged(r, { containerDefinitions: JSON.stringify(containers) });
+    });
+    const unchecked = row(postureRows(editConf((c) => c.replace("http_access deny allowed_names non_public_destination\n", ""))), "Egress destinations");
+    expect(unchecked.verdict).to.equal("missing");
+    expect(unchecked.detail).to.include("NO rule refusing allowed names that resolve to private, loopback or link-local addresses");
+    const gaps = row(postureRows(editConf((c) => c.replace("acl non_public_destination dst 169.254.0.0/16\n", "").replace("acl non_public_destination dst fc00::/7\n", ""))), "Egress destinations");
+    expect(gaps.verdict).to.equal("partial");
+    expect(gaps.detail).to.include("MISSING 169.254.0.0/16, fc00::/7");
+    // What the posture demands is what the egress proxy refuses.
+    expect(MUST_REFUSE_RANGES.filter((r) => !NON_PUBLIC_DESTINATIONS.some((d) => d.cidr === r))).to.deep.equal([]);
   });
 
   it("flags a workspace task role, an open DNS Firewall and an unencrypted database", async () => {

@@ -7,7 +7,7 @@
 //     m4.large with 8 GiB registering 7985 MiB, ECS Developer Guide "Reserving Amazon ECS Linux
 //     container instance memory") minus ECS_RESERVED_MEMORY, divided by the task's memory;
 //   - CPU: 1024 units per vCPU, divided by the task's CPU units.
-import { instanceTypeInfo } from "../../config/instanceTypes";
+import { familyOf, INSTANCE_TYPES, instanceTypeInfo } from "../../config/instanceTypes";
 import type { StackGraph } from "../graph";
 import { containerSizes, workspaceTaskDefinition } from "../workloads";
 import { fargateHourly, type FargateSize, fargateSizeFor } from "./fargate";
@@ -85,7 +85,20 @@ export interface CapacityModel {
   readonly targetCapacityPercent?: number;
   readonly perWorkspaceHour?: { readonly atUtilization: number; readonly atFull: number; readonly atTarget?: number };
   readonly fargate?: { readonly size: FargateSize; readonly hourly: number; readonly exactHourly: number };
+  /**
+   * A VM boundary per workspace with today's resources (docs/isolation.md): one workspace per
+   * instance, on the smallest size of the pool's family that holds one task.
+   */
+  readonly onePerInstance?: { readonly instanceType: string; readonly instanceHourly: number; readonly atUtilization: number; readonly atFull: number };
   readonly seed: typeof SEED_TASK_HOUR;
+}
+
+/** The smallest size of `family` (by vCPU, then memory) that holds one task beside the agent reserve. */
+export function smallestHolding(family: string, reservedMemoryMiB: number, task: TaskSize): string | undefined {
+  return Object.entries(INSTANCE_TYPES)
+    .filter(([name]) => familyOf(name) === family)
+    .sort(([, a], [, b]) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB)
+    .find(([, info]) => density({ vcpu: info.vcpu, memoryMiB: info.memoryMiB, eniTasks: info.tasksWithoutTrunking }, reservedMemoryMiB, task).workspaces >= 1)?.[0];
 }
 
 /** The capacity model of the workspace pool, or undefined when the graph has no workspace pool or task. */
@@ -124,6 +137,8 @@ export function workspaceCapacity(graph: StackGraph, utilization: number): Capac
     }
     : undefined;
   const size = fargateSizeFor(task.cpu, task.memoryMiB, PRICES.fargateVcpuHour, PRICES.fargateGiBHour);
+  const single = first ? smallestHolding(familyOf(first.instanceType), pool.reservedMemoryMiB, task) : undefined;
+  const singleHourly = single ? ec2HourlyPrice(single)?.usd : undefined;
   return {
     pool: pool.pool,
     task,
@@ -138,6 +153,9 @@ export function workspaceCapacity(graph: StackGraph, utilization: number): Capac
         hourly: fargateHourly(size, PRICES.fargateVcpuHour, PRICES.fargateGiBHour),
         exactHourly: fargateHourly({ vcpu: task.cpu / CPU_UNITS_PER_VCPU, memoryGiB: task.memoryMiB / 1024 }, PRICES.fargateVcpuHour, PRICES.fargateGiBHour),
       }
+      : undefined,
+    onePerInstance: single && singleHourly !== undefined
+      ? { instanceType: single, instanceHourly: singleHourly, atUtilization: costPerWorkspaceHour(singleHourly, 1, utilization), atFull: singleHourly }
       : undefined,
     seed: SEED_TASK_HOUR,
   };

@@ -101,6 +101,13 @@ export function capacityLines(c: CapacityModel | undefined, e?: CostEstimate): s
         `the exact ${t.cpu / 1024} vCPU / ${(t.memoryMiB / 1024).toFixed(3)} GB would be ${usd(c.fargate.exactHourly, 4)}`,
     );
   }
+  if (c.onePerInstance) {
+    const o = c.onePerInstance;
+    out.push(
+      `a VM boundary per workspace (docs/isolation.md): one per instance on ${o.instanceType} (${usd(o.instanceHourly, 3)}/hour) = ${usd(o.atUtilization, 4)} per workspace-hour ` +
+        `at ${Math.round(c.utilization * 100)}%, ${usd(o.atFull, 4)} at 100%; Fargate (a VM per task) as above; ECS Managed Instances with ISOLATED_SANDBOX: not costed, not in @pulumi/aws yet`,
+    );
+  }
   out.push(`seed: ECS+EC2 ${usd(c.seed.ecsOnEc2)} and Fargate ${usd(c.seed.fargate)} per task-hour (seed 000, cost comparison)`);
   const allIn = allInPerWorkspaceHour(c, e);
   if (allIn) {

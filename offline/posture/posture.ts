@@ -2,6 +2,8 @@
 // each row says what the planned resources actually carry, so a change that drops a layer shows
 // here even where no policy of the pack covers it.
 import type { StackConfig } from "../../config";
+import { EGRESS_PROXY_CONTAINER, SQUID_CONFIG_ENV } from "../../services/egressProxy/container";
+import { NON_PUBLIC_DESTINATION_PAGE } from "../../services/egressProxy/squidConfig";
 import type { CapturedResource, StackGraph } from "../graph";
 import { hostHardening, type HostHardening } from "../hostBundle";
 import { containerDefinitions, workspaceTaskDefinition } from "../workloads";
@@ -221,6 +223,52 @@ function egressRow(graph: StackGraph, config?: StackConfig): PostureRow {
   };
 }
 
+/**
+ * The ranges the egress proxy must refuse an allowed name's address in, whatever else it lists:
+ * the task itself, the VPC, AWS's link-local services (IMDS, ECS credentials) and their IPv6 forms.
+ */
+export const MUST_REFUSE_RANGES = [
+  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
+  "::1/128", "fc00::/7", "fe80::/10",
+] as const;
+/** The egress proxy's rule refusing an allowed name that leads to a listed address. */
+const NON_PUBLIC_RULE = "http_access deny allowed_names non_public_destination";
+
+/** Whether the egress proxy looks where an allowed name leads, read from the squid.conf its task carries. */
+function egressDestinationsRow(graph: StackGraph): PostureRow {
+  const defs = graph.ofType("aws:ecs/taskDefinition:TaskDefinition");
+  const task = defs.find((d) => containerDefinitions(d).some((c) => c.name === EGRESS_PROXY_CONTAINER));
+  if (!task) {
+    return {
+      layer: "Egress destinations",
+      verdict: "baseline",
+      detail: "no egress proxy (dns-firewall mode): nothing checks where an allowed name leads, and TCP 443 reaches any address, those in the VPC included",
+      evidence: [],
+    };
+  }
+  const container = containerDefinitions(task).find((c) => c.name === EGRESS_PROXY_CONTAINER)!;
+  const conf = String((container.environment ?? []).find((e: { name: string }) => e.name === SQUID_CONFIG_ENV)?.value ?? "");
+  const lines = conf.split("\n");
+  const ranges = lines.filter((l) => l.startsWith("acl non_public_destination dst ")).flatMap((l) => l.split(" ").slice(3));
+  const rule = lines.indexOf(NON_PUBLIC_RULE);
+  const firstAllow = lines.findIndex((l) => l.startsWith("http_access allow"));
+  const checked = rule >= 0 && (firstAllow < 0 || rule < firstAllow);
+  const missing = MUST_REFUSE_RANGES.filter((r) => !ranges.includes(r));
+  const filters = graph.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter").filter((f) => String(f.inputs.pattern).includes(NON_PUBLIC_DESTINATION_PAGE));
+  const v6 = ranges.filter((r) => r.includes(":")).length;
+  return {
+    layer: "Egress destinations",
+    verdict: !checked ? "missing" : missing.length > 0 ? "partial" : "in force",
+    detail: !checked
+      ? `egress proxy ${task.inputs.family}: NO rule refusing allowed names that resolve to private, loopback or link-local addresses`
+      : `egress proxy ${task.inputs.family} resolves each allowed name and refuses it (403, ${NON_PUBLIC_DESTINATION_PAGE}) if any address is in ` +
+        `${ranges.length} non-public ranges (${ranges.length - v6} IPv4, ${v6} IPv6)` +
+        `${missing.length ? `; MISSING ${missing.join(", ")}` : ": loopback, RFC 1918, CGNAT, link-local (IMDS, ECS credentials), ULA (fd00:ec2::254), IPv6 link-local, …"}; ` +
+        `refusals ${filters.length > 0 ? `counted (metric filter ${filters.map((f) => f.inputs.metricTransformation?.name).join(", ")})` : "NOT counted by a metric filter"}`,
+    evidence: [task.id, ...filters.map((f) => f.id)],
+  };
+}
+
 function taskRoleRow(graph: StackGraph): PostureRow {
   const defs = graph.ofType("aws:ecs/taskDefinition:TaskDefinition");
   const workspace = workspaceTaskDefinition(graph);
@@ -255,14 +303,12 @@ function encryptionRow(graph: StackGraph): PostureRow {
   add("SNS topics (KMS)", graph.ofType("aws:sns/topic:Topic"), (r) => !!r.inputs.kmsMasterKeyId);
   const volumes = graph.ofType("aws:ebs/volume:Volume");
   add("EBS volumes", volumes, (r) => r.inputs.encrypted === true || r.inputs.encrypted === "true");
-  const logs = graph.ofType("aws:cloudwatch/logGroup:LogGroup");
-  const logsWithKey = logs.filter((l) => !!l.inputs.kmsKeyId).length;
+  add("log groups (KMS)", graph.ofType("aws:cloudwatch/logGroup:LogGroup"), (r) => !!r.inputs.kmsKeyId);
   const required = checks.reduce((ok, c) => ok && c.held === c.of, true);
   return {
     layer: "Encryption",
     verdict: checks.length === 0 ? "missing" : required ? "in force" : "partial",
-    detail: `${checks.map((c) => `${c.what} ${count(c.held, c.of)}`).join("; ")}; log groups with the platform key ${count(logsWithKey, logs.length)} ` +
-      "(the others: CloudWatch Logs' own encryption at rest)",
+    detail: checks.map((c) => `${c.what} ${count(c.held, c.of)}`).join("; "),
     evidence: [],
   };
 }
@@ -307,6 +353,7 @@ export function postureRows(graph: StackGraph, config?: StackConfig): PostureRow
     sgRow(graph),
     dnsFirewallRow(graph),
     egressRow(graph, config),
+    egressDestinationsRow(graph),
     taskRoleRow(graph),
     endpointPerimeterRow(graph),
     encryptionRow(graph),

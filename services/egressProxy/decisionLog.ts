@@ -1,21 +1,34 @@
 // The egress proxy's decision log (one line per request, DECISION_LOG_FORMAT) as CloudWatch Logs
-// metric filters: every decision, and the denied ones the alarm counts. A matcher for the part of
+// metric filters: every decision, the denied ones the alarm counts, and the allowed names refused
+// for resolving to an address that is not public. A matcher for the part of
 // the space-delimited filter syntax these patterns use lets the tests run the real Squid's log
 // lines through the very patterns the stack deploys.
-import { DECISION_LOG_FORMAT } from "./squidConfig";
+import { DECISION_LOG_FORMAT, NON_PUBLIC_DESTINATION_PAGE } from "./squidConfig";
 
 /** Field names of DECISION_LOG_FORMAT, in order. */
-export const DECISION_FIELDS = ["time", "client", "method", "target", "status", "verdict"] as const;
+export const DECISION_FIELDS = ["time", "client", "method", "target", "status", "verdict", "error"] as const;
+export type DecisionField = (typeof DECISION_FIELDS)[number];
 
-export const DECISIONS_PATTERN = `[${DECISION_FIELDS.join(", ")}]`;
+/** A space-delimited pattern naming every field, some of them required to equal a value. */
+function decisionPattern(required: Partial<Record<DecisionField, string>> = {}): string {
+  return `[${DECISION_FIELDS.map((f) => (required[f] ? `${f} = ${required[f]}` : f)).join(", ")}]`;
+}
+
+export const DECISIONS_PATTERN = decisionPattern();
 /**
  * Squid's verdict for a request http_access refused (a name off the list, an IP literal, …):
  * TCP_DENIED, or TCP_DENIED_ABORTED when the client hung up before reading the whole 403.
  */
-export const DENIED_PATTERN = `[${DECISION_FIELDS.slice(0, -1).join(", ")}, verdict = TCP_DENIED*]`;
+export const DENIED_PATTERN = decisionPattern({ verdict: "TCP_DENIED*" });
+/** An allowed name refused because it resolved to an address that is not public. */
+export const NON_PUBLIC_DESTINATION_PATTERN = decisionPattern({ error: NON_PUBLIC_DESTINATION_PAGE });
 
 /** Metric names in the stack's egress proxy namespace (egressProxyNamespace). */
-export const EGRESS_PROXY_METRICS = { requests: "Requests", denied: "DeniedRequests" } as const;
+export const EGRESS_PROXY_METRICS = {
+  requests: "Requests",
+  denied: "DeniedRequests",
+  nonPublicDestinations: "NonPublicDestinationRequests",
+} as const;
 
 /** One namespace per stack: a metric filter cannot add a constant dimension to tell stacks apart. */
 export function egressProxyNamespace(metricsNamespace: string, prefix: string): string {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { poolPlacementConstraint } from "../../lib/placement";
 import { executionRole, poolServicePlacement, taskLogGroup } from "../taskResources";
 import { EGRESS_PROXY_CONTAINER, egressProxyContainer } from "./container";
-import { DECISIONS_PATTERN, DENIED_PATTERN, EGRESS_PROXY_METRICS, egressProxyNamespace } from "./decisionLog";
+import { DECISIONS_PATTERN, DENIED_PATTERN, EGRESS_PROXY_METRICS, egressProxyNamespace, NON_PUBLIC_DESTINATION_PATTERN } from "./decisionLog";
 import type { EgressProxyLoadBalancer } from "./loadBalancer";
 import { EGRESS_PROXY_PORT } from "./squidConfig";
 
@@ -47,7 +47,7 @@ export class EgressProxyService extends pulumi.ComponentResource {
   readonly executionRole: aws.iam.Role;
   readonly logGroup: aws.cloudwatch.LogGroup;
   readonly serviceName: string;
-  /** Namespace of the Requests and DeniedRequests metrics (decisionLog.ts). */
+  /** Namespace of the Requests, DeniedRequests and NonPublicDestinationRequests metrics (decisionLog.ts). */
   readonly metricsNamespace: string;
 
   constructor(name: string, args: EgressProxyServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -68,6 +68,9 @@ export class EgressProxyService extends pulumi.ComponentResource {
     filter("requests", DECISIONS_PATTERN, EGRESS_PROXY_METRICS.requests);
     // 0 for every other line, so the denied count has data whenever the proxy logs anything.
     filter("denied", DENIED_PATTERN, EGRESS_PROXY_METRICS.denied, "0");
+    // A subset of the denied: an allowed name that led to a private, loopback or link-local
+    // address (a misconfigured record, or a workspace probing the VPC through the proxy).
+    filter("non-public-destinations", NON_PUBLIC_DESTINATION_PATTERN, EGRESS_PROXY_METRICS.nonPublicDestinations, "0");
 
     this.executionRole = executionRole(name, {
       workload: "egress-proxy",

@@ -1,15 +1,16 @@
 // The egress proxy container under the runtime settings of its task definition, in a real Docker
 // engine: Debian's Squid (copied from this machine with its libraries, error pages and MIME table,
 // like the image's package), started by the image's entrypoint as uid 13 with a read-only root, a
-// tmpfs /tmp, no capabilities and no-new-privileges, must come up and decide. The container has no
-// network but its loopback, so nothing leaves it; requests come in through `docker exec`.
+// tmpfs /tmp, no capabilities and no-new-privileges, must come up and decide, and find its own error
+// page where the image puts it. The container has no network but its loopback, so nothing leaves
+// it; requests come in through `docker exec`.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { importRootfs } from "../../host/docker/rootfs";
 import { egressProxyContainer, EGRESS_PROXY_USER, SQUID_CONFIG_ENV } from "../../services/egressProxy/container";
-import { EGRESS_PROXY_PORT } from "../../services/egressProxy/squidConfig";
+import { EGRESS_PROXY_PORT, NON_PUBLIC_DESTINATION_PAGE } from "../../services/egressProxy/squidConfig";
 import { engine, ROOT } from "../helpers/docker";
 
 const ENTRYPOINT = "/usr/local/bin/egress-proxy";
@@ -53,6 +54,9 @@ describe("egress proxy container under its task definition's hardening (real Doc
         "/etc/passwd": "root:x:0:0:root:/root:/bin/sh\nproxy:x:13:13:proxy:/bin:/usr/sbin/nologin\n",
         "/etc/group": "root:x:0:\nproxy:x:13:\n",
         [ENTRYPOINT]: fs.readFileSync(path.join(ROOT, "services/egressProxy/entrypoint.sh"), "utf8"),
+        // Where the Dockerfile copies it (through Debian's errors -> squid-langpack link).
+        [`/usr/share/squid/errors/templates/${NON_PUBLIC_DESTINATION_PAGE}`]:
+          fs.readFileSync(path.join(ROOT, "services/egressProxy/errors", NON_PUBLIC_DESTINATION_PAGE), "utf8"),
       },
     }, tag);
     // The program's container, only the load balancer's network being this container's loopback.
@@ -60,7 +64,8 @@ describe("egress proxy container under its task definition's hardening (real Doc
       image: tag,
       cpu: 256,
       memoryMiB: 512,
-      allowList: ["github.com", "*.github.com", "registry.npmjs.org"],
+      // localhost: an allowed name the container's /etc/hosts resolves to loopback.
+      allowList: ["github.com", "*.github.com", "registry.npmjs.org", "localhost"],
       loadBalancerCidrs: ["127.0.0.0/8"],
       logGroup: "/test/egress-proxy",
       region: "ap-northeast-1",
@@ -96,6 +101,16 @@ describe("egress proxy container under its task definition's hardening (real Doc
     return out.stdout.trim();
   };
 
+  /**
+   * The whole answer to a request that asks Squid to close after it: nc's input stays open until
+   * Squid has closed (nc exits, the next empty line fails), so nc never hangs up first.
+   */
+  const sendForAnswer = async (request: string) => {
+    const header = `PROXY TCP4 10.30.160.7 127.0.0.1 40000 ${EGRESS_PROXY_PORT}\\r\\n`;
+    const feed = `printf '${header}${request}'; while printf '\\r\\n' 2>/dev/null; do sleep 0.2; done`;
+    return (await run(["exec", name, "sh", "-c", `(${feed}) | timeout 5 nc 127.0.0.1 ${EGRESS_PROXY_PORT}`])).stdout;
+  };
+
   it("runs Squid as the unprivileged proxy user with nothing writable but /tmp", async () => {
     const ps = await run(["exec", name, "sh", "-c", "cat /proc/1/status /proc/$(pidof squid | cut -d' ' -f1)/status | grep -E '^(Uid|CapEff|NoNewPrivs)'"]);
     expect(ps.stdout).to.match(/^Uid:\s+13\s+13\s+13\s+13$/m);
@@ -113,13 +128,25 @@ describe("egress proxy container under its task definition's hardening (real Doc
     let lines: string[] = [];
     for (let i = 0; i < 25 && lines.length < 3; i++) {
       // nc hangs up after the status line: Squid says TCP_DENIED_ABORTED (the metric filter counts both).
-      lines = (await run(["logs", name])).stdout.split("\n").filter((l) => / TCP_DENIED(_ABORTED)?$/.test(l)).map((l) => l.replace(/_ABORTED$/, ""));
+      lines = (await run(["logs", name])).stdout.split("\n").filter((l) => / TCP_DENIED(_ABORTED)? ERR_ACCESS_DENIED$/.test(l)).map((l) => l.replace("_ABORTED ", " "));
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(lines.map((l) => l.split(" ").slice(1).join(" "))).to.deep.equal([
-      "10.30.160.7 CONNECT 203.0.113.9:443 403 TCP_DENIED",
-      "10.30.160.7 CONNECT github.com:22 403 TCP_DENIED",
-      "10.30.160.7 GET http://github.com/ 403 TCP_DENIED",
+      "10.30.160.7 CONNECT 203.0.113.9:443 403 TCP_DENIED ERR_ACCESS_DENIED",
+      "10.30.160.7 CONNECT github.com:22 403 TCP_DENIED ERR_ACCESS_DENIED",
+      "10.30.160.7 GET http://github.com/ 403 TCP_DENIED ERR_ACCESS_DENIED",
     ]);
+  });
+
+  it("refuses an allowed name that resolves to loopback with the project's error page, read from the image's template directory", async () => {
+    const answer = await sendForAnswer("CONNECT localhost:443 HTTP/1.1\\r\\nHost: localhost:443\\r\\nConnection: close\\r\\n\\r\\n");
+    expect(answer.split("\r\n")[0]).to.equal("HTTP/1.1 403 Forbidden");
+    expect(answer).to.include("The egress proxy will not connect to <b>localhost</b>");
+    let line: string | undefined;
+    for (let i = 0; i < 25 && !line; i++) {
+      line = (await run(["logs", name])).stdout.split("\n").find((l) => l.includes(" CONNECT localhost:443 "));
+      if (!line) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(line?.split(" ").slice(1).join(" ")).to.equal(`10.30.160.7 CONNECT localhost:443 403 TCP_DENIED ${NON_PUBLIC_DESTINATION_PAGE}`);
   });
 });
