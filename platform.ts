@@ -120,6 +120,8 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
       ...(egressProxyLoadBalancer ? [egressProxyLoadBalancer.dnsName, vpcReverseZone(cfg.vpcCidr)] : []),
     ],
     blockResponse: cfg.dnsBlockResponse,
+    catchAllAction: cfg.dnsFirewallCatchAllAction,
+    alertAcknowledged: cfg.dnsFirewallAlertAcknowledged,
     logRetentionDays: cfg.logRetentionDays,
     tags,
   });

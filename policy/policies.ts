@@ -5,7 +5,7 @@ import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncrypt
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "./ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
-import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
+import { dnsFirewallBlocksInProduction, dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "./egress";
 
 export const POLICY_PACK_NAME = "remote-claude-security";
@@ -30,6 +30,7 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
 export const stackPolicies: readonly StackValidationPolicy[] = [
   noPublicIngressExceptAlb,
   dnsFirewallFailClosed,
+  dnsFirewallBlocksInProduction,
   rdsRequiresTls,
   // Egress: proxy mode, and production.
   workspaceSubnetsNoInternetRoute,

@@ -12,7 +12,7 @@ import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncrypt
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
-import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
+import { dnsFirewallBlocksInProduction, dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "../policy/egress";
 import { STAGING_PROXY } from "./helpers/egress";
 import { allPolicies, POLICY_PACK_NAME, resourcePolicies, stackPolicies } from "../policy/policies";
@@ -71,7 +71,7 @@ describe("policy pack", () => {
   it("has uniquely named, mandatory policies", () => {
     const names = allPolicies.map((p) => p.name);
     expect(new Set(names).size).to.equal(names.length);
-    expect(names).to.have.length(18);
+    expect(names).to.have.length(19);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).to.equal("mandatory");
       expect(p.description, p.name).to.have.length.greaterThan(20);
@@ -90,7 +90,7 @@ describe("policy pack", () => {
     expect(text).to.include("  pass  workspace-task-no-task-role");
     expect(text).to.include("  pass  launch-template-imdsv2-hop-limit-1");
     expect(text).to.include("  pass  workspace-subnets-no-internet-route");
-    expect(text).to.include("18 of 18 policies pass");
+    expect(text).to.include(`${allPolicies.length} of ${allPolicies.length} policies pass`);
     expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
     expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
   });
@@ -103,7 +103,9 @@ describe("policy pack", () => {
       const notApplicable = [...outcomes].filter(([, o]) => !o.applicable).map(([name]) => name).sort();
       // Prod-only rules skip staging, and so do the proxy-mode egress rules (staging runs
       // dns-firewall); everything else applies to something in both stacks.
-      const expected = stack === "staging" ? ["prod-data-multi-az-protected", "workspace-egress-proxy-endpoints-resolver-only", "workspace-subnets-no-internet-route"] : [];
+      const expected = stack === "staging"
+        ? ["dns-firewall-blocks-in-production", "prod-data-multi-az-protected", "workspace-egress-proxy-endpoints-resolver-only", "workspace-subnets-no-internet-route"]
+        : [];
       expect(notApplicable).to.deep.equal(expected);
     });
   }
@@ -344,13 +346,46 @@ describe("policies catch deliberately broken resources", () => {
       expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
         named(rs, "dns-firewall-block-all").props.priority = 50;
       })).to.have.length(1).and.have.property("0").that.matches(/must come last/);
-      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => rs.filter((r) => r.name !== "dns-firewall-block-all"))).to.have.length(1).and.have.property("0").that.matches(/no BLOCK rule for "\*"/);
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => rs.filter((r) => r.name !== "dns-firewall-block-all"))).to.have.length(1).and.have.property("0").that.matches(/no catch-all rule \(BLOCK, or ALERT while rolling out\) for "\*"/);
       expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
         named(rs, "dns-firewall-everything").props.domains = ["*.example.com"];
-      })).to.have.length(1).and.have.property("0").that.matches(/no BLOCK rule for "\*"/);
+      })).to.have.length(1).and.have.property("0").that.matches(/no catch-all rule/);
+      // An ALLOW over "*" is no catch-all: it lets everything through.
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
+        named(rs, "dns-firewall-block-all").props.action = "ALLOW";
+      })).to.have.length(1).and.have.property("0").that.matches(/no catch-all rule/);
+      // A catch-all in ALERT still closes the list (the other policy judges ALERT itself).
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
+        named(rs, "dns-firewall-block-all").props.action = "ALERT";
+      })).to.deep.equal([]);
       expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
         named(rs, "dns-firewall-vpc").props.mutationProtection = "DISABLED";
       })).to.have.length(1).and.have.property("0").that.matches(/mutationProtection/);
+    });
+  });
+
+  describe("DNS Firewall in ALERT", () => {
+    let prodAlert: StackGraph;
+    let stagingAlert: StackGraph;
+    before(async () => {
+      prodAlert = await buildStack("prod", { dnsFirewallCatchAllAction: "ALERT", dnsFirewallAlertAcknowledged: true });
+      stagingAlert = await buildStack("staging", { dnsFirewallCatchAllAction: "ALERT" });
+    });
+
+    it("dns-firewall-blocks-in-production: prod's ALERT fails without the acknowledgement, passes with it; outside production ALERT is allowed", () => {
+      expect(stackViolations(dnsFirewallBlocksInProduction, prod, () => undefined)).to.deep.equal([]);
+      expect(stackViolations(dnsFirewallBlocksInProduction, prodAlert, () => undefined)).to.deep.equal([]);
+      const unacknowledged = stackViolations(dnsFirewallBlocksInProduction, prodAlert, (rs) => {
+        const group = named(rs, "dns-firewall-rules");
+        group.props.tags = Object.fromEntries(Object.entries(group.props.tags).filter(([k]) => k !== "CatchAllAlertAcknowledged"));
+      });
+      expect(unacknowledged).to.have.length(1);
+      expect(unacknowledged[0]).to.match(/^dns-firewall-block-all in production stack "prod" only ALERTs: every name off the allow list resolves\. Set dnsFirewallCatchAllAction to BLOCK, or acknowledge the observation window with dnsFirewallAlertAcknowledged: true\.$/);
+      // The same rule in production without the config's tag: what a hand-edited ALERT looks like.
+      expect(stackViolations(dnsFirewallBlocksInProduction, prod, (rs) => { named(rs, "dns-firewall-block-all").props.action = "ALERT"; })).to.have.length(1);
+      expect(evaluatePolicies(stagingAlert, [dnsFirewallBlocksInProduction]).get("dns-firewall-blocks-in-production")).to.deep.equal({ violations: [], applicable: false });
+      // Every policy of the pack passes on both ALERT stacks as configured.
+      for (const g of [prodAlert, stagingAlert]) expect(runPolicies(g, allPolicies)).to.deep.equal([]);
     });
   });
 
@@ -426,7 +461,7 @@ describe("policies catch deliberately broken resources", () => {
     const covered = [
       workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
       launchTemplateBlocksTaskImds, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
-      iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed,
+      iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed, dnsFirewallBlocksInProduction,
       workspaceVolumeConfiguredAtLaunch,
       workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,
     ].map((p) => p.name).sort();
