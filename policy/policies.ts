@@ -2,6 +2,7 @@
 // policy`, and the repository's tests run the same objects over the offline graphs.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "./data";
+import { ecsDeploymentRollbackAsDocumented } from "./deployments";
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "./ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
@@ -17,6 +18,7 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
   // Workspace storage.
   workspaceVolumeConfiguredAtLaunch,
   ecsNoPrivilegedTasks,
+  ecsDeploymentRollbackAsDocumented,
   launchTemplateImdsv2,
   launchTemplateBlocksTaskImds,
   rdsEncryptedPrivate,

@@ -12,6 +12,13 @@ cd "$(dirname "$0")/.."
 # The HTML plan is rendered in headless Chromium (chromium).
 DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 golang-github-docker-docker-dev squid openssl chromium)
 
+# AWS's API models and endpoint rules (botocore) judge the DNS Firewall, blue/green and endpoint
+# tests (test/helpers/botocore.ts): pyenv's Python has botocore on these machines; elsewhere
+# Debian's python3-botocore.
+if ! python3 -c "import botocore" 2>/dev/null && ! "$HOME/.pyenv/shims/python3" -c "import botocore" 2>/dev/null; then
+  DEBIAN_PACKAGES+=(python3-botocore)
+fi
+
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -9,6 +9,7 @@ import type { CapturedResource, StackGraph } from "../offline/graph";
 import { PLAN_SECTIONS, planText } from "../offline/plan";
 import { evaluatePolicies, resourceArgs, runPolicies, runResourcePolicy, runStackPolicy, stackResources } from "../offline/policies";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "../policy/data";
+import { ecsDeploymentRollbackAsDocumented } from "../policy/deployments";
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
@@ -71,7 +72,7 @@ describe("policy pack", () => {
   it("has uniquely named, mandatory policies", () => {
     const names = allPolicies.map((p) => p.name);
     expect(new Set(names).size).to.equal(names.length);
-    expect(names).to.have.length(19);
+    expect(names).to.have.length(20);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).to.equal("mandatory");
       expect(p.description, p.name).to.have.length.greaterThan(20);
@@ -91,7 +92,7 @@ describe("policy pack", () => {
     expect(text).to.include("  pass  launch-template-imdsv2-hop-limit-1");
     expect(text).to.include("  pass  workspace-subnets-no-internet-route");
     expect(text).to.include(`${allPolicies.length} of ${allPolicies.length} policies pass`);
-    expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
+    expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker off, alarm rollback \(1\), bake 10 min/);
     expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
   });
 
@@ -185,6 +186,26 @@ describe("policies catch deliberately broken resources", () => {
     expect(violationsOf(ecsNoPrivilegedTasks, withContainers(t, (cs) => (cs[0].linuxParameters.capabilities.add = ["SYS_ADMIN"])))).to.have.length(1);
     expect(violationsOf(ecsNoPrivilegedTasks, withInputs(t, { networkMode: "host" }))).to.have.length(1);
     expect(violationsOf(ecsNoPrivilegedTasks, withInputs(t, { pidMode: "host" }))).to.have.length(1);
+  });
+
+  it("ecs-deployment-rollback-as-documented: blue/green with the circuit breaker, or without alarms, bake time or advanced configuration; rolling without the breaker", () => {
+    const backend = (g: StackGraph) => g.one(aws.ecs.Service, "backend-service");
+    const blueGreen = backend(prod);
+    const rolling = backend(staging);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, blueGreen)).to.deep.equal([]);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, rolling)).to.deep.equal([]);
+    // The egress proxy (prod) rolls.
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, prod.one(aws.ecs.Service, "egress-proxy-service"))).to.deep.equal([]);
+    // The combination AWS does not document: blue/green with the rolling-update circuit breaker.
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(blueGreen, { deploymentCircuitBreaker: { enable: true, rollback: true } })))
+      .to.deep.equal(["backend-service: BLUE_GREEN with the deployment circuit breaker: ECS documents the circuit breaker for rolling updates only; roll back on the deployment alarms instead."]);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(blueGreen, { alarms: { ...blueGreen.inputs.alarms, rollback: false } }))).to.have.length(1).and.have.property("0").that.matches(/deployment alarms with rollback/);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(blueGreen, { deploymentConfiguration: { strategy: "BLUE_GREEN" } }))).to.have.length(1).and.have.property("0").that.matches(/needs a bake time/);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(blueGreen, { loadBalancers: [{ ...blueGreen.inputs.loadBalancers[0], advancedConfiguration: undefined }] })))
+      .to.have.length(1).and.have.property("0").that.matches(/advancedConfiguration with the alternate target group/);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(rolling, { deploymentCircuitBreaker: undefined }))).to.have.length(1).and.have.property("0").that.matches(/rolling update needs the deployment circuit breaker/);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(rolling, { deploymentCircuitBreaker: { enable: true, rollback: false } }))).to.have.length(1);
+    expect(runResourcePolicy(ecsDeploymentRollbackAsDocumented, resourceArgs(backendTask(staging))).applicable).to.equal(false);
   });
 
   describe("launch templates (synthetic: the host pools' templates are built elsewhere)", () => {
@@ -460,7 +481,7 @@ describe("policies catch deliberately broken resources", () => {
   it("every policy has a broken case above", () => {
     const covered = [
       workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
-      launchTemplateBlocksTaskImds, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
+      launchTemplateBlocksTaskImds, ecsDeploymentRollbackAsDocumented, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
       iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed, dnsFirewallBlocksInProduction,
       workspaceVolumeConfiguredAtLaunch,
       workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,
