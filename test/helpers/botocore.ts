@@ -32,6 +32,7 @@ export function findBotocore(): Botocore | undefined {
     const r = spawnSync(python, ["-c", "import botocore, json, os; print(json.dumps([botocore.__version__, os.path.join(os.path.dirname(botocore.__file__), 'data')]))"], {
       encoding: "utf8",
       timeout: 30_000,
+      env: hermeticEnv(),
     });
     if (r.status !== 0) continue;
     const [version, dataDir] = JSON.parse(r.stdout.trim()) as [string, string];
@@ -73,6 +74,16 @@ export function docText(html: string | undefined): string {
 }
 
 /**
+ * The environment of the judge's Python: no AWS_* variable and no AWS config or credentials file
+ * (an AWS_ENDPOINT_URL another test set, or a profile's endpoint_url, would answer instead of the
+ * endpoint rules).
+ */
+function hermeticEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
+  return { ...env, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" };
+}
+
+/**
  * The hostname botocore's endpoint rules give each service in `region` (standard endpoint: no
  * FIPS, no dual-stack), keyed by botocore service name. Runs no request.
  */
@@ -86,7 +97,7 @@ export function endpointHosts(b: Botocore, region: string, services: readonly st
     "    out[svc] = c.meta.endpoint_url.split('://', 1)[1].rstrip('/')",
     "print(json.dumps(out))",
   ].join("\n");
-  const r = spawnSync(b.python, ["-c", script, region, JSON.stringify(services)], { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(b.python, ["-c", script, region, JSON.stringify(services)], { encoding: "utf8", timeout: 60_000, env: hermeticEnv() });
   if (r.status !== 0) throw new Error(`botocore endpoint resolution failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim());
 }
