@@ -118,9 +118,13 @@ export function platformAwsDomains(region: string, accountId: string): string[] 
   const names = interfaceEndpointServices(region).flatMap((s) => s.names(region));
   names.push(ecrRegistryHost(accountId, region));
   names.push(...gatewayBuckets(region).map((b) => b.host));
-  // The VPC's own instance hostnames (ip-10-0-1-2.<region>.compute.internal; ec2.internal in us-east-1).
-  names.push(region === "us-east-1" ? "*.ec2.internal" : `*.${region}.compute.internal`);
+  names.push(instanceHostnames(region));
   return [...new Set(names)].sort();
+}
+
+/** The VPC's own instance hostnames (ip-10-0-1-2.<region>.compute.internal; ec2.internal in us-east-1). */
+export function instanceHostnames(region: string): string {
+  return region === "us-east-1" ? "*.ec2.internal" : `*.${region}.compute.internal`;
 }
 
 /** One name a host, the ECS agent, the backend, a workspace or the AMI build resolves. */
@@ -154,7 +158,7 @@ export const NAME_AUDIT: readonly NameEvidence[] = [
   { host: (r, a) => ecrRegistryHost(a, r), resolvedBy: "dockerd pulling the task definitions' images (components/ecr.ts repositories)", source: "ECR User Guide, private registry concepts: https://<account>.dkr.ecr.<region>.amazonaws.com; GetAuthorizationToken's proxyEndpoint" },
   { host: bucketHost("prod-"), resolvedBy: "dockerd following the registry's redirect for each layer", source: `${ECS_AGENT_AT} agent/dockerclient/dockerapi/errors_test.go:77 (a pull error naming prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com); errors.go:445 redacts these URLs` },
   { host: regional("logs"), resolvedBy: "dockerd's awslogs driver; the AMI build's log group", source: "host/files/ecs.config.tmpl (ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE); services' awslogs logConfiguration", botocoreService: "logs" },
-  { host: regional("monitoring"), resolvedBy: "backend (PutMetricData)", source: "services/backend.ts (METRICS_NAMESPACE); lib/metrics.ts", botocoreService: "cloudwatch" },
+  { host: regional("monitoring"), resolvedBy: "backend (PutMetricData)", source: "lib/metrics.ts (the backend's WorkspaceLaunchFailures); services/backend.ts METRICS_NAMESPACE", botocoreService: "cloudwatch" },
   { host: regional("secretsmanager"), resolvedBy: "ECS agent (task secrets)", source: `${ECS_AGENT_AT} agent/asm/factory/factory.go:63`, botocoreService: "secretsmanager" },
   { host: regional("ssm"), resolvedBy: "SSM agent (enabled in the ECS AMI); Image Builder's Run Command", source: `${ECS_AMI_AT} scripts/enable-services.sh:6`, botocoreService: "ssm" },
   { host: regional("ssmmessages"), resolvedBy: "SSM agent (Session Manager channels)", source: `${SSM_AGENT_AT} agent/session/config/config.go:29` },
@@ -169,11 +173,11 @@ export const NAME_AUDIT: readonly NameEvidence[] = [
   {
     host: regional("bedrock-runtime"),
     resolvedBy: "workspaces through the credential proxy",
-    source: "services/workspaceContainers.ts (credential proxy upstream)",
+    source: "the design's workspace flow (components/flows.ts: workspace → endpoints 443, Bedrock runtime); NO_PROXY in services/workspaceContainers.ts",
     botocoreService: "bedrock-runtime",
     onlyIn: (r) => BEDROCK_RUNTIME_REGIONS.has(r),
   },
-  { host: (r) => (r === "us-east-1" ? "*.ec2.internal" : `*.${r}.compute.internal`), resolvedBy: "the OS (its own and peers' instance hostnames)", source: "EC2 User Guide, instance hostname types (ip-a-b-c-d.<region>.compute.internal; ec2.internal in us-east-1)" },
+  { host: instanceHostnames, resolvedBy: "the OS (its own and peers' instance hostnames)", source: "EC2 User Guide, instance hostname types (ip-a-b-c-d.<region>.compute.internal; ec2.internal in us-east-1)" },
 ];
 
 /**
