@@ -127,6 +127,8 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
       ...(egressProxyLoadBalancer ? [egressProxyLoadBalancer.dnsName, vpcReverseZone(cfg.vpcCidr)] : []),
     ],
     blockResponse: cfg.dnsBlockResponse,
+    catchAllAction: cfg.dnsFirewallCatchAllAction,
+    alertAcknowledged: cfg.dnsFirewallAlertAcknowledged,
     logRetentionDays: cfg.logRetentionDays,
     kmsKeyArn: key.arn,
     tags,
@@ -134,8 +136,8 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
 
   const cluster = new EcsCluster("ecs", { name: names.cluster, tags });
 
-  // Host pools: AMI, launch templates, ASGs, capacity providers on the cluster. The AMI build
-  // waits for the endpoints and the DNS Firewall its build instance goes through.
+  // Host pools: AMI, launch templates, ASGs, capacity providers on the cluster. The AMI build and
+  // the host pools wait for the endpoints and the DNS Firewall every host goes through.
   const hosts = new Hosts("hosts", {
     prefix,
     region: cfg.region,
@@ -173,7 +175,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
         capacityProviderName: names.capacityProvider.workspace,
       },
     },
-    buildDependsOn: [endpoints, dnsFirewall],
+    networkReady: [endpoints, dnsFirewall],
     tags,
   });
 

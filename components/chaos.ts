@@ -1,13 +1,15 @@
 // AWS FIS experiment templates for the failure drills. Each template: one fault, a blast radius
 // bounded by COUNT(n) target selection (or a percentage parameter), the stack's user-impact
 // alarms as stop conditions (FIS takes at most 5), and a role of its own that can do exactly
-// that fault to exactly this stack's resources.
+// that fault to exactly this stack's resources. Action ids, target keys and resource types come
+// from the table of FIS actions (lib/fisActions.ts), checked against AWS's reference.
 //
 // Left out on purpose: the in-task faults (aws:ecs:task-cpu-stress, -kill-process, -network-*).
 // They run through an SSM agent sidecar, need ECS Exec style access (enableFaultInjection,
 // pidMode "task") and a task role for SSM; a workspace must have none of these.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { FIS_ACTIONS, type FisActionId } from "../lib/fisActions";
 import { type PolicyStatement, policyJson, serviceTrustPolicy } from "../lib/iam";
 import type { Pool } from "../lib/names";
 import { ecsArns } from "../services/iam";
@@ -36,7 +38,7 @@ export interface ExperimentSpec {
   /** The drill name: the key of the fisTemplateIds stack output. */
   readonly drill: string;
   readonly description: string;
-  readonly action: { readonly actionId: string; readonly parameters: Readonly<Record<string, string>>; readonly targetKey: string };
+  readonly action: { readonly actionId: FisActionId; readonly parameters: Readonly<Record<string, string>>; readonly targetKey: string };
   readonly target: {
     readonly resourceType: string;
     readonly selectionMode: string;
@@ -56,6 +58,14 @@ const TAG_LOOKUP: PolicyStatement = {
   Action: "tag:GetResources",
   Resource: "*",
 };
+
+/** An action of the FIS table with its parameters; the target key is the one the action takes. */
+function fisAction(actionId: FisActionId, parameters: Readonly<Record<string, string>> = {}): ExperimentSpec["action"] {
+  return { actionId, parameters, targetKey: FIS_ACTIONS[actionId].target.key };
+}
+
+/** The resource type the action acts on. */
+const targetOf = (actionId: FisActionId) => FIS_ACTIONS[actionId].target.resourceType;
 
 /** Drain about one AZ's share of the hosts (FIS picks them; the action has no AZ filter). */
 export function drainagePercentage(azCount: number): number {
@@ -83,8 +93,8 @@ export function experimentSpecs(s: ChaosScope): ExperimentSpec[] {
     {
       drill: "kill-backend-task",
       description: "Stop one running backend task; the service must replace it and the ALB keep serving.",
-      action: { actionId: "aws:ecs:stop-task", parameters: {}, targetKey: "Tasks" },
-      target: { resourceType: "aws:ecs:task", selectionMode: "COUNT(1)", parameters: { cluster: s.clusterName, service: s.backendServiceName } },
+      action: fisAction("aws:ecs:stop-task"),
+      target: { resourceType: targetOf("aws:ecs:stop-task"), selectionMode: "COUNT(1)", parameters: { cluster: s.clusterName, service: s.backendServiceName } },
       permissions: [
         { Sid: "StopTasksOnThisCluster", Effect: "Allow", Action: ["ecs:DescribeTasks", "ecs:StopTask"], Resource: ecs.tasks, Condition: onThisCluster },
         { Sid: "ListTasksOnThisCluster", Effect: "Allow", Action: "ecs:ListTasks", Resource: ecs.containerInstances, Condition: onThisCluster },
@@ -94,12 +104,8 @@ export function experimentSpecs(s: ChaosScope): ExperimentSpec[] {
     {
       drill: "drain-az",
       description: `Drain ${drainagePercentage(s.azCount)}% of the cluster's container instances (one AZ's share) for 10 minutes; tasks must move and return.`,
-      action: {
-        actionId: "aws:ecs:drain-container-instances",
-        parameters: { drainagePercentage: String(drainagePercentage(s.azCount)), duration: "PT10M" },
-        targetKey: "Clusters",
-      },
-      target: { resourceType: "aws:ecs:cluster", selectionMode: "COUNT(1)", resourceArns: [s.clusterArn] },
+      action: fisAction("aws:ecs:drain-container-instances", { drainagePercentage: String(drainagePercentage(s.azCount)), duration: "PT10M" }),
+      target: { resourceType: targetOf("aws:ecs:drain-container-instances"), selectionMode: "COUNT(1)", resourceArns: [s.clusterArn] },
       permissions: [
         { Sid: "ReadThisCluster", Effect: "Allow", Action: ["ecs:DescribeClusters", "ecs:ListContainerInstances"], Resource: s.clusterArn },
         {
@@ -115,8 +121,8 @@ export function experimentSpecs(s: ChaosScope): ExperimentSpec[] {
     ...(["backend", "workspace"] as const).map((pool): ExperimentSpec => ({
       drill: `terminate-${pool}-host`,
       description: `Terminate one running ${pool} host (Auto Scaling group ${s.autoScalingGroups[pool]}); the group and the capacity provider must replace it.`,
-      action: { actionId: "aws:ec2:terminate-instances", parameters: {}, targetKey: "Instances" },
-      target: { resourceType: "aws:ec2:instance", selectionMode: "COUNT(1)", ...instancesOf(pool) },
+      action: fisAction("aws:ec2:terminate-instances"),
+      target: { resourceType: targetOf("aws:ec2:terminate-instances"), selectionMode: "COUNT(1)", ...instancesOf(pool) },
       permissions: [
         { Sid: "TerminateHostsOfThisPool", Effect: "Allow", Action: "ec2:TerminateInstances", Resource: instanceArns, Condition: taggedWithGroup(pool) },
         describeInstances,
@@ -125,8 +131,8 @@ export function experimentSpecs(s: ChaosScope): ExperimentSpec[] {
     ...s.spotPools.map((pool): ExperimentSpec => ({
       drill: `spot-interruption-${pool}`,
       description: `Send a Spot interruption notice (2 minutes) to one ${pool} Spot host; ECS must drain it in time.`,
-      action: { actionId: "aws:ec2:send-spot-instance-interruptions", parameters: { durationBeforeInterruption: "PT2M" }, targetKey: "SpotInstances" },
-      target: { resourceType: "aws:ec2:spot-instance", selectionMode: "COUNT(1)", ...instancesOf(pool) },
+      action: fisAction("aws:ec2:send-spot-instance-interruptions", { durationBeforeInterruption: "PT2M" }),
+      target: { resourceType: targetOf("aws:ec2:send-spot-instance-interruptions"), selectionMode: "COUNT(1)", ...instancesOf(pool) },
       permissions: [
         {
           Sid: "InterruptSpotHostsOfThisPool",
@@ -143,8 +149,8 @@ export function experimentSpecs(s: ChaosScope): ExperimentSpec[] {
       description: s.database.multiAz
         ? "Reboot the database with a forced failover to its standby in another AZ."
         : "Reboot the (single-AZ) database: connections drop for the length of a restart.",
-      action: { actionId: "aws:rds:reboot-db-instances", parameters: { forceFailover: String(s.database.multiAz) }, targetKey: "DBInstances" },
-      target: { resourceType: "aws:rds:db", selectionMode: "COUNT(1)", resourceArns: [s.database.arn] },
+      action: fisAction("aws:rds:reboot-db-instances", { forceFailover: String(s.database.multiAz) }),
+      target: { resourceType: targetOf("aws:rds:reboot-db-instances"), selectionMode: "COUNT(1)", resourceArns: [s.database.arn] },
       permissions: [
         { Sid: "RebootThisDatabase", Effect: "Allow", Action: "rds:RebootDBInstance", Resource: s.database.arn },
         // DescribeDBInstances is read-only; FIS may list before it filters.
@@ -158,10 +164,10 @@ export function experimentSpecs(s: ChaosScope): ExperimentSpec[] {
     specs.push({
       drill: "redis-az-power",
       description: `Cut power to the Redis nodes in ${s.redis.availabilityZone} for 10 minutes; the replica must be promoted.`,
-      action: { actionId: "aws:elasticache:replicationgroup-interrupt-az-power", parameters: { duration: "PT10M" }, targetKey: "ReplicationGroups" },
+      action: fisAction("aws:elasticache:replicationgroup-interrupt-az-power", { duration: "PT10M" }),
       // This resource type is selected by tags only (no ARNs, no filters).
       target: {
-        resourceType: "aws:elasticache:replicationgroup",
+        resourceType: targetOf("aws:elasticache:replicationgroup-interrupt-az-power"),
         selectionMode: "COUNT(1)",
         resourceTags: { Name: s.redis.replicationGroupId },
         parameters: { availabilityZoneIdentifier: s.redis.availabilityZone },

@@ -1,7 +1,9 @@
-// Route 53 Resolver DNS Firewall for the whole VPC: ALLOW the allow list, then BLOCK everything,
-// fail-closed, with every query logged. Names only: an IP literal bypasses it (see egress modes).
+// Route 53 Resolver DNS Firewall for the whole VPC: ALLOW the allow list, then a catch-all rule
+// that BLOCKs everything else (or, during a first deploy's observation window, ALERTs: resolves
+// and logs), fail-closed, with every query logged. Names only: an IP literal bypasses it.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DNS_ALERT_ACKNOWLEDGED_TAG, type DnsCatchAllAction } from "../lib/egress";
 
 export interface DnsFirewallArgs {
   readonly prefix: string;
@@ -9,15 +11,21 @@ export interface DnsFirewallArgs {
   /** Every name the VPC may resolve: configured names, the platform's AWS names, data store endpoints. */
   readonly allowedDomains: pulumi.Input<pulumi.Input<string>[]>;
   readonly blockResponse: "NXDOMAIN" | "NODATA";
+  /** BLOCK names off the allow list, or ALERT: let them resolve and log the match. */
+  readonly catchAllAction: DnsCatchAllAction;
+  /** ALERT on a production stack by explicit config: tagged on the rule group for the policy pack. */
+  readonly alertAcknowledged: boolean;
   readonly logRetentionDays: number;
   /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly tags: Readonly<Record<string, string>>;
 }
 
-// Rule priorities: allow first, block-all last, room between for later rules.
+// Rule priorities: allow first, the catch-all last, room between for later rules.
 export const ALLOW_PRIORITY = 100;
 export const BLOCK_ALL_PRIORITY = 1000;
+/** One name in both actions: turning ALERT into BLOCK then changes only the action (an update). */
+export const CATCH_ALL_RULE_NAME = "catch-all";
 // Association priority: 101–9900 are for customer rule groups; low runs first.
 export const ASSOCIATION_PRIORITY = 101;
 
@@ -26,11 +34,13 @@ export class DnsFirewall extends pulumi.ComponentResource {
   readonly ruleGroup: aws.route53.ResolverFirewallRuleGroup;
   readonly association: aws.route53.ResolverFirewallRuleGroupAssociation;
   readonly queryLogGroup: aws.cloudwatch.LogGroup;
+  readonly catchAllAction: DnsCatchAllAction;
 
   constructor(name: string, args: DnsFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("remote-claude:network:DnsFirewall", name, {}, opts);
     const parent = { parent: this };
     const tags = (suffix: string) => ({ ...args.tags, Name: `${args.prefix}-${suffix}` });
+    this.catchAllAction = args.catchAllAction;
 
     this.allowedDomains = pulumi.output(args.allowedDomains).apply((names) => [...new Set(names)].sort());
     const allowList = new aws.route53.ResolverFirewallDomainList(`${name}-allow`, {
@@ -44,9 +54,10 @@ export class DnsFirewall extends pulumi.ComponentResource {
       tags: tags("dns-everything"),
     }, parent);
 
+    const acknowledged = args.catchAllAction === "ALERT" && args.alertAcknowledged;
     this.ruleGroup = new aws.route53.ResolverFirewallRuleGroup(`${name}-rules`, {
       name: `${args.prefix}-egress`,
-      tags: tags("dns-egress"),
+      tags: { ...tags("dns-egress"), ...(acknowledged ? { [DNS_ALERT_ACKNOWLEDGED_TAG]: "true" } : {}) },
     }, parent);
     new aws.route53.ResolverFirewallRule(`${name}-allow`, {
       name: "allow-listed",
@@ -58,13 +69,16 @@ export class DnsFirewall extends pulumi.ComponentResource {
       // listed one by one; the name the client asked for is what the allow list governs.
       firewallDomainRedirectionAction: "TRUST_REDIRECTION_DOMAIN",
     }, parent);
+    // The same resource in both actions, so ALERT → BLOCK is an in-place update; a replacement
+    // would need a second rule at the same (unique) priority. The API takes a block response only
+    // with BLOCK (Route 53 Resolver CreateFirewallRule, BlockResponse).
     new aws.route53.ResolverFirewallRule(`${name}-block-all`, {
-      name: "block-everything-else",
+      name: CATCH_ALL_RULE_NAME,
       firewallRuleGroupId: this.ruleGroup.id,
       firewallDomainListId: everything.id,
       priority: BLOCK_ALL_PRIORITY,
-      action: "BLOCK",
-      blockResponse: args.blockResponse,
+      action: args.catchAllAction,
+      ...(args.catchAllAction === "BLOCK" ? { blockResponse: args.blockResponse } : {}),
     }, parent);
 
     this.association = new aws.route53.ResolverFirewallRuleGroupAssociation(`${name}-vpc`, {

@@ -18,13 +18,25 @@ export interface EndpointsArgs {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/**
+ * Endpoints created only after others exist. ECS: ecs-agent and ecs-telemetry before ecs (ECS
+ * Developer Guide, "Creating the VPC endpoints for Amazon ECS": in the order listed), so no agent
+ * is told the private ACS/TCS names before they resolve (lib/awsServices.ts, ECS_AGENT_NAMES).
+ */
+export const CREATED_AFTER: Readonly<Record<string, readonly string[]>> = {
+  ecs: ["ecs-agent", "ecs-telemetry"],
+};
+
 export class Endpoints extends pulumi.ComponentResource {
   readonly endpoints: Readonly<Record<string, aws.ec2.VpcEndpoint>>;
 
   constructor(name: string, args: EndpointsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("remote-claude:network:Endpoints", name, {}, opts);
     const endpoints: Record<string, aws.ec2.VpcEndpoint> = {};
-    for (const service of interfaceEndpointServices(args.region)) {
+    const services = interfaceEndpointServices(args.region);
+    // The table lists ecs before ecs-agent and ecs-telemetry: create the ones others wait on first.
+    const ordered = [...services.filter((s) => !CREATED_AFTER[s.id]), ...services.filter((s) => CREATED_AFTER[s.id])];
+    for (const service of ordered) {
       endpoints[service.id] = new aws.ec2.VpcEndpoint(`${name}-${service.id}`, {
         vpcId: args.vpcId,
         serviceName: `com.amazonaws.${args.region}.${service.service}`,
@@ -34,7 +46,7 @@ export class Endpoints extends pulumi.ComponentResource {
         securityGroupIds: [args.securityGroupId],
         policy: policyJson(interfaceEndpointPolicy(service.id, args.region, args.accountId)),
         tags: { ...args.tags, Name: `${args.prefix}-${service.id}` },
-      }, { parent: this });
+      }, { parent: this, dependsOn: (CREATED_AFTER[service.id] ?? []).map((id) => endpoints[id]) });
     }
     this.endpoints = endpoints;
     this.registerOutputs({});

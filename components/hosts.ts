@@ -34,8 +34,12 @@ export interface HostsArgs {
   /** The platform key: the AMI build logs are encrypted with it. */
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly pools: Readonly<Record<Pool, PoolArgs>>;
-  /** What the AMI build needs in place first (endpoints, DNS Firewall). */
-  readonly buildDependsOn: pulumi.Input<pulumi.Resource>[];
+  /**
+   * What a host (and the AMI build instance) needs before it boots: the VPC endpoints and the DNS
+   * Firewall. An ECS agent that registers through the public ECS endpoint is sent to numbered
+   * ACS/TCS names and keeps them for 12 hours (lib/awsServices.ts, ECS_AGENT_NAMES).
+   */
+  readonly networkReady: pulumi.Input<pulumi.Resource>[];
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -73,7 +77,7 @@ export class Hosts extends pulumi.ComponentResource {
       rootVolumeGiB: args.rootVolumeGiB,
       logRetentionDays: args.logRetentionDays,
       kmsKeyArn: args.kmsKeyArn,
-      buildDependsOn: args.buildDependsOn,
+      buildDependsOn: args.networkReady,
       tags: args.tags,
     }, { parent: this });
 
@@ -99,7 +103,7 @@ export class Hosts extends pulumi.ComponentResource {
         reservedMemoryMiB: args.reservedMemoryMiB,
         subnetIds: args.privateSubnetIds,
         securityGroupId: a.securityGroupId,
-        dependsOn: [this.trunking],
+        dependsOn: [this.trunking, ...args.networkReady],
         tags: args.tags,
       }, { parent: this });
     };

@@ -1,8 +1,9 @@
 // Network config: VPC layout, NAT, ingress CIDRs, the DNS allow list and log retention.
 import { type Cidr, contains, mustParseCidr, overlaps, parseCidr } from "../lib/cidr";
+import { DNS_CATCH_ALL_ACTIONS } from "../lib/egress";
 import { planSubnets } from "../lib/subnetLayout";
 import { allowedDomainProblem, cidrProblem, LOG_RETENTION_DAYS, vpcCidrProblem } from "./checks";
-import { integer, oneOf, string, stringList } from "./schema";
+import { boolean, integer, oneOf, string, stringList } from "./schema";
 import type { CrossCheck } from "./problems";
 
 export const networkKeys = {
@@ -64,8 +65,18 @@ export const networkKeys = {
     item: allowedDomainProblem,
   }),
   dnsBlockResponse: oneOf(["NXDOMAIN", "NODATA"] as const, {
-    description: "DNS Firewall answer for names off the allow list.",
+    description: "DNS Firewall answer for names off the allow list (with dnsFirewallCatchAllAction BLOCK).",
     default: "NXDOMAIN",
+  }),
+  dnsFirewallCatchAllAction: oneOf(DNS_CATCH_ALL_ACTIONS, {
+    description:
+      "What the DNS Firewall's catch-all rule does with names off the allow list: BLOCK, or ALERT (resolve them and log the match) for a first deploy's observation window, fixed from `ops egress report`. The allow rules apply either way. ALERT in production needs dnsFirewallAlertAcknowledged.",
+    default: "BLOCK",
+  }),
+  dnsFirewallAlertAcknowledged: boolean({
+    description:
+      "true: the operator accepts that a production stack's DNS Firewall only logs names off the allow list (dnsFirewallCatchAllAction ALERT). Only with ALERT; unset it when the catch-all blocks again.",
+    default: false,
   }),
   logRetentionDays: integer({
     description: "Retention of the platform's CloudWatch log groups (flow logs, DNS query logs, containers).",
@@ -78,6 +89,18 @@ export const networkKeys = {
 const SUBNET_KEYS = ["publicSubnetCidrs", "privateSubnetCidrs", "isolatedSubnetCidrs", "workspaceSubnetCidrs"] as const;
 
 export const networkChecks: CrossCheck[] = [
+  (cfg, report) => {
+    // A production VPC whose firewall only logs lets every workspace resolve any name: that must
+    // be a decision someone wrote down, and one that does not outlive the ALERT window.
+    if (cfg.dnsFirewallCatchAllAction === "ALERT" && cfg.isProd && !cfg.dnsFirewallAlertAcknowledged) {
+      report("dnsFirewallAlertAcknowledged", cfg.dnsFirewallAlertAcknowledged,
+        "true to run production's DNS Firewall catch-all in ALERT (names off the allow list resolve and are only logged); or set dnsFirewallCatchAllAction to BLOCK");
+    }
+    if (cfg.dnsFirewallCatchAllAction === "BLOCK" && cfg.dnsFirewallAlertAcknowledged) {
+      report("dnsFirewallAlertAcknowledged", cfg.dnsFirewallAlertAcknowledged,
+        "false (unset) while dnsFirewallCatchAllAction is BLOCK: a standing acknowledgement would let a later switch to ALERT through unreviewed");
+    }
+  },
   (cfg, report) => {
     const vpc = parseCidr(cfg.vpcCidr);
     if (typeof vpc === "string") return; // reported by the key itself

@@ -1,6 +1,8 @@
 // The AWS services the platform reaches from inside the VPC, per region: the interface endpoints
 // to create and the exact DNS names the DNS Firewall must allow. One table, so an endpoint and its
-// allowed name cannot drift apart. No wildcard over amazonaws.com is ever produced.
+// allowed name cannot drift apart. No wildcard over amazonaws.com is ever produced. Every name the
+// hosts and the AMI build resolve is audited below (NAME_AUDIT): who resolves it and the source
+// that says so, and the names left out on purpose (REFUSED_NAMES).
 
 export interface InterfaceEndpointService {
   /** Short id used in resource names, e.g. "ecr-api". */
@@ -24,6 +26,39 @@ export const BEDROCK_RUNTIME_REGIONS: ReadonlySet<string> = new Set([
 
 const simple = (host: string) => (region: string) => [`${host}.${region}.amazonaws.com`];
 
+/**
+ * How the ECS agent's ACS and TCS names come about, read in aws/amazon-ecs-agent at commit
+ * 8dfceca6cf380a83c3007349317566f2862f0673 (2026-06-30):
+ * - ecs-agent/api/ecs/client/ecs_client.go:898 calls DiscoverPollEndpoint on the ECS API
+ *   (ecs.<region>.amazonaws.com, through the `ecs` interface endpoint here); :825 and :837 return
+ *   the answer's `endpoint` and `telemetryEndpoint` strings unchanged.
+ * - ecs-agent/acs/session/session.go:265 discovers the ACS endpoint and :278 dials acsURL(it), which
+ *   (:419-437) only appends "ws" and a query: the host is the one ECS returned.
+ * - ecs-agent/tcs/handler/handler.go:244 discovers the TCS endpoint; formatURL (:326-339) appends
+ *   "ws" and a query: again ECS's host.
+ * - ecs-agent/api/ecs/client/ecs_client.go:52 caches the answer 12 hours, and :908-919 falls back to
+ *   an expired one when the call fails: an agent that registered through the public ECS endpoint
+ *   keeps its names for hours, hence hosts boot only after the endpoints exist (components/hosts.ts).
+ * So the names are ECS's answer. Through the public endpoint it is numbered
+ * (https://ecs-a-4.eu-west-1.amazonaws.com/, aws/amazon-ecs-agent#2169, and ecs-t-N); a call
+ * through the `ecs` interface endpoint gets the un-numbered ecs-a.<region>/ecs-t.<region>
+ * (aws-samples/aws-secure-environment-accelerator#1052: agents behind PrivateLink dial
+ * ecs-a.ca-central-1.amazonaws.com), which is exactly what the ecs-agent and ecs-telemetry
+ * endpoints' private DNS answers: AWS's Landing Zone Accelerator recreates those private zones as
+ * ecs-a.<region>.amazonaws.com and ecs-t.<region>.amazonaws.com with an apex record only
+ * (awslabs/landing-zone-accelerator-on-aws, source/packages/@aws-accelerator/constructs/lib/
+ * aws-route-53/hosted-zone.ts, getHostedZoneNameForService; no wildcard record for them in
+ * network-vpc-dns-stack.ts createRecordSets). ecs-a-N is outside those zones (another label), and
+ * the DNS Firewall can express it only as *.<region>.amazonaws.com, which would admit every AWS
+ * name: the list holds the exact un-numbered names, the `ecs` endpoint is created after the other
+ * two (ECS Developer Guide, "Creating the VPC endpoints for Amazon ECS": in the order listed), and
+ * a numbered name in the query log (ALERT) means an agent that bypassed the endpoint.
+ */
+export const ECS_AGENT_NAMES = {
+  acs: (region: string) => `ecs-a.${region}.amazonaws.com`,
+  tcs: (region: string) => `ecs-t.${region}.amazonaws.com`,
+} as const;
+
 const INTERFACE_SERVICES: readonly InterfaceEndpointService[] = [
   // ECR API; the registry host (<account>.dkr.ecr.<region>.amazonaws.com) is account specific.
   { id: "ecr-api", service: "ecr.api", names: simple("api.ecr"), usedBy: "hosts (image pulls), CI" },
@@ -31,11 +66,11 @@ const INTERFACE_SERVICES: readonly InterfaceEndpointService[] = [
   { id: "logs", service: "logs", names: simple("logs"), usedBy: "hosts (awslogs driver), flow logs" },
   { id: "monitoring", service: "monitoring", names: simple("monitoring"), usedBy: "backend and ops metrics" },
   { id: "secretsmanager", service: "secretsmanager", names: simple("secretsmanager"), usedBy: "ECS agent (task secrets)" },
-  // With the ecs endpoint in place the agent is sent to the un-numbered ecs-a/ecs-t names
-  // (ECS Developer Guide, "Understanding Amazon ECS endpoint naming patterns").
+  // The ECS agent dials, verbatim, the URLs DiscoverPollEndpoint returns (ACS: endpoint, TCS:
+  // telemetryEndpoint); it never builds an ecs-a/ecs-t name itself. See ECS_AGENT_NAMES above.
   { id: "ecs", service: "ecs", names: simple("ecs"), usedBy: "ECS agent, backend (RunTask)" },
-  { id: "ecs-agent", service: "ecs-agent", names: simple("ecs-a"), usedBy: "ECS agent (ACS)" },
-  { id: "ecs-telemetry", service: "ecs-telemetry", names: simple("ecs-t"), usedBy: "ECS agent (TCS)" },
+  { id: "ecs-agent", service: "ecs-agent", names: (r) => [ECS_AGENT_NAMES.acs(r)], usedBy: "ECS agent (ACS)" },
+  { id: "ecs-telemetry", service: "ecs-telemetry", names: (r) => [ECS_AGENT_NAMES.tcs(r)], usedBy: "ECS agent (TCS)" },
   { id: "ssm", service: "ssm", names: simple("ssm"), usedBy: "SSM agent on hosts, AMI parameter" },
   { id: "ssmmessages", service: "ssmmessages", names: simple("ssmmessages"), usedBy: "Session Manager" },
   { id: "ec2messages", service: "ec2messages", names: simple("ec2messages"), usedBy: "SSM agent" },
@@ -85,7 +120,89 @@ export function platformAwsDomains(region: string, accountId: string): string[] 
   const names = interfaceEndpointServices(region).flatMap((s) => s.names(region));
   names.push(ecrRegistryHost(accountId, region));
   names.push(...gatewayBuckets(region).map((b) => b.host));
-  // The VPC's own instance hostnames (ip-10-0-1-2.<region>.compute.internal; ec2.internal in us-east-1).
-  names.push(region === "us-east-1" ? "*.ec2.internal" : `*.${region}.compute.internal`);
+  names.push(instanceHostnames(region));
   return [...new Set(names)].sort();
 }
+
+/** The VPC's own instance hostnames (ip-10-0-1-2.<region>.compute.internal; ec2.internal in us-east-1). */
+export function instanceHostnames(region: string): string {
+  return region === "us-east-1" ? "*.ec2.internal" : `*.${region}.compute.internal`;
+}
+
+/** One name a host, the ECS agent, the backend, a workspace or the AMI build resolves. */
+export interface NameEvidence {
+  readonly host: (region: string, accountId: string) => string;
+  readonly resolvedBy: string;
+  /** The source that says this client resolves this name: code (file:line at a commit) or AWS's documentation. */
+  readonly source: string;
+  /** botocore's service name when botocore's endpoint rules give this exact host (the tests' judge). */
+  readonly botocoreService?: string;
+  /** Regions the name exists in, when not all. */
+  readonly onlyIn?: (region: string) => boolean;
+}
+
+const regional = (label: string) => (region: string) => `${label}.${region}.amazonaws.com`;
+const bucketHost = (label: string) => (region: string) => gatewayBuckets(region).find((b) => b.bucket.startsWith(label))!.host;
+const ECS_AGENT_AT = "aws/amazon-ecs-agent@8dfceca6cf38";
+const SSM_AGENT_AT = "aws/amazon-ssm-agent@1c217c89b42d";
+const ECS_AMI_AT = "aws/amazon-ecs-ami@a2532d3503f2";
+
+/**
+ * The audit behind platformAwsDomains: every name it allows, who resolves it and why we know.
+ * Checked 2026-12-05; tests hold the list and this table equal and compare the API hosts with
+ * botocore's endpoint rules.
+ */
+export const NAME_AUDIT: readonly NameEvidence[] = [
+  { host: regional("ecs"), resolvedBy: "ECS agent (register, DiscoverPollEndpoint, state changes); backend (RunTask)", source: `${ECS_AGENT_AT} ecs-agent/api/ecs/client/ecs_client.go:142,898`, botocoreService: "ecs" },
+  { host: ECS_AGENT_NAMES.acs, resolvedBy: "ECS agent (ACS websocket)", source: `${ECS_AGENT_AT} ecs-agent/acs/session/session.go:265,278; see ECS_AGENT_NAMES` },
+  { host: ECS_AGENT_NAMES.tcs, resolvedBy: "ECS agent (TCS websocket: metrics, Container Insights)", source: `${ECS_AGENT_AT} ecs-agent/tcs/handler/handler.go:184,244; see ECS_AGENT_NAMES` },
+  { host: regional("api.ecr"), resolvedBy: "ECS agent (GetAuthorizationToken with the execution role)", source: `${ECS_AGENT_AT} agent/ecr/factory.go:126 (SDK default endpoint)`, botocoreService: "ecr" },
+  { host: (r, a) => ecrRegistryHost(a, r), resolvedBy: "dockerd pulling the task definitions' images (components/ecr.ts repositories)", source: "ECR User Guide, private registry concepts: https://<account>.dkr.ecr.<region>.amazonaws.com; GetAuthorizationToken's proxyEndpoint" },
+  { host: bucketHost("prod-"), resolvedBy: "dockerd following the registry's redirect for each layer", source: `${ECS_AGENT_AT} agent/dockerclient/dockerapi/errors_test.go:77 (a pull error naming prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com); errors.go:445 redacts these URLs` },
+  { host: regional("logs"), resolvedBy: "dockerd's awslogs driver; the AMI build's log group", source: "host/files/ecs.config.tmpl (ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE); services' awslogs logConfiguration", botocoreService: "logs" },
+  { host: regional("monitoring"), resolvedBy: "backend (PutMetricData)", source: "lib/metrics.ts (the backend's WorkspaceLaunchFailures); services/backend.ts METRICS_NAMESPACE", botocoreService: "cloudwatch" },
+  { host: regional("secretsmanager"), resolvedBy: "ECS agent (task secrets)", source: `${ECS_AGENT_AT} agent/asm/factory/factory.go:63`, botocoreService: "secretsmanager" },
+  { host: regional("ssm"), resolvedBy: "SSM agent (enabled in the ECS AMI); Image Builder's Run Command", source: `${ECS_AMI_AT} scripts/enable-services.sh:6`, botocoreService: "ssm" },
+  { host: regional("ssmmessages"), resolvedBy: "SSM agent (Session Manager channels)", source: `${SSM_AGENT_AT} agent/session/config/config.go:29` },
+  { host: regional("ec2messages"), resolvedBy: "SSM agent (Run Command message delivery)", source: `${SSM_AGENT_AT} agent/runcommand/mds/service.go:92` },
+  { host: regional("ec2"), resolvedBy: "backend (find and snapshot workspace volumes for the resume path)", source: "services/iam.ts workspaceResumeStatements (ec2:DescribeVolumes, DescribeSnapshots, CreateSnapshot)", botocoreService: "ec2" },
+  { host: regional("imagebuilder"), resolvedBy: "AWSTOE on the AMI build and test instances (GetComponent)", source: "Image Builder User Guide, VPC endpoints; components/hostImage.ts (imagebuilder:GetComponent)", botocoreService: "imagebuilder" },
+  { host: bucketHost("ec2imagebuilder-toe-"), resolvedBy: "the AMI build and test instances downloading AWSTOE", source: "Image Builder User Guide, Manage AWSTOE (ec2imagebuilder-toe-<region>-prod)" },
+  {
+    host: bucketHost("al2023-repos-"),
+    resolvedBy: "dnf (mirror list and packages on one host): an operator's install through Session Manager; no boot step runs it",
+    source: `AL2023 User Guide, package repositories; the ECS AMI sets cloud-init repo_upgrade: none (${ECS_AMI_AT} files/90_ecs.cfg.amzn2:2)`,
+  },
+  {
+    host: regional("bedrock-runtime"),
+    resolvedBy: "workspaces through the credential proxy",
+    source: "the design's workspace flow (components/flows.ts: workspace → endpoints 443, Bedrock runtime); NO_PROXY in services/workspaceContainers.ts",
+    botocoreService: "bedrock-runtime",
+    onlyIn: (r) => BEDROCK_RUNTIME_REGIONS.has(r),
+  },
+  { host: instanceHostnames, resolvedBy: "the OS (its own and peers' instance hostnames)", source: "EC2 User Guide, instance hostname types (ip-a-b-c-d.<region>.compute.internal; ec2.internal in us-east-1)" },
+];
+
+/**
+ * A name a host could resolve that the allow list leaves out on purpose. (EC2's API is allowed for
+ * the backend, not because hosts need it: the agent calls it only with
+ * ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance, agent/app/agent.go:849 at the commit
+ * above, which ecs.config does not set.)
+ */
+export interface RefusedName {
+  readonly host: (region: string) => string;
+  readonly why: string;
+}
+
+export const REFUSED_NAMES: readonly RefusedName[] = [
+  { host: (r) => `ecs-a-1.${r}.amazonaws.com`, why: "numbered ACS names come only through the public ECS endpoint (ECS_AGENT_NAMES); the agent here goes through the `ecs` interface endpoint" },
+  { host: (r) => `ecs-t-1.${r}.amazonaws.com`, why: "numbered TCS names, likewise" },
+  { host: (r) => `ecs-sc.${r}.api.aws`, why: `Service Connect's relay (${ECS_AGENT_AT} agent/engine/serviceconnect/manager_linux.go:302): no service uses Service Connect` },
+  {
+    host: (r) => `amazon-ecs-agent-${r}.s3.${r}.amazonaws.com`,
+    why: `ecs-init downloads the agent only when its cache is empty (${ECS_AGENT_AT} ecs-init/engine/engine.go:191-209); the ECS AMI ships it cached (packaging/amazon-linux-ami-integrated/ecs-agent.spec:296-298), and agent updates are off (agent/config/config.go:542)`,
+  },
+  { host: regional("sts"), why: "nothing on a host calls STS: the instance role comes from IMDS, task roles from the ECS agent" },
+  { host: regional("kms"), why: "hosts decrypt nothing themselves: Secrets Manager (kms:ViaService, services/iam.ts), EBS, ECR and CloudWatch Logs decrypt server-side" },
+  { host: regional("s3"), why: "path-style S3 would reach every bucket by name; the platform's buckets are reached by their virtual-host names only" },
+];

@@ -3,6 +3,19 @@
 // security drill's expectations, so the claims cannot drift from one another.
 import { mustParseCidr } from "./cidr";
 
+/**
+ * What the DNS Firewall's catch-all rule does with names off the allow list (config
+ * dnsFirewallCatchAllAction): BLOCK answers them with dnsBlockResponse; ALERT lets them resolve
+ * and logs the match, the first step of a staged rollout (log, fix the list, then block).
+ */
+export const DNS_CATCH_ALL_ACTIONS = ["BLOCK", "ALERT"] as const;
+export type DnsCatchAllAction = (typeof DNS_CATCH_ALL_ACTIONS)[number];
+/**
+ * Tag the DNS Firewall rule group carries when a production stack runs ALERT by config
+ * (dnsFirewallAlertAcknowledged): the policy pack reads the acknowledgement from the graph.
+ */
+export const DNS_ALERT_ACKNOWLEDGED_TAG = "CatchAllAlertAcknowledged";
+
 export const EGRESS_MODES = ["proxy", "dns-firewall"] as const;
 export type EgressMode = (typeof EGRESS_MODES)[number];
 

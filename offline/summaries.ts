@@ -25,10 +25,18 @@ const containerNames = (r: CapturedResource) => {
   }
 };
 
+/** What rolls a failed deployment back: the circuit breaker (rolling), alarms, a bake time (blue/green). */
+const rollback = (r: CapturedResource) => {
+  const parts = [`circuit breaker ${r.inputs.deploymentCircuitBreaker?.rollback ? "with rollback" : "off"}`];
+  if (r.inputs.alarms?.rollback) parts.push(`alarm rollback (${(r.inputs.alarms.alarmNames ?? []).length})`);
+  if (r.inputs.deploymentConfiguration?.bakeTimeInMinutes !== undefined) parts.push(`bake ${r.inputs.deploymentConfiguration.bakeTimeInMinutes} min`);
+  return parts.join(", ");
+};
+
 const SERVICE_SUMMARIES: Record<string, Summarize> = {
   "aws:ecs/service:Service": (r) =>
     `${r.inputs.name}: ${r.inputs.desiredCount} tasks on ${r.inputs.capacityProviderStrategies?.map((s: { capacityProvider: string }) => s.capacityProvider).join(", ")}, ` +
-    `${String(r.inputs.deploymentConfiguration?.strategy ?? "ROLLING").toLowerCase().replace("_", "/")}, circuit breaker ${r.inputs.deploymentCircuitBreaker?.rollback ? "with rollback" : "off"}`,
+    `${String(r.inputs.deploymentConfiguration?.strategy ?? "ROLLING").toLowerCase().replace("_", "/")}, ${rollback(r)}`,
   "aws:ecs/taskDefinition:TaskDefinition": (r) =>
     `${r.inputs.family}: ${containerNames(r)}, ${r.inputs.networkMode}, ${r.inputs.cpu} CPU / ${r.inputs.memory} MiB, ${r.inputs.taskRoleArn ? "task role" : "no task role"}` +
     // The volume ECS creates per task at launch.

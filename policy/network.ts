@@ -1,7 +1,9 @@
 // Network invariants: nothing is open to the internet but the ALB's two ports, and the DNS
-// Firewall guards every VPC: associated, fail-closed, with a final block-everything rule.
+// Firewall guards every VPC: associated, fail-closed, with a final catch-all rule that blocks (or,
+// outside production or with the written acknowledgement, alerts during a rollout window).
 import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { asList, referenced, refersTo, TYPES } from "./util";
+import { DNS_ALERT_ACKNOWLEDGED_TAG } from "../lib/egress";
+import { asList, isProdStack, referenced, refersTo, stackOfUrn, TYPES } from "./util";
 
 const PUBLIC = new Set(["0.0.0.0/0", "::/0"]);
 export const PUBLIC_ALB_PORTS: readonly number[] = [80, 443];
@@ -81,9 +83,14 @@ export const noPublicIngressExceptAlb: StackValidationPolicy = {
   },
 };
 
+/** The rule over "*" that decides every name the rules before it did not: BLOCK, or ALERT while rolling out. */
+function isCatchAll(r: PolicyResource): boolean {
+  return ["BLOCK", "ALERT"].includes(r.props.action) && referenced(r, "firewallDomainListId").some((list) => asList<string>(list.props.domains).includes("*"));
+}
+
 export const dnsFirewallFailClosed: StackValidationPolicy = {
   name: "dns-firewall-fail-closed",
-  description: "Every VPC has a DNS Firewall rule group associated (with mutation protection) whose last rule blocks every name, and fails closed.",
+  description: "Every VPC has a DNS Firewall rule group associated (with mutation protection) whose last rule is a catch-all over every name, and fails closed.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const of = (type: string) => args.resources.filter((r) => r.type === type);
@@ -108,17 +115,35 @@ export const dnsFirewallFailClosed: StackValidationPolicy = {
         }
         for (const group of referenced(association, "firewallRuleGroupId")) {
           const rules = of(TYPES.firewallRule).filter((r) => refersTo(r, "firewallRuleGroupId", group));
-          const blocksAll = (r: PolicyResource) =>
-            r.props.action === "BLOCK" && referenced(r, "firewallDomainListId").some((list) => asList<string>(list.props.domains).includes("*"));
-          const finalBlock = rules.filter(blocksAll);
-          const maxOther = Math.max(-Infinity, ...rules.filter((r) => !blocksAll(r)).map((r) => Number(r.props.priority)));
-          if (finalBlock.length === 0) {
-            report(`Rule group ${group.name} (on VPC ${vpc.name}) has no BLOCK rule for "*": names off the allow list resolve.`, group.urn);
-          } else if (!finalBlock.some((r) => Number(r.props.priority) > maxOther)) {
-            report(`Rule group ${group.name}: the block-everything rule must come last (highest priority number), after every other rule.`, group.urn);
+          const catchAll = rules.filter(isCatchAll);
+          const maxOther = Math.max(-Infinity, ...rules.filter((r) => !isCatchAll(r)).map((r) => Number(r.props.priority)));
+          if (catchAll.length === 0) {
+            report(`Rule group ${group.name} (on VPC ${vpc.name}) has no catch-all rule (BLOCK, or ALERT while rolling out) for "*": names off the allow list resolve unseen.`, group.urn);
+          } else if (!catchAll.some((r) => Number(r.props.priority) > maxOther)) {
+            report(`Rule group ${group.name}: the catch-all rule must come last (highest priority number), after every other rule.`, group.urn);
           }
         }
       }
+    }
+  },
+};
+
+export const dnsFirewallBlocksInProduction: StackValidationPolicy = {
+  name: "dns-firewall-blocks-in-production",
+  description:
+    `In production the DNS Firewall's catch-all rule BLOCKs names off the allow list; ALERT (resolve and log) only with the written acknowledgement (config dnsFirewallAlertAcknowledged, the rule group's ${DNS_ALERT_ACKNOWLEDGED_TAG} tag).`,
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const rules = args.resources.filter((r) => r.type === TYPES.firewallRule && isCatchAll(r) && isProdStack(stackOfUrn(r.urn)));
+    if (rules.length === 0) args.notApplicable("no catch-all DNS Firewall rule in a production stack");
+    for (const rule of rules.filter((r) => r.props.action === "ALERT")) {
+      const groups = referenced(rule, "firewallRuleGroupId");
+      if (groups.length > 0 && groups.every((g) => g.props.tags?.[DNS_ALERT_ACKNOWLEDGED_TAG] === "true")) continue;
+      report(
+        `${rule.name} in production stack "${stackOfUrn(rule.urn)}" only ALERTs: every name off the allow list resolves. ` +
+          "Set dnsFirewallCatchAllAction to BLOCK, or acknowledge the observation window with dnsFirewallAlertAcknowledged: true.",
+        rule.urn,
+      );
     }
   },
 };

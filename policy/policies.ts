@@ -2,11 +2,12 @@
 // policy`, and the repository's tests run the same objects over the offline graphs.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "./data";
+import { ecsDeploymentRollbackAsDocumented } from "./deployments";
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "./ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { logGroupsPlatformKey } from "./logs";
-import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
+import { dnsFirewallBlocksInProduction, dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "./egress";
 import { vpcEndpointsDataPerimeter } from "./perimeter";
 import { awsCallsReachable } from "./reachability";
@@ -20,6 +21,7 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
   // Workspace storage.
   workspaceVolumeConfiguredAtLaunch,
   ecsNoPrivilegedTasks,
+  ecsDeploymentRollbackAsDocumented,
   launchTemplateImdsv2,
   launchTemplateBlocksTaskImds,
   rdsEncryptedPrivate,
@@ -33,6 +35,7 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
 export const stackPolicies: readonly StackValidationPolicy[] = [
   noPublicIngressExceptAlb,
   dnsFirewallFailClosed,
+  dnsFirewallBlocksInProduction,
   rdsRequiresTls,
   logGroupsPlatformKey,
   // Egress: proxy mode, and production.

@@ -10,8 +10,14 @@ cd "$(dirname "$0")/.."
 # data linted (shellcheck); Docker 20.10's reference seccomp profile (golang-github-docker-docker-dev).
 # The egress proxy test runs the real Squid in front of a TLS server (squid, openssl).
 # The HTML plan is rendered in headless Chromium (chromium).
-# The reachability test judges every role's calls with AWS's API models (python3-botocore).
-DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 golang-github-docker-docker-dev squid openssl chromium python3-botocore)
+DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 golang-github-docker-docker-dev squid openssl chromium)
+
+# AWS's API models and endpoint rules (botocore) judge the DNS Firewall, blue/green, endpoint and
+# reachability tests (test/helpers/botocore.ts): pyenv's Python has botocore on these machines; elsewhere
+# Debian's python3-botocore.
+if ! python3 -c "import botocore" 2>/dev/null && ! "$HOME/.pyenv/shims/python3" -c "import botocore" 2>/dev/null; then
+  DEBIAN_PACKAGES+=(python3-botocore)
+fi
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

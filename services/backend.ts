@@ -30,7 +30,10 @@ export const BACKEND_ENV = {
   metricsNamespace: "METRICS_NAMESPACE",
   region: "AWS_REGION",
 } as const;
-/** Minutes a blue/green deployment keeps blue after green takes production traffic. */
+/**
+ * Minutes a blue/green deployment keeps blue after green takes production traffic: the deployment
+ * alarms can still roll back to blue within it (ECS requires a bake time with BLUE_GREEN).
+ */
 export const BLUE_GREEN_BAKE_MINUTES = 10;
 
 export interface BackendServiceArgs {
@@ -116,6 +119,21 @@ export function backendContainer(s: BackendContainerSettings): ContainerDefiniti
     stopTimeout: 120,
     logConfiguration: awslogs(s, LOG_STREAM_PREFIX.backend),
   };
+}
+
+/**
+ * How a deployment fails and rolls back, as ECS documents each strategy. Both: the deployment
+ * alarms (5xx) fail it and roll back. Rolling: also the deployment circuit breaker, which ECS
+ * documents for rolling updates only (API DeploymentConfiguration.deploymentCircuitBreaker).
+ * Blue/green: a bake time with blue kept (required with BLUE_GREEN), the load balancer's two
+ * target groups and rules (the service's advancedConfiguration), no circuit breaker.
+ */
+export function deploymentSettings(strategy: "rolling" | "blueGreen", alarmNames: pulumi.Input<string>[]) {
+  const alarms = { alarmNames, enable: true, rollback: true };
+  const capacity = { deploymentMinimumHealthyPercent: 100, deploymentMaximumPercent: 200 };
+  return strategy === "blueGreen"
+    ? { deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(BLUE_GREEN_BAKE_MINUTES) }, alarms, ...capacity }
+    : { deploymentConfiguration: { strategy: "ROLLING" }, deploymentCircuitBreaker: { enable: true, rollback: true }, alarms, ...capacity };
 }
 
 export class BackendService extends pulumi.ComponentResource {
@@ -229,9 +247,9 @@ export class BackendService extends pulumi.ComponentResource {
 
     const lb = args.loadBalancer;
     const blueGreen = args.strategy === "blueGreen";
-    if (blueGreen && !lb.green) throw new Error("blue/green deployment needs the load balancer's green target group");
+    if (blueGreen && (!lb.green || !lb.testRule)) throw new Error("blue/green deployment needs the load balancer's green target group and test rule");
     let advancedConfiguration: aws.types.input.ecs.ServiceLoadBalancerAdvancedConfiguration | undefined;
-    if (blueGreen && lb.green) {
+    if (blueGreen && lb.green && lb.testRule) {
       const infraRole = new aws.iam.Role(`${name}-blue-green`, {
         name: `${args.prefix}-backend-blue-green`,
         description: "ECS shifts the backend's production traffic between blue and green",
@@ -244,12 +262,14 @@ export class BackendService extends pulumi.ComponentResource {
         policy: policyJson(blueGreenInfrastructurePolicy({
           listenerArns: [lb.productionListener.arn],
           productionRuleArn: lb.productionRule.arn,
+          testRuleArn: lb.testRule.arn,
           targetGroupArns: [lb.blue.arn, lb.green.arn],
         })),
       }, parent);
       advancedConfiguration = {
         alternateTargetGroupArn: lb.green.arn,
         productionListenerRule: lb.productionRule.arn,
+        testListenerRule: lb.testRule.arn,
         // The policy must be in place before ECS assumes the role.
         roleArn: pulumi.all([infraRole.arn, infraPolicy.id]).apply(([arn]) => arn),
       };
@@ -265,13 +285,7 @@ export class BackendService extends pulumi.ComponentResource {
       loadBalancers: [{ targetGroupArn: lb.blue.arn, containerName: CONTAINERS.backend, containerPort: BACKEND_PORT, advancedConfiguration }],
       healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds,
       deploymentController: { type: "ECS" },
-      deploymentConfiguration: blueGreen
-        ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(BLUE_GREEN_BAKE_MINUTES) }
-        : { strategy: "ROLLING" },
-      deploymentMinimumHealthyPercent: 100,
-      deploymentMaximumPercent: 200,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      alarms: { alarmNames: args.deploymentAlarmNames, enable: true, rollback: true },
+      ...deploymentSettings(args.strategy, args.deploymentAlarmNames),
       enableEcsManagedTags: true,
       propagateTags: "SERVICE",
       // Nobody gets a shell in a task whose role can start workspaces.

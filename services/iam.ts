@@ -166,13 +166,14 @@ function logStreamsOf(logGroupArn: Arn): pulumi.Input<string> {
 export interface BlueGreenScope {
   readonly listenerArns: Arn[];
   readonly productionRuleArn: Arn;
+  readonly testRuleArn: Arn;
   readonly targetGroupArns: Arn[];
 }
 
 /**
- * The ECS infrastructure role of a blue/green deployment: shift the production listener rule's
- * weights between the two target groups and register tasks in them. Scoped to this service's
- * listener, rule and target groups (AWS's managed AmazonECSInfrastructureRolePolicyForLoadBalancers
+ * The ECS infrastructure role of a blue/green deployment: shift the production and test listener
+ * rules' weights between the two target groups and register tasks in them. Scoped to this
+ * service's listener, rules and target groups (AWS's managed AmazonECSInfrastructureRolePolicyForLoadBalancers
  * grants the same actions on every load balancer in the account).
  */
 export function blueGreenInfrastructurePolicy(s: BlueGreenScope): PolicyDocument {
@@ -192,10 +193,10 @@ export function blueGreenInfrastructurePolicy(s: BlueGreenScope): PolicyDocument
         Resource: "*",
       },
       {
-        Sid: "ShiftProductionTraffic",
+        Sid: "ShiftProductionAndTestTraffic",
         Effect: "Allow",
         Action: ["elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"],
-        Resource: [...s.listenerArns, s.productionRuleArn],
+        Resource: [...s.listenerArns, s.productionRuleArn, s.testRuleArn],
       },
       {
         Sid: "RegisterTasksInBlueAndGreen",

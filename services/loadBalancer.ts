@@ -1,7 +1,10 @@
 // The backend's public entry: an internet-facing ALB in the public subnets. With a certificate:
 // HTTPS on 443 (TLS 1.2+), HTTP on 80 redirecting to it. Without one (non-production only): plain
 // HTTP on 80. Traffic reaches the backend through one listener rule, which ECS re-weights between
-// the blue and green target groups when the service deploys blue/green.
+// the blue and green target groups when the service deploys blue/green; a second rule on the same
+// listener carries test traffic (requests with BLUE_GREEN_TEST_HEADER), which ECS sends to green
+// before production traffic (ECS Developer Guide, "Application Load Balancer resources for
+// blue/green, linear, and canary deployments": two target groups, production and test rules).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -23,6 +26,14 @@ export interface BackendLoadBalancerArgs {
 /** TLS 1.3 and 1.2 only (ELB predefined policy). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 export const PRODUCTION_RULE_PRIORITY = 100;
+/** Evaluated before the production rule, which matches every path. */
+export const TEST_RULE_PRIORITY = 90;
+/**
+ * Requests carrying this header take the test rule: green once ECS shifts test traffic, blue
+ * otherwise. The name ECS uses for Service Connect's test traffic; it only ever reaches a revision
+ * that is about to take production traffic anyway.
+ */
+export const BLUE_GREEN_TEST_HEADER = "x-amzn-ecs-blue-green-test";
 /** Seconds a deregistering target keeps serving in-flight (streaming) requests. */
 export const DEREGISTRATION_DELAY_SECONDS = 300;
 
@@ -36,6 +47,8 @@ export class BackendLoadBalancer extends pulumi.ComponentResource {
   readonly listeners: aws.lb.Listener[];
   /** The rule that forwards production traffic: ECS shifts its weights in a blue/green deployment. */
   readonly productionRule: aws.lb.ListenerRule;
+  /** Blue/green only: the rule ECS sends test traffic through before production traffic. */
+  readonly testRule?: aws.lb.ListenerRule;
   readonly dnsName: pulumi.Output<string>;
   readonly arnSuffix: pulumi.Output<string>;
   readonly https: boolean;
@@ -127,14 +140,24 @@ export class BackendLoadBalancer extends pulumi.ComponentResource {
         },
       }
       : { type: "forward", targetGroupArn: this.blue.arn };
+    // In a blue/green deployment ECS owns both rules' weights; Pulumi must not flip them back.
+    const ecsOwnsWeights = { parent: this, ignoreChanges: this.green ? ["actions"] : [] };
     this.productionRule = new aws.lb.ListenerRule(`${name}-production`, {
       listenerArn: this.productionListener.arn,
       priority: PRODUCTION_RULE_PRIORITY,
       conditions: [{ pathPattern: { values: ["/*"] } }],
       actions: [forward],
       tags: args.tags,
-      // In a blue/green deployment ECS owns the weights; Pulumi must not flip them back.
-    }, { parent: this, ignoreChanges: this.green ? ["actions"] : [] });
+    }, ecsOwnsWeights);
+    if (this.green) {
+      this.testRule = new aws.lb.ListenerRule(`${name}-test`, {
+        listenerArn: this.productionListener.arn,
+        priority: TEST_RULE_PRIORITY,
+        conditions: [{ httpHeader: { httpHeaderName: BLUE_GREEN_TEST_HEADER, values: ["*"] } }],
+        actions: [forward],
+        tags: args.tags,
+      }, ecsOwnsWeights);
+    }
 
     this.dnsName = this.loadBalancer.dnsName;
     this.arnSuffix = this.loadBalancer.arnSuffix;

@@ -4,7 +4,8 @@ import { RUNTASK_ENV } from "../lib/launchContract";
 import { CONTAINERS, LOG_STREAM_PREFIX, POOL_ATTRIBUTE } from "../lib/names";
 import type { StackGraph } from "../offline/graph";
 import { BACKEND_ENV, BLUE_GREEN_BAKE_MINUTES } from "../services/backend";
-import { DEREGISTRATION_DELAY_SECONDS, TLS_POLICY } from "../services/loadBalancer";
+import { BLUE_GREEN_TEST_HEADER, DEREGISTRATION_DELAY_SECONDS, TLS_POLICY } from "../services/loadBalancer";
+import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
 import { resolveId } from "./helpers/graph";
 import { containerNamed, envOf, FULL_STAGING, inlineStatements, STAGING_CERT, statementBySid } from "./helpers/services";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
@@ -31,13 +32,15 @@ for (const stack of STACKS) {
       expect(s.enableExecuteCommand).to.equal(false);
     });
 
-    it("spreads over AZs, then hosts; rolls back failed deployments (circuit breaker and the 5xx alarm)", () => {
+    it("spreads over AZs, then hosts; rolls back failed deployments (the 5xx alarm; the circuit breaker when rolling)", () => {
       const s = service().inputs;
       expect(s.orderedPlacementStrategies).to.deep.equal([
         { type: "spread", field: "attribute:ecs.availability-zone" },
         { type: "spread", field: "instanceId" },
       ]);
-      expect(s.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
+      // Staging rolls with the circuit breaker; prod deploys blue/green, where ECS documents none.
+      if (cfg().backendDeploymentStrategy === "rolling") expect(s.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
+      else expect(s).to.not.have.property("deploymentCircuitBreaker");
       expect(s.alarms).to.deep.equal({ alarmNames: [`remote-claude-${stack}-backend-5xx`], enable: true, rollback: true });
       expect(g.ofType(aws.cloudwatch.MetricAlarm).map((a) => a.inputs.name)).to.include(s.alarms.alarmNames[0]);
       expect(s.deploymentMinimumHealthyPercent).to.equal(100);
@@ -168,7 +171,7 @@ describe("backend ALB listeners", () => {
     const http = listeners.find((l) => l.inputs.port === 80)!;
     expect(http.inputs.defaultActions).to.deep.equal([{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
     expect(listeners).to.have.length(2);
-    expect(resolveId(g, g.one(aws.lb.ListenerRule).inputs.listenerArn).id).to.equal(https.id);
+    for (const rule of g.ofType(aws.lb.ListenerRule)) expect(resolveId(g, rule.inputs.listenerArn).id, rule.name).to.equal(https.id);
   });
 
   it("staging with a certificate does the same; without one it serves HTTP on 80 only", async () => {
@@ -187,6 +190,7 @@ describe("backend deployments", () => {
   it("staging rolls: one target group, a plain forward rule", async () => {
     const g = await buildStack("staging");
     expect(g.one(aws.ecs.Service, "backend-service").inputs.deploymentConfiguration).to.deep.equal({ strategy: "ROLLING" });
+    expect(g.one(aws.ecs.Service, "backend-service").inputs.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
     expect(g.ofType(aws.lb.TargetGroup)).to.have.length(1);
     const rule = g.one(aws.lb.ListenerRule);
     expect(rule.inputs.actions).to.deep.equal([{ type: "forward", targetGroupArn: g.one(aws.lb.TargetGroup).state.arn }]);
@@ -194,30 +198,75 @@ describe("backend deployments", () => {
     expect(g.one(aws.ecs.Service, "backend-service").inputs.loadBalancers[0].advancedConfiguration).to.equal(undefined);
   });
 
-  it("prod deploys blue/green natively: alternate target group, production rule, infrastructure role", async () => {
+  it("prod deploys blue/green as AWS documents it: two target groups, production and test rules, alarm rollback, bake time, the infrastructure role; no circuit breaker", async () => {
     const g = await buildStack("prod");
     const s = g.one(aws.ecs.Service, "backend-service").inputs;
     expect(s.deploymentController).to.deep.equal({ type: "ECS" });
     expect(s.deploymentConfiguration).to.deep.equal({ strategy: "BLUE_GREEN", bakeTimeInMinutes: String(BLUE_GREEN_BAKE_MINUTES) });
+    expect(s).to.not.have.property("deploymentCircuitBreaker");
+    expect(s.alarms).to.deep.equal({ alarmNames: ["remote-claude-prod-backend-5xx"], enable: true, rollback: true });
     const [lb] = s.loadBalancers;
     const blue = resolveId(g, lb.targetGroupArn);
     const green = resolveId(g, lb.advancedConfiguration.alternateTargetGroupArn);
     expect([blue.name, green.name]).to.deep.equal(["alb-blue", "alb-green"]);
+    expect(green.inputs.healthCheck).to.deep.equal(blue.inputs.healthCheck);
     const rule = resolveId(g, lb.advancedConfiguration.productionListenerRule);
-    expect(rule.type).to.equal("aws:lb/listenerRule:ListenerRule");
-    expect(rule.inputs.actions).to.deep.equal([{ type: "forward", forward: { targetGroups: [{ arn: blue.state.arn, weight: 100 }, { arn: green.state.arn, weight: 0 }] } }]);
+    const test = resolveId(g, lb.advancedConfiguration.testListenerRule);
+    expect([rule.name, test.name]).to.deep.equal(["alb-production", "alb-test"]);
+    const weighted = [{ type: "forward", forward: { targetGroups: [{ arn: blue.state.arn, weight: 100 }, { arn: green.state.arn, weight: 0 }] } }];
+    expect(rule.inputs.actions).to.deep.equal(weighted);
+    expect(test.inputs.actions).to.deep.equal(weighted);
+    // Both on the production listener; test traffic (the header) is matched before /*.
+    expect(test.inputs.listenerArn).to.equal(rule.inputs.listenerArn);
+    expect(test.inputs.priority).to.be.lessThan(rule.inputs.priority);
+    expect(test.inputs.conditions).to.deep.equal([{ httpHeader: { httpHeaderName: BLUE_GREEN_TEST_HEADER, values: ["*"] } }]);
     // ECS shifts the weights; Pulumi must not shift them back.
     expect(rule.options.ignoreChanges).to.deep.equal(["actions"]);
+    expect(test.options.ignoreChanges).to.deep.equal(["actions"]);
 
     const role = resolveId(g, lb.advancedConfiguration.roleArn);
     expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal).to.deep.equal({ Service: "ecs.amazonaws.com" });
     const statements = inlineStatements(g, "backend-blue-green");
-    expect(statementBySid(statements, "ShiftProductionTraffic").Resource).to.deep.equal([
+    expect(statementBySid(statements, "ShiftProductionAndTestTraffic").Resource).to.deep.equal([
       g.ofType(aws.lb.Listener).find((l) => l.inputs.port === 443)!.state.arn,
       rule.state.arn,
+      test.state.arn,
     ]);
     expect(statementBySid(statements, "RegisterTasksInBlueAndGreen").Resource).to.deep.equal([blue.state.arn, green.state.arn]);
     expect(statementBySid(statements, "ReadLoadBalancerState").Action.every((a: string) => a.startsWith("elasticloadbalancing:Describe"))).to.equal(true);
     expect(g.outputs.backendTargetGroupArns).to.deep.equal([blue.state.arn, green.state.arn]);
+  });
+});
+
+// What the service sends, held against ECS's API model (botocore): every deployment setting is a
+// member of the API's shapes, the strategy is in its enum, and the model's own documentation says
+// the circuit breaker is for rolling updates and a bake time is required with BLUE_GREEN.
+describe("backend deployment settings against the ECS API model", () => {
+  it("sends only members ECS defines, and combines them as its documentation says", async function () {
+    const model = serviceModel(requireBotocore(this), "ecs");
+    const shapes = model.shapes;
+    const deployment = shapes.DeploymentConfiguration.members;
+    expect(docText(deployment.deploymentCircuitBreaker.documentation)).to.match(/circuit breaker can only be used for services using the rolling update \( ?ECS ?\) deployment type/);
+    expect(docText(deployment.bakeTimeInMinutes.documentation)).to.match(/must provide this parameter when you use the BLUE_GREEN deployment strategy/);
+    for (const stack of STACKS) {
+      const s = (await buildStack(stack)).one(aws.ecs.Service, "backend-service").inputs;
+      const strategy = s.deploymentConfiguration.strategy;
+      expect(shapes.DeploymentStrategy.enum, stack).to.include(strategy);
+      for (const key of Object.keys(s.deploymentConfiguration)) expect(deployment, `${stack} deploymentConfiguration.${key}`).to.have.property(key);
+      // Pulumi lifts these into the service's own arguments; ECS has them in DeploymentConfiguration.
+      expect(deployment).to.have.property("alarms");
+      expect(Object.keys(s.alarms).sort()).to.deep.equal(Object.keys(shapes.DeploymentAlarms.members).sort());
+      expect(shapes.DeploymentController.members.type && shapes.DeploymentControllerType.enum).to.include(s.deploymentController.type);
+      if (strategy === "ROLLING") {
+        expect(Object.keys(s.deploymentCircuitBreaker).sort(), stack).to.deep.equal([...shapes.DeploymentCircuitBreaker.required].sort());
+      } else {
+        expect(s, stack).to.not.have.property("deploymentCircuitBreaker");
+        expect(s.deploymentConfiguration.bakeTimeInMinutes, stack).to.match(/^\d+$/);
+        for (const lb of s.loadBalancers) {
+          for (const key of Object.keys(lb.advancedConfiguration)) expect(shapes.AdvancedConfiguration.members, `${stack} advancedConfiguration.${key}`).to.have.property(key);
+          expect(Object.keys(lb.advancedConfiguration).sort()).to.deep.equal(Object.keys(shapes.AdvancedConfiguration.members).sort());
+        }
+      }
+    }
   });
 });

@@ -2,9 +2,11 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { IMPACT_ALARMS } from "../components/alarmSpecs";
 import { type ChaosScope, drainagePercentage, experimentSpecs, MAX_STOP_CONDITIONS } from "../components/chaos";
+import { DEPRECATED_FIS_ACTIONS, FIS_ACTIONS, type FisActionId } from "../lib/fisActions";
 import { platformNames } from "../lib/names";
 import type { CapturedResource, StackGraph } from "../offline/graph";
 import { spotPools } from "../services";
+import { requireBotocore, serviceModel } from "./helpers/botocore";
 import { resolveId } from "./helpers/graph";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
 
@@ -170,5 +172,81 @@ describe("spot interruption drills", () => {
     expect(spotPools({ ...cfg, backendSpot: false } as typeof cfg)).to.deep.equal([]);
     expect(spotPools({ ...cfg, backendSpot: false, workspaceSpot: true } as typeof cfg)).to.deep.equal(["workspace"]);
     expect(spotPools({ ...cfg, backendSpot: true, workspaceSpot: true } as typeof cfg)).to.deep.equal(["backend", "workspace"]);
+  });
+});
+
+// Every template against the one table of FIS actions (lib/fisActions.ts), which records AWS's
+// FIS actions reference (botocore has no list of FIS actions), and against FIS's API model in
+// botocore for what it does define: lengths, the target parameter value pattern, the options' enums.
+describe("FIS templates against the table of FIS actions", () => {
+  const graphs = async () => [await buildStack("staging"), await buildStack("prod"), await buildStack("staging", { workspaceSpot: true, workspaceWarmPoolSize: 0 })];
+
+  it("uses only tabled, current action ids, each on its target key and resource type, with its parameters", async () => {
+    const seen = new Set<string>();
+    for (const g of await graphs()) {
+      for (const t of g.ofType(aws.fis.ExperimentTemplate)) {
+        const [action] = t.inputs.actions;
+        const [target] = t.inputs.targets;
+        expect(DEPRECATED_FIS_ACTIONS, t.name).to.not.have.property(action.actionId);
+        expect(FIS_ACTIONS, t.name).to.have.property(action.actionId);
+        const spec = FIS_ACTIONS[action.actionId as FisActionId];
+        seen.add(action.actionId);
+        expect(action.target.key, t.name).to.equal(spec.target.key);
+        expect(target.resourceType, t.name).to.equal(spec.target.resourceType);
+        const given = Object.fromEntries((action.parameters ?? []).map((p: { key: string; value: string }) => [p.key, p.value]));
+        for (const [name, p] of Object.entries(spec.parameters as Record<string, { required: boolean; check: (v: string) => string | undefined }>)) {
+          if (p.required) expect(given, `${t.name} sets ${name}`).to.have.property(name);
+          if (name in given) expect(p.check(given[name]), `${t.name} ${name}=${given[name]}`).to.equal(undefined);
+        }
+        for (const name of Object.keys(given)) expect(spec.parameters, `${t.name}: ${action.actionId} takes ${name}`).to.have.property(name);
+        const targetParameters = target.parameters ?? {};
+        for (const [name, p] of Object.entries(spec.target.parameters as Record<string, { required: boolean }>)) {
+          if (p.required) expect(targetParameters, `${t.name} target sets ${name}`).to.have.property(name);
+        }
+        for (const name of Object.keys(targetParameters)) expect(spec.target.parameters, `${t.name}: ${spec.target.resourceType} takes ${name}`).to.have.property(name);
+        // The template's role may do what the reference says the action needs.
+        const granted = actionsOf(statementsOfRole(g, t));
+        expect(granted, t.name).to.include.members([...spec.permissions]);
+      }
+    }
+    // Every tabled action is used by some template: the table holds nothing else.
+    expect([...seen].sort()).to.deep.equal(Object.keys(FIS_ACTIONS).sort());
+  });
+
+  it("the ElastiCache AZ power interruption runs as aws:elasticache:replicationgroup-interrupt-az-power, not the deprecated id", async () => {
+    const t = template(await buildStack("prod"), "redis-az-power");
+    expect(t.inputs.actions[0].actionId).to.equal("aws:elasticache:replicationgroup-interrupt-az-power");
+    expect(DEPRECATED_FIS_ACTIONS["aws:elasticache:interrupt-cluster-az-power"]).to.equal(t.inputs.actions[0].actionId);
+  });
+
+  it("fits FIS's CreateExperimentTemplate model (botocore)", async function () {
+    const shapes = serviceModel(requireBotocore(this), "fis").shapes;
+    const fits = (shape: string, value: string) => {
+      const s = shapes[shape];
+      if (s.max !== undefined) expect(value.length, `${shape} ${value}`).to.be.at.most(s.max);
+      if (s.min !== undefined) expect(value.length, `${shape} ${value}`).to.be.at.least(s.min);
+      if (s.pattern) expect(new RegExp(s.pattern, "u").test(value), `${shape} ${value} ~ ${s.pattern}`).to.equal(true);
+      if (s.enum) expect(s.enum, shape).to.include(value);
+    };
+    expect(shapes.CreateExperimentTemplateActionInput.members.actionId.shape).to.equal("ActionId");
+    for (const g of await graphs()) {
+      for (const t of g.ofType(aws.fis.ExperimentTemplate)) {
+        const [action] = t.inputs.actions;
+        const [target] = t.inputs.targets;
+        fits("ActionId", action.actionId);
+        fits("TargetResourceTypeId", target.resourceType);
+        fits("ExperimentTemplateTargetSelectionMode", target.selectionMode);
+        for (const p of action.parameters ?? []) {
+          fits("ExperimentTemplateActionParameterName", p.key);
+          fits("ExperimentTemplateActionParameter", p.value);
+        }
+        for (const [k, v] of Object.entries(target.parameters ?? {})) {
+          fits("ExperimentTemplateTargetParameterName", k);
+          fits("ExperimentTemplateTargetParameterValue", String(v));
+        }
+        fits("AccountTargeting", t.inputs.experimentOptions.accountTargeting);
+        fits("EmptyTargetResolutionMode", t.inputs.experimentOptions.emptyTargetResolutionMode);
+      }
+    }
   });
 });

@@ -160,6 +160,23 @@ describe("stack config", () => {
       expect(() => stackConfig("staging", { egressMode: "proxy", egressProxyImage: "1.0.0", egressProxyCount: 1 })).to.not.throw();
     });
 
+    it("runs the DNS Firewall's catch-all in BLOCK unless told ALERT; ALERT in production only with the acknowledgement", () => {
+      expect(stackConfig("staging").dnsFirewallCatchAllAction).to.equal("BLOCK");
+      expect(stackConfig("prod").dnsFirewallAlertAcknowledged).to.equal(false);
+      expect(stackConfig("staging", { dnsFirewallCatchAllAction: "ALERT" }).dnsFirewallCatchAllAction).to.equal("ALERT");
+      const err = configErrorOf("prod", { dnsFirewallCatchAllAction: "ALERT" });
+      const problem = problemFor(err, "remote-claude:dnsFirewallAlertAcknowledged");
+      expect(problem.value).to.equal("false");
+      expect(problem.expected).to.match(/^true to run production's DNS Firewall catch-all in ALERT \(names off the allow list resolve and are only logged\); or set dnsFirewallCatchAllAction to BLOCK$/);
+      expect(err.message).to.include("Fix: set remote-claude:dnsFirewallAlertAcknowledged in Pulumi.prod.yaml or run `pulumi config set dnsFirewallAlertAcknowledged <value> --stack prod`");
+      expect(err.problems).to.have.length(1);
+      expect(stackConfig("prod", { dnsFirewallCatchAllAction: "ALERT", dnsFirewallAlertAcknowledged: true }).dnsFirewallCatchAllAction).to.equal("ALERT");
+      // An acknowledgement outliving its ALERT window is refused, on any stack.
+      expect(problemFor(configErrorOf("staging", { dnsFirewallAlertAcknowledged: true }), "remote-claude:dnsFirewallAlertAcknowledged").expected)
+        .to.match(/^false \(unset\) while dnsFirewallCatchAllAction is BLOCK/);
+      expect(problemFor(configErrorOf("staging", { dnsFirewallCatchAllAction: "LOG" }), "remote-claude:dnsFirewallCatchAllAction").expected).to.equal('one of "BLOCK", "ALERT"');
+    });
+
     it("checks the workspace subnets like the other tiers", () => {
       const err = configErrorOf("staging", { workspaceSubnetCidrs: ["10.20.0.0/20", "10.20.176.0/20"] });
       expect(problemFor(err, "remote-claude:workspaceSubnetCidrs").expected).to.match(/10\.20\.0\.0\/20 overlaps 10\.20\.0\.0\/19 of privateSubnetCidrs/);

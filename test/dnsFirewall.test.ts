@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { platformAwsDomains } from "../lib/awsServices";
+import { DNS_ALERT_ACKNOWLEDGED_TAG } from "../lib/egress";
 import type { StackGraph } from "../offline/graph";
+import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
 import { resolveId } from "./helpers/graph";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
 
@@ -108,5 +110,58 @@ describe("DNS Firewall block response", () => {
   it("uses ec2.internal for instance names in us-east-1", () => {
     expect(platformAwsDomains("us-east-1", "1")).to.include("*.ec2.internal");
     expect(platformAwsDomains("eu-west-1", "1")).to.include("*.eu-west-1.compute.internal");
+  });
+});
+
+// The staged rollout (dnsFirewallCatchAllAction): ALERT first, the list fixed from the query logs,
+// then BLOCK. The judge of what a rule may carry is Route 53 Resolver's API model (botocore).
+describe("DNS Firewall catch-all in ALERT (staged rollout)", () => {
+  const catchAll = (g: StackGraph) => g.one(aws.route53.ResolverFirewallRule, "dns-firewall-block-all");
+  const allow = (g: StackGraph) => g.one(aws.route53.ResolverFirewallRule, "dns-firewall-allow");
+
+  it("logs instead of blocking, keeps the allow rules, and is the same resource as in BLOCK (an update, not a replacement)", async () => {
+    const blocking = await buildStack("staging");
+    const alerting = await buildStack("staging", { dnsFirewallCatchAllAction: "ALERT" });
+    expect(catchAll(alerting).inputs).to.include({ action: "ALERT", priority: 1000, name: "catch-all" });
+    expect(catchAll(alerting).inputs).to.not.have.property("blockResponse");
+    expect(catchAll(blocking).inputs).to.include({ action: "BLOCK", blockResponse: "NXDOMAIN", name: "catch-all" });
+    const { action: _a, blockResponse: _b, ...rest } = catchAll(blocking).inputs;
+    const { action: _c, ...alertRest } = catchAll(alerting).inputs;
+    expect(alertRest).to.deep.equal(rest);
+    expect(catchAll(alerting).parent).to.equal(catchAll(blocking).parent);
+    expect(allow(alerting).inputs).to.deep.equal(allow(blocking).inputs);
+    // Only production's acknowledged ALERT carries the acknowledgement tag.
+    expect(alerting.one(aws.route53.ResolverFirewallRuleGroup).inputs.tags).to.not.have.property(DNS_ALERT_ACKNOWLEDGED_TAG);
+    const prodAlert = await buildStack("prod", { dnsFirewallCatchAllAction: "ALERT", dnsFirewallAlertAcknowledged: true });
+    expect(prodAlert.one(aws.route53.ResolverFirewallRuleGroup).inputs.tags).to.include({ [DNS_ALERT_ACKNOWLEDGED_TAG]: "true" });
+    expect((await buildStack("prod")).one(aws.route53.ResolverFirewallRuleGroup).inputs.tags).to.not.have.property(DNS_ALERT_ACKNOWLEDGED_TAG);
+  });
+
+  it("sends only what CreateFirewallRule accepts: the action in its enum, a block response with BLOCK only (botocore's model)", async function () {
+    const model = serviceModel(requireBotocore(this), "route53resolver");
+    const request = model.shapes.CreateFirewallRuleRequest;
+    const enumOf = (member: string) => model.shapes[request.members[member].shape].enum as string[];
+    // The model's own words: the block response belongs to BLOCK and is required there.
+    const blockResponseDoc = docText(request.members.BlockResponse.documentation);
+    expect(blockResponseDoc).to.match(/used with the rule action setting BLOCK/);
+    expect(blockResponseDoc).to.match(/required if the rule action setting is BLOCK/);
+    expect(docText(request.members.Action.documentation)).to.match(/ALERT - Permit the request and send metrics and logs/);
+    const rules = [
+      ...(await buildStack("staging")).ofType(aws.route53.ResolverFirewallRule),
+      ...(await buildStack("staging", { dnsFirewallCatchAllAction: "ALERT" })).ofType(aws.route53.ResolverFirewallRule),
+    ];
+    const memberOf = { action: "Action", blockResponse: "BlockResponse", priority: "Priority", name: "Name", firewallRuleGroupId: "FirewallRuleGroupId", firewallDomainListId: "FirewallDomainListId", firewallDomainRedirectionAction: "FirewallDomainRedirectionAction" } as const;
+    for (const rule of rules) {
+      for (const key of Object.keys(rule.inputs)) expect(memberOf, `${rule.name}.${key} is a CreateFirewallRule member`).to.have.property(key);
+      for (const required of request.required as string[]) {
+        if (required === "CreatorRequestId") continue; // the provider generates it
+        const key = Object.entries(memberOf).find(([, m]) => m === required)?.[0];
+        expect(rule.inputs, `${rule.name} sets ${required}`).to.have.property(key!);
+      }
+      expect(enumOf("Action"), rule.name).to.include(rule.inputs.action);
+      if (rule.inputs.action === "BLOCK") expect(enumOf("BlockResponse"), rule.name).to.include(rule.inputs.blockResponse);
+      else expect(rule.inputs, `${rule.name} (${rule.inputs.action})`).to.not.have.property("blockResponse");
+      if (rule.inputs.firewallDomainRedirectionAction) expect(enumOf("FirewallDomainRedirectionAction")).to.include(rule.inputs.firewallDomainRedirectionAction);
+    }
   });
 });

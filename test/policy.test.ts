@@ -9,11 +9,12 @@ import type { CapturedResource, StackGraph } from "../offline/graph";
 import { PLAN_SECTIONS, planText } from "../offline/plan";
 import { evaluatePolicies, resourceArgs, runPolicies, runResourcePolicy, runStackPolicy, stackResources } from "../offline/policies";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "../policy/data";
+import { ecsDeploymentRollbackAsDocumented } from "../policy/deployments";
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
 import { logGroupsPlatformKey } from "../policy/logs";
-import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
+import { dnsFirewallBlocksInProduction, dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "../policy/egress";
 import { vpcEndpointsDataPerimeter } from "../policy/perimeter";
 import { awsCallsReachable } from "../policy/reachability";
@@ -74,7 +75,7 @@ describe("policy pack", () => {
   it("has uniquely named, mandatory policies", () => {
     const names = allPolicies.map((p) => p.name);
     expect(new Set(names).size).to.equal(names.length);
-    expect(names).to.have.length(21);
+    expect(names).to.have.length(23);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).to.equal("mandatory");
       expect(p.description, p.name).to.have.length.greaterThan(20);
@@ -93,8 +94,8 @@ describe("policy pack", () => {
     expect(text).to.include("  pass  workspace-task-no-task-role");
     expect(text).to.include("  pass  launch-template-imdsv2-hop-limit-1");
     expect(text).to.include("  pass  workspace-subnets-no-internet-route");
-    expect(text).to.include("21 of 21 policies pass");
-    expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
+    expect(text).to.include(`${allPolicies.length} of ${allPolicies.length} policies pass`);
+    expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker off, alarm rollback \(1\), bake 10 min/);
     expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
   });
 
@@ -106,7 +107,9 @@ describe("policy pack", () => {
       const notApplicable = [...outcomes].filter(([, o]) => !o.applicable).map(([name]) => name).sort();
       // Prod-only rules skip staging, and so do the proxy-mode egress rules (staging runs
       // dns-firewall); everything else applies to something in both stacks.
-      const expected = stack === "staging" ? ["prod-data-multi-az-protected", "workspace-egress-proxy-endpoints-resolver-only", "workspace-subnets-no-internet-route"] : [];
+      const expected = stack === "staging"
+        ? ["dns-firewall-blocks-in-production", "prod-data-multi-az-protected", "workspace-egress-proxy-endpoints-resolver-only", "workspace-subnets-no-internet-route"]
+        : [];
       expect(notApplicable).to.deep.equal(expected);
     });
   }
@@ -186,6 +189,26 @@ describe("policies catch deliberately broken resources", () => {
     expect(violationsOf(ecsNoPrivilegedTasks, withContainers(t, (cs) => (cs[0].linuxParameters.capabilities.add = ["SYS_ADMIN"])))).to.have.length(1);
     expect(violationsOf(ecsNoPrivilegedTasks, withInputs(t, { networkMode: "host" }))).to.have.length(1);
     expect(violationsOf(ecsNoPrivilegedTasks, withInputs(t, { pidMode: "host" }))).to.have.length(1);
+  });
+
+  it("ecs-deployment-rollback-as-documented: blue/green with the circuit breaker, or without alarms, bake time or advanced configuration; rolling without the breaker", () => {
+    const backend = (g: StackGraph) => g.one(aws.ecs.Service, "backend-service");
+    const blueGreen = backend(prod);
+    const rolling = backend(staging);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, blueGreen)).to.deep.equal([]);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, rolling)).to.deep.equal([]);
+    // The egress proxy (prod) rolls.
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, prod.one(aws.ecs.Service, "egress-proxy-service"))).to.deep.equal([]);
+    // The combination AWS does not document: blue/green with the rolling-update circuit breaker.
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(blueGreen, { deploymentCircuitBreaker: { enable: true, rollback: true } })))
+      .to.deep.equal(["backend-service: BLUE_GREEN with the deployment circuit breaker: ECS documents the circuit breaker for rolling updates only; roll back on the deployment alarms instead."]);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(blueGreen, { alarms: { ...blueGreen.inputs.alarms, rollback: false } }))).to.have.length(1).and.have.property("0").that.matches(/deployment alarms with rollback/);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(blueGreen, { deploymentConfiguration: { strategy: "BLUE_GREEN" } }))).to.have.length(1).and.have.property("0").that.matches(/needs a bake time/);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(blueGreen, { loadBalancers: [{ ...blueGreen.inputs.loadBalancers[0], advancedConfiguration: undefined }] })))
+      .to.have.length(1).and.have.property("0").that.matches(/advancedConfiguration with the alternate target group/);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(rolling, { deploymentCircuitBreaker: undefined }))).to.have.length(1).and.have.property("0").that.matches(/rolling update needs the deployment circuit breaker/);
+    expect(violationsOf(ecsDeploymentRollbackAsDocumented, withInputs(rolling, { deploymentCircuitBreaker: { enable: true, rollback: false } }))).to.have.length(1);
+    expect(runResourcePolicy(ecsDeploymentRollbackAsDocumented, resourceArgs(backendTask(staging))).applicable).to.equal(false);
   });
 
   describe("launch templates (synthetic: the host pools' templates are built elsewhere)", () => {
@@ -382,13 +405,46 @@ describe("policies catch deliberately broken resources", () => {
       expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
         named(rs, "dns-firewall-block-all").props.priority = 50;
       })).to.have.length(1).and.have.property("0").that.matches(/must come last/);
-      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => rs.filter((r) => r.name !== "dns-firewall-block-all"))).to.have.length(1).and.have.property("0").that.matches(/no BLOCK rule for "\*"/);
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => rs.filter((r) => r.name !== "dns-firewall-block-all"))).to.have.length(1).and.have.property("0").that.matches(/no catch-all rule \(BLOCK, or ALERT while rolling out\) for "\*"/);
       expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
         named(rs, "dns-firewall-everything").props.domains = ["*.example.com"];
-      })).to.have.length(1).and.have.property("0").that.matches(/no BLOCK rule for "\*"/);
+      })).to.have.length(1).and.have.property("0").that.matches(/no catch-all rule/);
+      // An ALLOW over "*" is no catch-all: it lets everything through.
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
+        named(rs, "dns-firewall-block-all").props.action = "ALLOW";
+      })).to.have.length(1).and.have.property("0").that.matches(/no catch-all rule/);
+      // A catch-all in ALERT still closes the list (the other policy judges ALERT itself).
+      expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
+        named(rs, "dns-firewall-block-all").props.action = "ALERT";
+      })).to.deep.equal([]);
       expect(stackViolations(dnsFirewallFailClosed, staging, (rs) => {
         named(rs, "dns-firewall-vpc").props.mutationProtection = "DISABLED";
       })).to.have.length(1).and.have.property("0").that.matches(/mutationProtection/);
+    });
+  });
+
+  describe("DNS Firewall in ALERT", () => {
+    let prodAlert: StackGraph;
+    let stagingAlert: StackGraph;
+    before(async () => {
+      prodAlert = await buildStack("prod", { dnsFirewallCatchAllAction: "ALERT", dnsFirewallAlertAcknowledged: true });
+      stagingAlert = await buildStack("staging", { dnsFirewallCatchAllAction: "ALERT" });
+    });
+
+    it("dns-firewall-blocks-in-production: prod's ALERT fails without the acknowledgement, passes with it; outside production ALERT is allowed", () => {
+      expect(stackViolations(dnsFirewallBlocksInProduction, prod, () => undefined)).to.deep.equal([]);
+      expect(stackViolations(dnsFirewallBlocksInProduction, prodAlert, () => undefined)).to.deep.equal([]);
+      const unacknowledged = stackViolations(dnsFirewallBlocksInProduction, prodAlert, (rs) => {
+        const group = named(rs, "dns-firewall-rules");
+        group.props.tags = Object.fromEntries(Object.entries(group.props.tags).filter(([k]) => k !== "CatchAllAlertAcknowledged"));
+      });
+      expect(unacknowledged).to.have.length(1);
+      expect(unacknowledged[0]).to.match(/^dns-firewall-block-all in production stack "prod" only ALERTs: every name off the allow list resolves\. Set dnsFirewallCatchAllAction to BLOCK, or acknowledge the observation window with dnsFirewallAlertAcknowledged: true\.$/);
+      // The same rule in production without the config's tag: what a hand-edited ALERT looks like.
+      expect(stackViolations(dnsFirewallBlocksInProduction, prod, (rs) => { named(rs, "dns-firewall-block-all").props.action = "ALERT"; })).to.have.length(1);
+      expect(evaluatePolicies(stagingAlert, [dnsFirewallBlocksInProduction]).get("dns-firewall-blocks-in-production")).to.deep.equal({ violations: [], applicable: false });
+      // Every policy of the pack passes on both ALERT stacks as configured.
+      for (const g of [prodAlert, stagingAlert]) expect(runPolicies(g, allPolicies)).to.deep.equal([]);
     });
   });
 
@@ -463,8 +519,8 @@ describe("policies catch deliberately broken resources", () => {
   it("every policy has a broken case above", () => {
     const covered = [
       workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
-      launchTemplateBlocksTaskImds, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
-      iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed,
+      launchTemplateBlocksTaskImds, ecsDeploymentRollbackAsDocumented, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
+      iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed, dnsFirewallBlocksInProduction,
       workspaceVolumeConfiguredAtLaunch, logGroupsPlatformKey,
       workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,
       // Their broken cases are in test/reachability.test.ts (no EC2 endpoint, name, flow) and

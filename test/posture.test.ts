@@ -56,6 +56,15 @@ describe("security posture read from the graph", () => {
     expect(perimeter.detail).to.include("13/14 interface endpoints").and.include("OPEN to other accounts: logs (no policy: AWS's default policy serves every principal of every account)");
   });
 
+  it("shows a DNS Firewall whose catch-all only ALERTs as a warning, saying names off the list resolve", async () => {
+    const staging = row(postureRows(await buildStack("staging", { dnsFirewallCatchAllAction: "ALERT" })), "DNS Firewall");
+    expect(staging.verdict).to.equal("warning");
+    expect(staging.detail).to.match(/ALLOW \d+ names, then ALERT \* last \(priority 1000\): names off the allow list RESOLVE and are only logged \(dnsFirewallCatchAllAction ALERT; set BLOCK once `ops egress report` is clean\); queries logged$/);
+    const prod = row(postureRows(await buildStack("prod", { dnsFirewallCatchAllAction: "ALERT", dnsFirewallAlertAcknowledged: true })), "DNS Firewall");
+    expect(prod.verdict).to.equal("warning");
+    expect(prod.detail).to.include("(dnsFirewallCatchAllAction ALERT, acknowledged for production;");
+  });
+
   it("sees a launch template that allows IMDSv1 as a partial IMDS layer", async () => {
     const g = await buildStack("staging");
     let changed = false;

@@ -13,7 +13,7 @@ import type { StackGraph } from "../offline/graph";
 import { callRoute } from "../lib/awsCalls";
 import { awsCallsReachable, placesOf, reachability } from "../policy/reachability";
 import { conditionKeys, referenced, refersTo } from "../policy/util";
-import { hostFor, modelForAction, requireBotocore } from "./helpers/botocore";
+import { type Botocore, hostFor, modelForAction, requireBotocore } from "./helpers/botocore";
 import { list, plannedRoles } from "./helpers/iam";
 import { buildStack, STACKS } from "./helpers/stacks";
 
@@ -57,12 +57,12 @@ const hostMatches = (pattern: string, host: string) => pattern === host || (patt
 const domainAllows = (domain: string, host: string) => domain === host || (domain.startsWith("*.") && host.endsWith(domain.slice(1)));
 
 /** The host botocore says an action's call goes to; throws for an action neither botocore nor the list above knows. */
-function hostOf(dir: string, action: string): string {
+function hostOf(botocore: Botocore, action: string): string {
   const privateApi = Object.entries(PRIVATE_APIS).find(([a]) => a === action || (a.endsWith(":*") && action.startsWith(a.slice(0, -1))));
   if (privateApi) return privateApi[1](REGION);
-  const model = modelForAction(dir, action);
+  const model = modelForAction(botocore, action);
   if (!model) throw new Error(`botocore has no operation for ${action}, and it is not a known private API`);
-  return hostFor(dir, model.endpointPrefix, REGION);
+  return hostFor(botocore, model.endpointPrefix, REGION);
 }
 
 const without = (resources: PolicyResource[], drop: (r: PolicyResource) => boolean) => resources.filter((r) => !drop(r));
@@ -101,7 +101,7 @@ for (const stack of STACKS) {
     });
 
     it("sends each call to the host botocore names for it: allowed by the DNS Firewall, answered by an endpoint with private DNS, 443 open from the caller", function () {
-      const dir = requireBotocore(this);
+      const botocore = requireBotocore(this);
       const allowed = g.ofType("aws:route53/resolverFirewallRule:ResolverFirewallRule").filter((r) => r.inputs.action === "ALLOW")
         .flatMap((r) => g.resources.filter((l) => l.physicalId === r.inputs.firewallDomainListId)).flatMap((l) => l.inputs.domains as string[]);
       const endpoints = resources.filter((r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && r.props.vpcEndpointType === "Interface");
@@ -116,7 +116,7 @@ for (const stack of STACKS) {
             const route = callRoute(action, conditionKeys(statement as never));
             if (route.kind === "call" && route.targets.every((t) => t.kind === "s3")) continue; // S3: judged below
             for (const place of places) {
-              const host = hostOf(dir, action);
+              const host = hostOf(botocore, action);
               checked.add(`${role.name} ${action} -> ${host}`);
               if (!allowed.some((d) => domainAllows(d, host))) problems.push(`${role.name} ${action}: ${host} is not on the allow list`);
               const ep = endpoints.find((e) => hostMatches(privateDnsName(String(e.props.serviceName)), host));

@@ -2,8 +2,9 @@
 # Installs the host hardening bundle idempotently, or checks that it is in force.
 #   install.sh BUNDLE_DIR   install the files of BUNDLE_DIR (the AMI component at build time, the
 #                           user data at boot: a no-op on an AMI that already has them)
-#   install.sh --verify     exit 1 unless the seccomp profile, daemon.json and the IMDS rules are
-#                           installed and in force (the AMI's validate/test phases, the user data)
+#   install.sh --verify     exit 1 unless the seccomp profile, daemon.json, the IMDS rules and the
+#                           link-local-only time source are installed and in force (the AMI's
+#                           validate/test phases, the user data)
 set -euo pipefail
 
 LIB=/usr/local/lib/remote-claude
@@ -12,6 +13,11 @@ DAEMON_JSON=/etc/docker/daemon.json
 RULES_DIR=/etc/remote-claude
 UNIT=remote-claude-imds-block.service
 CHAIN=REMOTE-CLAUDE-IMDS
+# AL2023 takes time from the Amazon Time Sync Service at 169.254.169.123 (no DNS) and also lists a
+# public NTP pool here: chrony would resolve its names through the DNS Firewall (noise in the query
+# log, refused in BLOCK) for servers no host can reach (no UDP 123 out). The bundle drops it.
+NTP_POOL_SOURCES=/etc/chrony.d/ntp-pool.sources
+TIME_SYNC=169.254.169.123
 
 log() { echo "remote-claude-host: $*"; }
 
@@ -51,6 +57,12 @@ install_bundle() {
     docker_changed=1
   fi
 
+  if [ -e "$NTP_POOL_SOURCES" ]; then
+    rm -f "$NTP_POOL_SOURCES"
+    chronyc reload sources >/dev/null 2>&1 || true
+    log "removed $NTP_POOL_SOURCES: time from $TIME_SYNC only"
+  fi
+
   systemctl daemon-reload
   systemctl enable "$UNIT"
   if [ "$rules_changed" -eq 1 ]; then
@@ -72,6 +84,8 @@ verify() {
   done
   grep -Eq "\"seccomp-profile\": *\"$PROFILE\"" "$DAEMON_JSON" || fail "daemon.json does not name $PROFILE"
   systemctl is-enabled --quiet "$UNIT" || fail "$UNIT is not enabled"
+  [ ! -e "$NTP_POOL_SOURCES" ] || fail "$NTP_POOL_SOURCES lists a public NTP pool (resolved through the DNS Firewall)"
+  grep -rqs "^server $TIME_SYNC" /etc/chrony.conf /etc/chrony.d || fail "chrony has no $TIME_SYNC source (Amazon Time Sync Service)"
   iptables -C FORWARD -j "$CHAIN" 2>/dev/null || fail "FORWARD does not jump to $CHAIN"
   iptables -S "$CHAIN" 2>/dev/null | grep -q -- '-d 169.254.169.254/32 .*REJECT' || fail "$CHAIN does not reject 169.254.169.254"
   systemctl is-active --quiet docker || systemctl start docker || fail "docker does not start"

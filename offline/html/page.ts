@@ -33,7 +33,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; border: 1px so
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f7; font-weight: 600; } td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: 700; background: #eef1f7; }
-.verdict { font-weight: 700; white-space: nowrap; } .v-in-force, .v-pass { color: var(--ok); } .v-baseline, .v-partial, .v-n-a { color: var(--warn); } .v-missing, .v-mismatch, .v-fail { color: var(--bad); }
+.verdict { font-weight: 700; white-space: nowrap; } .v-in-force, .v-pass { color: var(--ok); } .v-baseline, .v-warning, .v-partial, .v-n-a { color: var(--warn); } .v-missing, .v-mismatch, .v-fail { color: var(--bad); }
 .est { color: var(--warn); font-size: 12px; }
 .diagram { background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow-x: auto; padding: 8px; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--ink); } svg text.title { font-weight: 700; font-size: 13px; } svg text.member { fill: var(--muted); font-size: 11px; }

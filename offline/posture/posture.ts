@@ -9,8 +9,10 @@ import { hostHardening, type HostHardening } from "../hostBundle";
 import { containerDefinitions, workspaceTaskDefinition } from "../workloads";
 import { interfaceEndpointServices } from "../../lib/awsServices";
 import { AWS_OWNED_BY_ENDPOINT, perimeterGaps } from "../../lib/dataPerimeter";
+import { DNS_ALERT_ACKNOWLEDGED_TAG } from "../../lib/egress";
 
-export type Verdict = "in force" | "baseline" | "partial" | "missing" | "mismatch";
+/** "warning": the layer is there but deliberately weakened for now (e.g. the DNS Firewall in ALERT). */
+export type Verdict = "in force" | "baseline" | "warning" | "partial" | "missing" | "mismatch";
 
 export interface PostureRow {
   readonly layer: string;
@@ -165,19 +167,29 @@ function dnsFirewallRow(graph: StackGraph): PostureRow {
   const listOf = (r: CapturedResource) => graph.byPhysicalId(String(r.inputs.firewallDomainListId));
   const domains = (r: CapturedResource): string[] => listOf(r)?.inputs.domains ?? [];
   const lastPriority = Math.max(...rules.map((r) => Number(r.inputs.priority)));
-  const blockAll = rules.find((r) => r.inputs.action === "BLOCK" && domains(r).includes("*"));
-  const finalBlock = blockAll !== undefined && Number(blockAll.inputs.priority) === lastPriority;
+  const catchAll = rules.find((r) => ["BLOCK", "ALERT"].includes(r.inputs.action) && domains(r).includes("*"));
+  const catchAllLast = catchAll !== undefined && Number(catchAll.inputs.priority) === lastPriority;
+  const alerting = catchAllLast && catchAll.inputs.action === "ALERT";
+  const acknowledged = graph.ofType("aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup")
+    .some((g) => g.inputs.tags?.[DNS_ALERT_ACKNOWLEDGED_TAG] === "true");
   const allowed = rules.filter((r) => r.inputs.action === "ALLOW").reduce((n, r) => n + domains(r).length, 0);
   const failClosed = configs.length > 0 && configs.every((c) => c.inputs.firewallFailOpen === "DISABLED");
   const logged = graph.ofType("aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation").length > 0;
-  const held = [associations.length > 0, failClosed, finalBlock].filter(Boolean).length;
+  const held = [associations.length > 0, failClosed, catchAllLast].filter(Boolean).length;
+  const last = !catchAllLast
+    ? "NO final catch-all rule for *"
+    : alerting
+      ? `ALERT * last (priority ${catchAll.inputs.priority}): names off the allow list RESOLVE and are only logged` +
+        ` (dnsFirewallCatchAllAction ALERT${acknowledged ? ", acknowledged for production" : ""}; set BLOCK once \`ops egress report\` is clean)`
+      : `BLOCK * last (priority ${catchAll.inputs.priority}, ${catchAll.inputs.blockResponse ?? "?"})`;
+  const verdict = allOrSome(held, 3);
   return {
     layer: "DNS Firewall",
-    verdict: allOrSome(held, 3),
+    verdict: verdict === "in force" && alerting ? "warning" : verdict,
     detail: associations.length === 0
       ? "no rule group associated with the VPC"
       : `rule group associated with the VPC (mutation protection ${associations[0].inputs.mutationProtection ?? "?"}); fail-open ${failClosed ? "DISABLED (fail-closed)" : "NOT disabled"}; ` +
-        `ALLOW ${allowed} names, then ${finalBlock ? `BLOCK * last (priority ${blockAll?.inputs.priority}, ${blockAll?.inputs.blockResponse ?? "?"})` : "NO final BLOCK *"}; queries ${logged ? "logged" : "NOT logged"}`,
+        `ALLOW ${allowed} names, then ${last}; queries ${logged ? "logged" : "NOT logged"}`,
     evidence: [...associations, ...configs, ...rules].map((r) => r.id),
   };
 }

@@ -1,71 +1,134 @@
-// AWS's own API models as an outside judge: botocore (Debian's python3-botocore, see scripts/ci.sh, or moto's) ships
-// every service's model (metadata.endpointPrefix, signingName, operations) and the partitions'
-// endpoint table (endpoints.json). From them, which host an IAM action's API call goes to in a
-// region, without a table of this project's.
+// AWS's own API models and endpoint rules, from botocore, as a judge from outside the project:
+// shapes, enums and required members (service-2.json), which service defines an IAM action's
+// operation (metadata.endpointPrefix, signingName) and the hostname a service's calls go to in a
+// region, without a table of this project's. botocore comes with pyenv's Python on these machines (Debian's
+// python3-botocore is the fallback scripts/ci.sh installs). Without it the tests skip loudly,
+// except in CI (CI=true), where a missing judge is a failure. Nothing here touches the network.
+import type { Context } from "mocha";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 
-/** Pythons that may have botocore: $PYTHON, python3 on PATH, pyenv's shim (a non-login shell may lack it on PATH). */
+export interface Botocore {
+  readonly python: string;
+  readonly version: string;
+  /** botocore's data directory: <service>/<api version>/service-2.json.gz. */
+  readonly dataDir: string;
+}
+
+/** Pythons to try, in order: an explicit choice, PATH, pyenv's shims, Debian's. */
 function candidates(): string[] {
-  return [process.env.PYTHON, "python3", path.join(os.homedir(), ".pyenv", "shims", "python3")].filter((p): p is string => Boolean(p));
+  return [process.env.BOTOCORE_PYTHON, "python3", path.join(os.homedir(), ".pyenv", "shims", "python3"), "/usr/bin/python3"]
+    .filter((p): p is string => Boolean(p));
 }
 
-let dataDir: string | null | undefined;
+let found: Botocore | null | undefined;
 
-/** botocore's data directory, or null when no Python here imports botocore. */
-export function botocoreDataDir(): string | null {
-  if (dataDir !== undefined) return dataDir;
-  dataDir = null;
+export function findBotocore(): Botocore | undefined {
+  if (found !== undefined) return found ?? undefined;
+  found = null;
+  // The newest botocore wins: Debian's python3-botocore (1.29) predates shapes the tests read.
   for (const python of candidates()) {
-    const r = spawnSync(python, ["-c", "import botocore, os; print(os.path.dirname(botocore.__file__))"], { encoding: "utf8" });
-    const dir = r.status === 0 ? path.join(r.stdout.trim(), "data") : "";
-    if (dir && fs.existsSync(path.join(dir, "endpoints.json"))) {
-      dataDir = dir;
-      break;
-    }
+    const r = spawnSync(python, ["-c", "import botocore, json, os; print(json.dumps([botocore.__version__, os.path.join(os.path.dirname(botocore.__file__), 'data')]))"], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: hermeticEnv(),
+    });
+    if (r.status !== 0) continue;
+    const [version, dataDir] = JSON.parse(r.stdout.trim()) as [string, string];
+    if (!found || compareVersions(version, found.version) > 0) found = { python, version, dataDir };
   }
-  return dataDir;
+  return found ?? undefined;
 }
 
-/** Skips the suite loudly when botocore is missing; fails instead under CI=true, where scripts/ci.sh installs it. */
-export function requireBotocore(ctx: Mocha.Context): string {
-  const dir = botocoreDataDir();
-  if (dir) return dir;
-  const message = `no Python here imports botocore (tried ${candidates().join(", ")}); scripts/ci.sh installs python3-botocore`;
-  if (process.env.CI === "true") throw new Error(message);
-  console.warn(`SKIPPED: ${message}`);
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Skips the test (loudly) or, in CI, fails it, when no Python here imports botocore. */
+export function requireBotocore(ctx: Context): Botocore {
+  const b = findBotocore();
+  if (b) return b;
+  const reason = `no Python with botocore (tried ${candidates().join(", ")}): AWS's API models are the judge of these tests`;
+  if (process.env.CI === "true") throw new Error(reason);
+  console.warn(`\n    !!! SKIPPED (botocore judge): ${reason}\n`);
   ctx.skip();
 }
 
-interface ServiceModel {
-  readonly directory: string;
+const models = new Map<string, any>();
+
+/** botocore's service-2 model of `service`, newest API version. */
+export function serviceModel(b: Botocore, service: string): any {
+  const cached = models.get(service);
+  if (cached) return cached;
+  const dir = path.join(b.dataDir, service);
+  const version = fs.readdirSync(dir).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)).sort().at(-1);
+  if (!version) throw new Error(`botocore ${b.version} has no API version of ${service} in ${dir}`);
+  const file = path.join(dir, version, "service-2.json");
+  const text = fs.existsSync(`${file}.gz`) ? zlib.gunzipSync(fs.readFileSync(`${file}.gz`)).toString("utf8") : fs.readFileSync(file, "utf8");
+  const model = JSON.parse(text);
+  models.set(service, model);
+  return model;
+}
+
+/** A shape's documentation as plain text (botocore documents in HTML). */
+export function docText(html: string | undefined): string {
+  return (html ?? "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
+}
+
+/**
+ * The environment of the judge's Python: no AWS_* variable and no AWS config or credentials file
+ * (an AWS_ENDPOINT_URL another test set, or a profile's endpoint_url, would answer instead of the
+ * endpoint rules).
+ */
+function hermeticEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
+  return { ...env, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" };
+}
+
+/**
+ * The hostname botocore's endpoint rules give each service in `region` (standard endpoint: no
+ * FIPS, no dual-stack), keyed by botocore service name. Runs no request.
+ */
+export function endpointHosts(b: Botocore, region: string, services: readonly string[]): Record<string, string> {
+  const script = [
+    "import json, sys, botocore.session",
+    "s = botocore.session.get_session()",
+    "out = {}",
+    "for svc in json.loads(sys.argv[2]):",
+    "    c = s.create_client(svc, region_name=sys.argv[1], aws_access_key_id='x', aws_secret_access_key='x')",
+    "    out[svc] = c.meta.endpoint_url.split('://', 1)[1].rstrip('/')",
+    "print(json.dumps(out))",
+  ].join("\n");
+  const r = spawnSync(b.python, ["-c", script, region, JSON.stringify(services)], { encoding: "utf8", timeout: 60_000, env: hermeticEnv() });
+  if (r.status !== 0) throw new Error(`botocore endpoint resolution failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim());
+}
+
+interface ActionModel {
   readonly endpointPrefix: string;
   readonly signingName: string;
   readonly operations: ReadonlySet<string>;
 }
 
-const models = new Map<string, ServiceModel | null>();
-
-function readModel(dir: string, directory: string): ServiceModel | null {
-  if (models.has(directory)) return models.get(directory) as ServiceModel | null;
-  const base = path.join(dir, directory);
-  const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)).sort() : [];
-  const latest = versions.at(-1);
-  let model: ServiceModel | null = null;
-  if (latest) {
-    const file = ["service-2.json.gz", "service-2.json"].map((f) => path.join(base, latest, f)).find((f) => fs.existsSync(f));
-    if (file) {
-      const raw = fs.readFileSync(file);
-      const json = JSON.parse((file.endsWith(".gz") ? zlib.gunzipSync(raw) : raw).toString("utf8"));
-      const endpointPrefix = String(json.metadata.endpointPrefix);
-      model = { directory, endpointPrefix, signingName: String(json.metadata.signingName ?? endpointPrefix), operations: new Set(Object.keys(json.operations)) };
-    }
+function actionModel(b: Botocore, directory: string): ActionModel | undefined {
+  if (!fs.existsSync(path.join(b.dataDir, directory))) return undefined;
+  let model: any;
+  try {
+    model = serviceModel(b, directory);
+  } catch {
+    return undefined;
   }
-  models.set(directory, model);
-  return model;
+  const endpointPrefix = String(model.metadata.endpointPrefix);
+  return { endpointPrefix, signingName: String(model.metadata.signingName ?? endpointPrefix), operations: new Set(Object.keys(model.operations)) };
 }
 
 /**
@@ -73,22 +136,22 @@ function readModel(dir: string, directory: string): ServiceModel | null {
  * name or endpoint prefix is the action's prefix and that has an operation of the action's name.
  * Undefined when no model has it (the ECS agent's and SSM agent's private APIs, for instance).
  */
-export function modelForAction(dir: string, action: string): ServiceModel | undefined {
+export function modelForAction(b: Botocore, action: string): ActionModel | undefined {
   const [prefix, name] = action.split(":");
-  const direct = readModel(dir, prefix);
+  const direct = actionModel(b, prefix);
   if (direct) return direct.operations.has(name) ? direct : undefined;
   // IAM prefixes that name no model directory ("tag" is resourcegroupstaggingapi): look them all up.
-  for (const directory of fs.readdirSync(dir)) {
-    if (!fs.statSync(path.join(dir, directory)).isDirectory()) continue;
-    const model = readModel(dir, directory);
+  for (const directory of fs.readdirSync(b.dataDir)) {
+    if (!fs.statSync(path.join(b.dataDir, directory)).isDirectory()) continue;
+    const model = actionModel(b, directory);
     if (model && (model.signingName === prefix || model.endpointPrefix === prefix) && model.operations.has(name)) return model;
   }
   return undefined;
 }
 
 /** The host botocore sends a service's calls to in a region (endpoints.json, partition "aws"). */
-export function hostFor(dir: string, endpointPrefix: string, region: string): string {
-  const table = JSON.parse(fs.readFileSync(path.join(dir, "endpoints.json"), "utf8"));
+export function hostFor(b: Botocore, endpointPrefix: string, region: string): string {
+  const table = JSON.parse(fs.readFileSync(path.join(b.dataDir, "endpoints.json"), "utf8"));
   const partition = table.partitions.find((p: { partition: string }) => p.partition === "aws");
   const service = partition.services[endpointPrefix];
   const pattern: string = service?.endpoints?.[region]?.hostname ?? service?.defaults?.hostname ?? partition.defaults.hostname;
