@@ -16,6 +16,8 @@ import { storageChecks, storageKeys } from "./config/storage";
 import { costKeys } from "./config/cost";
 // Egress modes and the egress proxy.
 import { egressChecks, egressKeys } from "./config/egress";
+// AWS quotas and the capacity the plan sizes for.
+import { capacityChecks, capacityKeys } from "./config/capacity";
 
 export { ConfigError } from "./config/problems";
 
@@ -31,9 +33,10 @@ export const configSchema = {
   ...storageKeys,
   ...costKeys,
   ...egressKeys,
+  ...capacityKeys,
 };
 
-const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks, ...egressChecks];
+const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks, ...egressChecks, ...capacityChecks];
 
 export type ConfigKey = keyof typeof configSchema;
 

@@ -18,15 +18,16 @@ export const hostKeys = {
   }),
   workspaceInstanceTypes: stringList({
     description: "Instance types of the workspace pool; every type must support ENI trunking.",
-    default: ["c6i.2xlarge"],
+    default: ["c6a.2xlarge"],
     expected: "EC2 instance types with ENI trunking",
     minItems: 1,
     item: trunkingProblem,
   }),
   backendMinSize: integer({ description: "Minimum instances in the backend pool's Auto Scaling group.", default: 1, min: 0, max: 100 }),
   backendMaxSize: integer({ description: "Maximum instances in the backend pool's Auto Scaling group.", default: 4, min: 1, max: 100 }),
-  workspaceMinSize: integer({ description: "Minimum instances in the workspace pool's Auto Scaling group.", default: 1, min: 0, max: 200 }),
-  workspaceMaxSize: integer({ description: "Maximum instances in the workspace pool's Auto Scaling group.", default: 10, min: 1, max: 200 }),
+  workspaceMinSize: integer({ description: "Minimum instances in the workspace pool's Auto Scaling group.", default: 1, min: 0, max: 100000 }),
+  // The real bounds are the cluster's container-instance quota and the workspace subnets (config/capacity.ts).
+  workspaceMaxSize: integer({ description: "Maximum instances in the workspace pool's Auto Scaling group (at most the cluster's container-instance quota less the backend pool; the workspace subnets must hold its tasks).", default: 10, min: 1, max: 100000 }),
   backendSpot: boolean({
     description: "Run the backend pool's capacity above its minimum on Spot (mixed instances policy; the minimum stays On-Demand).",
     default: false,

@@ -10,7 +10,7 @@ import { readStackFiles } from "./stackFiles";
 import { summarize } from "./summaries";
 // posture, cost and capacity sections; the config they read.
 import { parseStackConfig, type StackConfig } from "../config";
-import { capacitySection, costSection } from "./cost/section";
+import { advisorSection, capacitySection, costSection } from "./cost/section";
 import { postureSection } from "./posture/section";
 import { egressSection } from "./egress";
 
@@ -44,11 +44,12 @@ export const PLAN_SECTIONS: PlanSectionBuilder[] = [
   // Security posture: the policy pack (policy/) over the planned graph.
   (graph) => policySection(graph, allPolicies, POLICY_PACK_NAME),
   // The egress mode in force and what it leaves open; the security layers the graph carries, the
-  // monthly cost estimate, the capacity model.
+  // monthly cost estimate, the capacity model with the stack's ceilings, the instance-type advisor.
   egressSection,
   postureSection,
   costSection,
   capacitySection,
+  advisorSection,
 ];
 
 export const MASK = "[secret]";
@@ -65,14 +66,17 @@ export function maskSecrets(resource: CapturedResource): Record<string, unknown>
   return inputs;
 }
 
-export async function planStack(stack: string, projectDir = PROJECT_DIR): Promise<StackGraph> {
+/** Config values set over the stack file's ("what if"), by fully qualified key, as Pulumi passes them. */
+export type ConfigOverrides = Readonly<Record<string, string>>;
+
+export async function planStack(stack: string, projectDir = PROJECT_DIR, overrides: ConfigOverrides = {}): Promise<StackGraph> {
   const files = readStackFiles(projectDir, stack);
-  return runOffline({ project: files.project, stack, config: files.config, secretKeys: files.secretKeys });
+  return runOffline({ project: files.project, stack, config: { ...files.config, ...overrides }, secretKeys: files.secretKeys });
 }
 
 /** The stack's validated config, as the program reads it (the sections need the cost assumptions). */
-export function planConfig(stack: string, projectDir = PROJECT_DIR): StackConfig {
-  return parseStackConfig({ stack, values: readStackFiles(projectDir, stack).config });
+export function planConfig(stack: string, projectDir = PROJECT_DIR, overrides: ConfigOverrides = {}): StackConfig {
+  return parseStackConfig({ stack, values: { ...readStackFiles(projectDir, stack).config, ...overrides } });
 }
 
 export function planJson(graph: StackGraph, sections: readonly PlanSection[] = []): PlanJson {

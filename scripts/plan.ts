@@ -1,5 +1,6 @@
-// `npm run plan -- --stack staging [--format text|json|html] [--out FILE]`: the offline plan of a
-// stack, no AWS account needed. `--json` is short for `--format json`.
+// `npm run plan -- --stack staging [--format text|json|html] [--out FILE] [--set KEY=VALUE ...]`:
+// the offline plan of a stack, no AWS account needed. `--json` is short for `--format json`;
+// `--set` plans a "what if" config over the stack file's without writing it.
 import * as fs from "node:fs";
 import { hideBin } from "yargs/helpers";
 import { ConfigError } from "../config";
@@ -13,8 +14,8 @@ async function main(): Promise<number> {
   const format = args.format;
 
   try {
-    const graph = await planStack(args.stack, args.projectDir);
-    const config = planConfig(args.stack, args.projectDir);
+    const config = planConfig(args.stack, args.projectDir, args.set);
+    const graph = await planStack(args.stack, args.projectDir, args.set);
     const sections = format === "html" ? [] : PLAN_SECTIONS.map((build) => build(graph, config));
     const body = format === "html"
       ? renderPlanHtml({ graph, config })

@@ -1,5 +1,6 @@
 // The plan command's options, parsed apart from running it (so tests can check them in-process).
 import yargs from "yargs";
+import { PROJECT } from "../config";
 import { PROJECT_DIR } from "../offline/plan";
 
 export const FORMATS = ["text", "json", "html"] as const;
@@ -10,6 +11,16 @@ export interface PlanArgs {
   readonly format: PlanFormat;
   readonly out?: string;
   readonly projectDir: string;
+  /** --set KEY=VALUE: config over the stack file's, by fully qualified key. */
+  readonly set: Readonly<Record<string, string>>;
+}
+
+/** "workspaceMaxSize=1429" → ["remote-claude:workspaceMaxSize", "1429"]; a key with a namespace stays as it is. */
+function parseSet(item: string, project: string): [string, string] {
+  const at = item.indexOf("=");
+  if (at <= 0) throw new Error(`--set takes KEY=VALUE (a list as JSON, e.g. 'workspaceSubnetCidrs=["10.0.0.0/19","10.0.32.0/19"]'), got ${JSON.stringify(item)}`);
+  const key = item.slice(0, at);
+  return [key.includes(":") ? key : `${project}:${key}`, item.slice(at + 1)];
 }
 
 /** Parses the command line; with `inProcess`, errors reject instead of printing usage and exiting. */
@@ -28,12 +39,20 @@ export async function parsePlanArgs(argv: readonly string[], inProcess = false):
     .option("json", { type: "boolean", default: false, describe: "same as --format json" })
     .option("out", { type: "string", describe: "write to this file instead of stdout" })
     .option("project-dir", { type: "string", default: PROJECT_DIR, describe: "directory holding Pulumi.yaml and the stack files" })
+    .option("set", { type: "string", array: true, default: [], describe: "KEY=VALUE: plan with this config value over the stack file's (repeatable; nothing is written), e.g. --set workspaceMaxSize=1429" })
     .check((a) => {
       if (a.json && a.format !== undefined && a.format !== "json") throw new Error(`--json and --format ${a.format} contradict each other`);
+      for (const item of a.set) parseSet(String(item), PROJECT);
       return true;
     })
     .strict()
     .help()
     .parseAsync();
-  return { stack: args.stack, format: args.format ?? (args.json ? "json" : "text"), out: args.out, projectDir: args.projectDir };
+  return {
+    stack: args.stack,
+    format: args.format ?? (args.json ? "json" : "text"),
+    out: args.out,
+    projectDir: args.projectDir,
+    set: Object.fromEntries(args.set.map((item) => parseSet(String(item), PROJECT))),
+  };
 }

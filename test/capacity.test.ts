@@ -48,10 +48,10 @@ describe("capacity model", () => {
       expect(c.task).to.include({ cpu: 1152, memoryMiB: 2176 });
       expect(c.task.containers.map((x) => x.name).sort()).to.deep.equal(["credential-proxy", "workspace-agent"]);
       expect(c.byType).to.have.length(1);
-      expect(c.byType[0]).to.deep.include({ instanceType: "c6i.2xlarge", reservedMemoryMiB: 512, instanceHourly: 0.428 });
+      expect(c.byType[0]).to.deep.include({ instanceType: "c6a.2xlarge", reservedMemoryMiB: 512, instanceHourly: 0.3852 });
       expect(c.byType[0].density.workspaces).to.equal(7);
       expect(c.byType[0].slots).to.deep.equal(stack === "prod" ? { min: 14, max: 70 } : { min: 7, max: 21 });
-      expect(c.perWorkspaceHour?.atUtilization).to.be.closeTo(0.428 / 4.9, 1e-9);
+      expect(c.perWorkspaceHour?.atUtilization).to.be.closeTo(0.3852 / 4.9, 1e-9);
       expect(c.targetCapacityPercent).to.equal(stack === "prod" ? 90 : 100);
       expect(c.fargate?.hourly).to.be.closeTo(0.12324, 1e-9);
       // c6i.large: 2 vCPU (2048 units ≥ 1152; c6i.xlarge would hold 3), 3992 − 512 MiB ≥ 2176.

@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PLAN_SECTIONS, planJson, planText } from "../offline/plan";
+import { ConfigError } from "../config";
+import { PLAN_SECTIONS, planConfig, planJson, planText } from "../offline/plan";
 import { parsePlanArgs } from "../scripts/planArgs";
 import { buildStack, stackConfig } from "./helpers/stacks";
 
@@ -35,14 +36,16 @@ describe("plan: posture, cost and capacity in every format", () => {
   it("carries the sections' data in the JSON plan", async () => {
     const g = await buildStack("staging");
     const plan = JSON.parse(JSON.stringify(planJson(g, PLAN_SECTIONS.map((section) => section(g, stackConfig("staging"))))));
-    expect(Object.keys(plan.sections)).to.deep.equal(["Policy pack remote-claude-security", "Egress", "Security posture", "Monthly cost estimate", "Capacity model"]);
+    expect(Object.keys(plan.sections)).to.deep.equal(["Policy pack remote-claude-security", "Egress", "Security posture", "Monthly cost estimate", "Capacity model", "Instance-type advisor"]);
     const cost = plan.sections["Monthly cost estimate"];
-    expect(cost.priceTable).to.deep.include({ region: "ap-northeast-1", date: "2026-11" });
+    expect(cost.priceTable).to.deep.include({ region: "ap-northeast-1", date: "2026-12" });
     expect(cost.total.min).to.be.greaterThan(0);
     expect(cost.lines.reduce((s: number, l: { monthly: { min: number } }) => s + l.monthly.min, 0)).to.be.closeTo(cost.total.min, 1e-6);
-    expect(cost.prices["ec2.c6i"]).to.include({ status: "estimate" });
+    expect(cost.prices["ec2.c6a"]).to.include({ status: "estimate" });
     expect(plan.sections["Security posture"].map((r: { layer: string }) => r.layer)).to.include("Egress mode");
     expect(plan.sections["Capacity model"].byType[0].density.workspaces).to.equal(7);
+    expect(plan.sections["Capacity model"].ceilings.binding).to.include({ limit: "pool maximum", workspaces: 21 });
+    expect(plan.sections["Instance-type advisor"].recommended).to.include({ instanceType: "c6a.2xlarge" });
   });
 
   it("takes --format text|json|html, --json as --format json, and refuses the two disagreeing", async () => {
@@ -60,6 +63,19 @@ describe("plan: posture, cost and capacity in every format", () => {
     };
     expect(await refusal(["--json", "--format", "html"])).to.equal("--json and --format html contradict each other");
     expect(await refusal(["--format", "pdf"])).to.match(/Invalid values:[\s\S]*pdf/);
+  });
+
+  it("plans a what-if with --set KEY=VALUE over the stack file, validated like the file", async () => {
+    const args = await parsePlanArgs(["--stack", "prod", "--set", "workspaceMaxSize=1429", "--set", 'workspaceInstanceTypes=["c6a.8xlarge"]', "--set", "aws:region=ap-northeast-1"], true);
+    expect(args.set).to.deep.equal({
+      "remote-claude:workspaceMaxSize": "1429",
+      "remote-claude:workspaceInstanceTypes": '["c6a.8xlarge"]',
+      "aws:region": "ap-northeast-1",
+    });
+    expect(planConfig("prod", undefined, { "remote-claude:workspaceMaxSize": "1429" })).to.include({ workspaceMaxSize: 1429 });
+    // 1429 c6a.8xlarge hosts put 477 x 28 = 13,356 tasks in one AZ's /20: refused as the stack file would be.
+    expect(() => planConfig("prod", undefined, args.set)).to.throw(ConfigError, /remote-claude:workspaceMaxSize = 1429: expected at most 438/);
+    await parsePlanArgs(["--set", "workspaceMaxSize"], true).then(() => expect.fail("accepted"), (err: Error) => expect(err.message).to.match(/--set takes KEY=VALUE/));
   });
 
   it("writes the HTML page to --out from the command line", () => {

@@ -6,13 +6,14 @@
 // dressed up as a figure: for any other region the estimate refuses and says so (estimate.ts).
 // To support another region, add a table for it here with its own sources.
 //
-// Compiled 2026-11 without access to AWS or its Price List API from this workplace. "confirmed"
-// means a published source states the Tokyo figure (named in `source`); "estimate" means the
-// figure is the author's knowledge of the AWS price list, not re-checked here: check those
+// Compiled 2026-11 (the EC2 rates 2026-12, in lib/instanceCatalog.ts) without access to AWS or
+// its Price List API from this workplace. "confirmed" means a published source states the Tokyo
+// figure (named in `source`); "estimate" means the figure is the author's knowledge of the AWS
+// price list (or derived from it, as the source says), not re-checked here: check those
 // against the AWS pricing pages or the Price List API (`aws pricing get-products`) before
 // relying on them. Taxes (Japan's 10% consumption tax for Japanese billing addresses), Savings
 // Plans, Reserved Instances and free tiers are not applied.
-import { instanceTypeInfo } from "../../config/instanceTypes";
+import { FAMILY_PRICES, instanceHourlyUsd, instanceTypeInfo } from "../../lib/instanceCatalog";
 
 export type PriceStatus = "confirmed" | "estimate";
 
@@ -25,7 +26,7 @@ export interface Price {
 }
 
 export const PRICE_TABLE_REGION = "ap-northeast-1";
-export const PRICE_TABLE_DATE = "2026-11";
+export const PRICE_TABLE_DATE = "2026-12";
 export const PRICE_TABLE_SOURCE =
   "AWS pricing pages (EC2, EBS, VPC/NAT, ELB, PrivateLink, RDS, ElastiCache, CloudWatch, Route 53, FIS, Secrets Manager, KMS, Fargate, Network Firewall) for Asia Pacific (Tokyo); see each price's source";
 
@@ -79,18 +80,13 @@ export const PRICES = {
 export type PriceKey = keyof typeof PRICES;
 
 /**
- * EC2 On-Demand Linux per vCPU-hour by family: within these families AWS prices sizes linearly
- * (xlarge = 2 x large, ...), so a type's price is its vCPUs (config/instanceTypes.ts) times this.
- * c5/c6i.large $0.107, m5/m6i.large $0.124, r5/r6i.large $0.152 in Tokyo.
+ * EC2 On-Demand Linux per vCPU-hour by family, from the instance catalog (lib/instanceCatalog.ts),
+ * where each family's rate sits next to its types' ENI trunking figures: within these families AWS
+ * prices sizes linearly (xlarge = 2 x large, ...), so a type's price is its vCPUs times this.
  */
-export const EC2_VCPU_HOUR: Readonly<Record<string, Price>> = {
-  c5: estimate(0.0535, "per vCPU-hour (c5.large $0.107)"),
-  c6i: estimate(0.0535, "per vCPU-hour (c6i.large $0.107)"),
-  m5: estimate(0.062, "per vCPU-hour (m5.large $0.124)"),
-  m6i: estimate(0.062, "per vCPU-hour (m6i.large $0.124)"),
-  r5: estimate(0.076, "per vCPU-hour (r5.large $0.152)"),
-  r6i: estimate(0.076, "per vCPU-hour (r6i.large $0.152)"),
-};
+export const EC2_VCPU_HOUR: Readonly<Record<string, Price>> = Object.fromEntries(
+  Object.entries(FAMILY_PRICES).map(([family, p]) => [family, price(p.usdPerVcpuHour, `per vCPU-hour (${p.basis})`, p.status, p.source)]),
+);
 
 /** RDS for PostgreSQL, single-AZ instance-hour (Multi-AZ: twice). */
 export const RDS_POSTGRES_HOUR: Readonly<Record<string, Price>> = {
@@ -128,6 +124,7 @@ export function allPrices(): Record<string, Price> {
 export function ec2HourlyPrice(instanceType: string): Price | undefined {
   const info = instanceTypeInfo(instanceType);
   const rate = EC2_VCPU_HOUR[instanceType.split(".")[0]];
-  if (!info || !rate) return undefined;
-  return { ...rate, usd: Math.round(info.vcpu * rate.usd * 10000) / 10000, unit: `per instance-hour (${info.vcpu} vCPU x $${rate.usd}/vCPU-hour)` };
+  const usd = instanceHourlyUsd(instanceType);
+  if (!info || !rate || usd === undefined) return undefined;
+  return { ...rate, usd, unit: `per instance-hour (${info.vcpu} vCPU x $${rate.usd}/vCPU-hour)` };
 }

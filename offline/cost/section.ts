@@ -1,10 +1,16 @@
-// The plan's cost and capacity sections: the estimate and the capacity model as text lines (and
-// their data for --json), next to the seed's figures.
+// The plan's cost, capacity and instance-type sections: the estimate, the capacity model with the
+// stack's ceilings, and the instance-type advisor, as text lines (and their data for --json), next
+// to the seed's figures.
 import { ASSUMPTION_KEYS, type CostAssumptions, costAssumptions } from "../../config/cost";
+import { capacityKeys } from "../../config/capacity";
 import type { StackConfig } from "../../config";
+import { CPU_UNITS_PER_VCPU } from "../../lib/density";
+import { CATALOG_DATE, FAMILY_PRICES, HOST_ARCHITECTURE, INSTANCE_TYPES, PRICE_REGION } from "../../lib/instanceCatalog";
 import type { StackGraph } from "../graph";
 import type { PlanSection } from "../plan";
+import { type Advice, adviseInstanceType } from "./advisor";
 import { type CapacityModel, workspaceCapacity } from "./capacity";
+import { type Ceilings, ceilingLines, DEFAULT_QUOTA_VALUES, type Quotas, stackCeilings } from "./ceilings";
 import { type CostEstimate, estimateCost } from "./estimate";
 import type { Range } from "./lines";
 import { allPrices } from "./prices";
@@ -84,7 +90,7 @@ export function capacityLines(c: CapacityModel | undefined, e?: CostEstimate): s
     out.push(
       `${p.instanceType}: ${p.shape.vcpu} vCPU / ${p.shape.memoryMiB} MiB; ECS registers ≈ ${d.registeredMemoryMiB} MiB, minus ECS_RESERVED_MEMORY ${p.reservedMemoryMiB} = ${d.availableMemoryMiB} MiB`,
       `  per instance: ENI trunking ${d.byEni}, memory ${d.byMemory}, CPU ${d.byCpu} → ${d.workspaces} workspaces (bound by ${d.boundBy})`,
-      `  pool of ${c.instances.min}–${c.instances.max} instances: ${p.slots.min}–${p.slots.max} workspaces` +
+      `  pool of ${c.instances.min.toLocaleString("en-US")}–${c.instances.max.toLocaleString("en-US")} instances: ${p.slots.min.toLocaleString("en-US")}–${p.slots.max.toLocaleString("en-US")} workspaces` +
         (p.instanceHourly !== undefined ? `; instance ${usd(p.instanceHourly, 3)}/hour` : ""),
     );
   }
@@ -134,13 +140,95 @@ export function costSection(graph: StackGraph, config?: StackConfig): PlanSectio
   };
 }
 
+/** The account's quotas as the stack config states them (AWS's defaults without one). */
+export function stackQuotas(config?: StackConfig): Quotas {
+  if (!config) return DEFAULT_QUOTA_VALUES;
+  return {
+    containerInstancesPerCluster: config.quotaContainerInstancesPerCluster,
+    networkInterfacesPerRegion: config.quotaNetworkInterfacesPerRegion,
+    tasksProvisioningPerCluster: config.quotaTasksProvisioningPerCluster,
+  };
+}
+
+/** The stack's ceilings, or undefined without a workspace pool and task. */
+export function ceilingsOf(graph: StackGraph, capacity: CapacityModel | undefined, config?: StackConfig): Ceilings | undefined {
+  const target = config?.capacityTargetWorkspaces ?? (capacityKeys.capacityTargetWorkspaces.default as number);
+  return capacity ? stackCeilings(graph, capacity, stackQuotas(config), target) : undefined;
+}
+
 export function capacitySection(graph: StackGraph, config?: StackConfig): PlanSection {
   const assumptions = costAssumptions(config);
   const capacity = workspaceCapacity(graph, assumptions.workspaceUtilization);
   const estimate = estimateCost(graph, assumptions);
+  const ceilings = ceilingsOf(graph, capacity, config);
   return {
     title: "Capacity model",
-    lines: capacityLines(capacity, estimate),
-    data: capacity ? { ...capacity, allInPerWorkspaceHour: allInPerWorkspaceHour(capacity, estimate) } : null,
+    lines: [...capacityLines(capacity, estimate), ...ceilingLines(ceilings, assumptions.hoursPerMonth)],
+    data: capacity ? { ...capacity, allInPerWorkspaceHour: allInPerWorkspaceHour(capacity, estimate), ceilings } : null,
+  };
+}
+
+/** The advisor for the stack's workspace task, or undefined without a workspace pool and task. */
+export function adviceOf(capacity: CapacityModel | undefined): Advice | undefined {
+  const reserved = capacity?.byType[0]?.reservedMemoryMiB;
+  return capacity && reserved !== undefined ? adviseInstanceType({ cpu: capacity.task.cpu, memoryMiB: capacity.task.memoryMiB }, reserved) : undefined;
+}
+
+/** Eligible rows the text shows; the JSON has them all. */
+const ADVISOR_ROWS_SHOWN = 10;
+
+export function advisorLines(a: Advice | undefined, configured?: string): string[] {
+  if (!a) return ["no workspace pool or workspace task definition in this stack"];
+  const eligible = a.rows.filter((r) => !r.excluded);
+  const excluded = a.rows.filter((r) => r.excluded);
+  const rank = configured ? eligible.findIndex((r) => r.instanceType === configured) : -1;
+  const shown = eligible.filter((_, i) => i < ADVISOR_ROWS_SHOWN || i === rank);
+  const goalPct = Math.round(a.goal.utilization * 100);
+  const flags = (r: Advice["rows"][number]) => [r.priceStatus === "estimate" ? "price est." : "", r.trunkingStatus === "estimate" ? "ENI est." : ""].filter(Boolean).join(", ");
+  const out = [
+    `for the workspace task (${a.task.cpu} CPU units / ${a.task.memoryMiB} MiB, ECS_RESERVED_MEMORY ${a.reservedMemoryMiB} MiB), every ${HOST_ARCHITECTURE} type of the catalog (lib/instanceCatalog.ts: ENI trunking figures and ${PRICE_REGION} On-Demand prices as of ${CATALOG_DATE}), cheapest per workspace-hour first; On-Demand and one type, as the warm pool requires:`,
+    `  rank  type           vCPU  GiB   per instance (ENI / memory / CPU → workspaces)   $/hour    per workspace-hour: 100%    ${goalPct}%`,
+  ];
+  for (const r of shown) {
+    const i = eligible.indexOf(r);
+    const d = r.density;
+    out.push(
+      `  ${String(i + 1).padStart(4)}  ${r.instanceType.padEnd(13)}  ${String(r.vcpu).padStart(4)}  ${String(r.memoryMiB / 1024).padStart(4)}  ` +
+        `${`${d.byEni} / ${d.byMemory} / ${d.byCpu} → ${d.workspaces} (${d.boundBy})`.padEnd(46)}  ${usd(r.hourly, 4).padStart(8)}  ${usd(r.perWorkspaceHour.atFull, 4).padStart(22)}  ${usd(r.perWorkspaceHour.atGoal, 4).padStart(7)}` +
+        `${r.instanceType === configured ? "  ← this stack" : ""}${flags(r) ? `  (${flags(r)})` : ""}`,
+    );
+  }
+  if (eligible.length > shown.length) out.push(`  … ${eligible.length - shown.length} more in --json`);
+  if (a.recommended) {
+    out.push(configured === a.recommended.instanceType
+      ? `recommendation: ${a.recommended.instanceType}, which this stack's workspace pool uses`
+      : `recommendation: ${a.recommended.instanceType}; this stack's workspace pool uses ${configured ?? "no known type"}${rank >= 0 ? ` (rank ${rank + 1})` : ""}: its stack file should say why`);
+  }
+  const g = a.goal;
+  if (g.met) {
+    out.push(`goal ≤ ${usd(g.usd)} per workspace-hour at ${goalPct}% of slots in use: met (${usd(g.best ?? 0, 4)})`);
+  } else {
+    const vcpus = a.task.cpu / CPU_UNITS_PER_VCPU;
+    const cheapestVcpu = Math.min(...Object.values(INSTANCE_TYPES).filter((t) => t.architecture === HOST_ARCHITECTURE).map((t) => FAMILY_PRICES[t.family].usdPerVcpuHour));
+    out.push(
+      `goal ≤ ${usd(g.usd)} per workspace-hour at ${goalPct}% of slots in use: NOT met at ${a.task.cpu} CPU units per task (best ${usd(g.best ?? 0, 4)}, ${a.recommended?.instanceType}): ` +
+        `a workspace reserves ${vcpus} vCPU, so the goal needs a vCPU-hour at ≤ ${usd((g.usd * g.utilization) / vcpus, 4)}, and the cheapest ${HOST_ARCHITECTURE} one here costs ${usd(cheapestVcpu, 4)}` +
+        (g.reachableAt
+          ? `; it is met at ≤ ${g.reachableAt.taskCpu} CPU units per task on ${g.reachableAt.instanceType} (${g.reachableAt.workspaces} workspaces, ${usd(g.reachableAt.perWorkspaceHour, 4)}), but the task-level CPU (workspaceAgentCpu + the credential proxy's) is each workspace's reservation and also its limit`
+          : ""),
+    );
+  }
+  const arm = excluded.find((r) => r.architecture !== HOST_ARCHITECTURE);
+  if (arm) out.push(`left out: ${excluded.length} arm64 (Graviton) types (${arm.excluded}); the cheapest would be ${arm.instanceType} at ${usd(arm.perWorkspaceHour.atGoal, 4)} at ${goalPct}%`);
+  return out;
+}
+
+export function advisorSection(graph: StackGraph, config?: StackConfig): PlanSection {
+  const capacity = workspaceCapacity(graph, costAssumptions(config).workspaceUtilization);
+  const advice = adviceOf(capacity);
+  return {
+    title: "Instance-type advisor",
+    lines: advisorLines(advice, capacity?.byType[0]?.instanceType),
+    data: advice ?? null,
   };
 }

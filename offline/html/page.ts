@@ -1,5 +1,6 @@
 // The plan as one self-contained HTML page (`npm run plan -- --stack NAME --format html`): the
-// architecture picture, the posture, the policy verdicts, the cost table and the capacity model.
+// architecture picture, the posture, the policy verdicts, the cost table, the capacity model with
+// the stack's ceilings, and the instance-type advisor.
 // Inline CSS and SVG only: no script, font or image is fetched, so it opens offline and can be
 // attached to a review as is. One small inline script marks the page once the browser has laid
 // out the pictures (the rendering test reads that mark).
@@ -8,7 +9,9 @@ import type { StackConfig } from "../../config";
 import { allPolicies, POLICY_PACK_NAME } from "../../policy/policies";
 import { workspaceCapacity, type CapacityModel } from "../cost/capacity";
 import { type CostEstimate, estimateCost } from "../cost/estimate";
-import { capacityLines, seedFigureFor, usd, usdRange } from "../cost/section";
+import type { Advice } from "../cost/advisor";
+import { ceilingNotes, type Ceilings } from "../cost/ceilings";
+import { adviceOf, advisorLines, capacityLines, ceilingsOf, seedFigureFor, usd, usdRange } from "../cost/section";
 import type { StackGraph } from "../graph";
 import { evaluatePolicies, type PolicyOutcome } from "../policies";
 import { postureRows, type PostureRow } from "../posture/posture";
@@ -76,6 +79,27 @@ ${rows.join("\n")}
 </tbody></table>`;
 }
 
+function ceilingTable(c: Ceilings): string {
+  const rows = c.rows.map((r) => `<tr class="ceiling-row${r === c.binding ? " binding" : ""}" data-limit="${e(r.limit)}"><td>${e(r.limit)}${r === c.binding ? " <b>(binds first)</b>" : ""}</td>` +
+    `<td class="num">${e(r.workspaces.toLocaleString("en-US"))}</td><td>${e(r.detail)}</td><td><code>${e(r.key)}</code></td></tr>`);
+  return `<table class="ceilings"><thead><tr><th>Limit</th><th>Concurrent workspaces</th><th>Why</th><th>Key</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
+}
+
+/** The advisor's eligible rows (the JSON plan has the excluded ones too). */
+function advisorTable(a: Advice, configured?: string): string {
+  const rows = a.rows.filter((r) => !r.excluded).slice(0, 12).map((r, i) => {
+    const d = r.density;
+    const est = [r.priceStatus === "estimate" ? "price" : "", r.trunkingStatus === "estimate" ? "ENI" : ""].filter(Boolean).join(", ");
+    return `<tr class="advisor-row${r.instanceType === configured ? " configured" : ""}" data-type="${e(r.instanceType)}"><td class="num">${i + 1}</td><td>${e(r.instanceType)}${r.instanceType === configured ? " <b>(this stack)</b>" : ""}</td>` +
+      `<td class="num">${r.vcpu} / ${r.memoryMiB / 1024}</td><td class="num">${d.byEni} / ${d.byMemory} / ${d.byCpu} → ${d.workspaces} (${e(d.boundBy)})</td>` +
+      `<td class="num">${e(usd(r.hourly, 4))}</td><td class="num">${e(usd(r.perWorkspaceHour.atFull, 4))}</td><td class="num">${e(usd(r.perWorkspaceHour.atGoal, 4))}</td>` +
+      `<td>${est ? `<span class="est" title="estimate: not confirmed by a source">${e(est)} est.</span>` : ""}</td></tr>`;
+  });
+  return `<table class="advisor"><thead><tr><th>Rank</th><th>Type</th><th>vCPU / GiB</th><th>ENI / memory / CPU → workspaces</th><th>$/hour</th><th>$/workspace-hour, 100%</th><th>at ${Math.round(a.goal.utilization * 100)}%</th><th></th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table>`;
+}
+
 function list(items: readonly string[]): string {
   return `<ul>${items.map((i) => `<li>${e(i)}</li>`).join("")}</ul>`;
 }
@@ -95,6 +119,9 @@ export function renderPlanHtml({ graph, config }: PlanPageInput): string {
   const outcomes = evaluatePolicies(graph, allPolicies);
   const cost = estimateCost(graph, assumptions);
   const capacity: CapacityModel | undefined = workspaceCapacity(graph, assumptions.workspaceUtilization);
+  const ceilings = ceilingsOf(graph, capacity, config);
+  const advice = adviceOf(capacity);
+  const configuredType = capacity?.byType[0]?.instanceType;
   const failed = [...outcomes.values()].filter((o) => o.violations.length > 0).length;
   const seed = seedFigureFor(graph.stack);
   const outputs = graph.outputs as Record<string, unknown>;
@@ -111,6 +138,7 @@ export function renderPlanHtml({ graph, config }: PlanPageInput): string {
 <div class="card">Policies<b>${allPolicies.length - failed} of ${allPolicies.length} pass</b>${e(POLICY_PACK_NAME)}</div>
 <div class="card">Security layers<b>${posture.filter((r) => r.verdict === "in force").length} of ${posture.length} in force</b>${e(posture.filter((r) => r.verdict !== "in force").map((r) => `${r.layer}: ${r.verdict}`).join(", ") || "all")}</div>
 ${capacity?.byType[0] ? `<div class="card">Workspaces per ${e(capacity.byType[0].instanceType)}<b>${capacity.byType[0].density.workspaces}</b>bound by ${e(capacity.byType[0].density.boundBy)}</div>` : ""}
+${ceilings ? `<div class="card">Ceiling<b id="headline-ceiling">${e(ceilings.binding.workspaces.toLocaleString("en-US"))} workspaces</b>first to bind: ${e(ceilings.binding.limit)}</div>` : ""}
 </div>
 
 <h2>Architecture: allowed flows</h2>
@@ -135,6 +163,14 @@ ${cost.unpricedTypes.length ? `<h3>Not priced (no rule)</h3>${list(cost.unpriced
 
 <h2>Capacity model</h2>
 ${list(capacityLines(capacity, cost))}
+${ceilings ? `<h3>Ceilings</h3>
+<p class="sub">Concurrent workspaces the stack holds under each AWS limit (default quotas as of ${e(ceilings.asOf)} unless a quota* key sets the account's; lib/awsLimits.ts). The lowest binds first.</p>
+${ceilingTable(ceilings)}
+${list(ceilingNotes(ceilings, assumptions.hoursPerMonth))}` : ""}
+
+<h2>Instance-type advisor</h2>
+${advice ? advisorTable(advice, configuredType) : ""}
+${list(advisorLines(advice, configuredType).slice(2).filter((l) => !l.startsWith("  ")))}
 <script>
 // Marks the page once laid out: how many component and flow boxes have a size on screen.
 addEventListener("load", () => {

@@ -3,13 +3,8 @@
 // fraction of them and refuse settings above them.
 import type { Clock } from "./clock";
 
-/** ECS API throttling (ECS Developer Guide, "Request throttling for the Amazon ECS API"). */
-export const ECS_API_LIMITS = {
-  /** RunTask, StopTask and UpdateContainerInstancesState share one bucket. */
-  runStop: { burst: 100, perSecond: 40 },
-  /** DescribeTasks and ListTasks. */
-  describe: { burst: 100, perSecond: 20 },
-} as const;
+/** ECS API throttling: one table for the tool, the benchmark and the plan (lib/awsLimits.ts). */
+export { ECS_API_LIMITS } from "../../lib/awsLimits";
 
 export class TokenBucket {
   private tokens: number;

@@ -65,6 +65,8 @@ export function normalizeReason(reason: string): string {
 
 export class TaskTracker {
   private readonly tasks = new Map<string, TrackedTask>();
+  /** The tasks still starting, so that a poll round costs what is left, not what was launched. */
+  private readonly starting = new Set<TrackedTask>();
   private rounds = 0;
 
   constructor(
@@ -79,6 +81,7 @@ export class TaskTracker {
       if (!obs.id || this.tasks.has(obs.id)) continue;
       const task: TrackedTask = { id: obs.id, requestedAt, phase: "starting", lastStatus: obs.lastStatus };
       this.tasks.set(obs.id, task);
+      this.starting.add(task);
       this.apply(task, obs, this.clock.now());
     }
   }
@@ -88,9 +91,7 @@ export class TaskTracker {
   }
 
   get startingCount(): number {
-    let n = 0;
-    for (const t of this.tasks.values()) if (t.phase === "starting") n++;
-    return n;
+    return this.starting.size;
   }
 
   task(id: string): TrackedTask | undefined {
@@ -115,7 +116,7 @@ export class TaskTracker {
   /** One round over the tasks still starting. */
   async pollStarting(signal?: AbortSignal): Promise<void> {
     this.rounds++;
-    const starting = this.all().filter((t) => t.phase === "starting").map((t) => t.id);
+    const starting = [...this.starting].map((t) => t.id);
     for (const batch of chunk(starting, this.target.describeBatchSize)) {
       if (signal?.aborted) return;
       const observations = await this.target.describe(batch);
@@ -126,8 +127,8 @@ export class TaskTracker {
       }
     }
     const now = this.clock.now();
-    for (const task of this.tasks.values()) {
-      if (task.phase === "starting" && now - task.requestedAt > this.options.startTimeoutMs) {
+    for (const task of this.starting) {
+      if (now - task.requestedAt > this.options.startTimeoutMs) {
         this.fail(task, `TIMEOUT: not ready after ${Math.round(this.options.startTimeoutMs / 1000)} s (last ${task.lastStatus})`);
       }
     }
@@ -194,12 +195,14 @@ export class TaskTracker {
     if (unhealthy.length > 0) return this.fail(task, `UNHEALTHY: ${unhealthy.join(", ")}`);
     if (this.options.healthContainers.every((c) => obs.health[c] === "HEALTHY")) {
       task.phase = "ready";
+      this.starting.delete(task);
       if (this.options.healthContainers.length > 0) task.readyMs = (obs.readyAt ?? observedAt) - task.requestedAt;
     }
   }
 
   private fail(task: TrackedTask, reason: string): void {
     task.phase = "failed";
+    this.starting.delete(task);
     task.failure = reason;
   }
 }
