@@ -139,6 +139,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
     rootVolumeGiB: cfg.hostRootVolumeGiB,
     stopTimeoutSeconds: cfg.containerStopTimeoutSeconds,
     reservedMemoryMiB: cfg.hostReservedMemoryMiB,
+    seccompPtrace: cfg.seccompPtrace,
     logRetentionDays: cfg.logRetentionDays,
     pools: {
       backend: {
@@ -196,6 +197,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
     workspaceAutoScalingGroup: hosts.pools.workspace.autoScalingGroup.name,
     backendLaunchTemplateId: hosts.pools.backend.launchTemplate.id,
     workspaceLaunchTemplateId: hosts.pools.workspace.launchTemplate.id,
+    seccompPtrace: cfg.seccompPtrace,
     ...services,
     egressMode: cfg.egressMode,
     workspaceSubnetIds: pulumi.all(network.workspaceSubnetIds),

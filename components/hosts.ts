@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HostImage } from "./hostImage";
 import { HostPool } from "./hostPool";
+import type { PtraceChoice } from "../host/seccomp";
 import type { Pool } from "../lib/names";
 
 export interface PoolArgs {
@@ -30,6 +31,8 @@ export interface HostsArgs {
   readonly rootVolumeGiB: number;
   readonly stopTimeoutSeconds: number;
   readonly reservedMemoryMiB: number;
+  /** The ptrace choice of the seccomp profile the AMI and the user data install. */
+  readonly seccompPtrace: PtraceChoice;
   readonly logRetentionDays: number;
   readonly pools: Readonly<Record<Pool, PoolArgs>>;
   /** What the AMI build needs in place first (endpoints, DNS Firewall). */
@@ -69,6 +72,7 @@ export class Hosts extends pulumi.ComponentResource {
       // The build instance needs exactly a host's flows: endpoints and the S3 gateway.
       securityGroupId: args.pools.backend.securityGroupId,
       rootVolumeGiB: args.rootVolumeGiB,
+      seccompPtrace: args.seccompPtrace,
       logRetentionDays: args.logRetentionDays,
       buildDependsOn: args.buildDependsOn,
       tags: args.tags,
@@ -94,6 +98,7 @@ export class Hosts extends pulumi.ComponentResource {
         rootVolumeGiB: args.rootVolumeGiB,
         stopTimeoutSeconds: args.stopTimeoutSeconds,
         reservedMemoryMiB: args.reservedMemoryMiB,
+        seccompPtrace: args.seccompPtrace,
         subnetIds: args.privateSubnetIds,
         securityGroupId: a.securityGroupId,
         dependsOn: [this.trunking],
