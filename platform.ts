@@ -90,6 +90,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
   const endpoints = new Endpoints("endpoints", {
     prefix,
     region: cfg.region,
+    accountId,
     vpcId: network.vpcId,
     subnetIds: network.privateSubnetIds,
     securityGroupId: securityGroups.ids.endpoints,

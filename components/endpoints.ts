@@ -1,12 +1,17 @@
 // Interface VPC endpoints for the AWS services the hosts, the backend and the workspaces use, in
-// the private subnets with private DNS, behind the endpoints security group.
+// the private subnets with private DNS, behind the endpoints security group, each with the data
+// perimeter's policy (lib/dataPerimeter.ts): this account's principals and resources only.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { interfaceEndpointServices } from "../lib/awsServices";
+import { interfaceEndpointPolicy } from "../lib/dataPerimeter";
+import { policyJson } from "../lib/iam";
 
 export interface EndpointsArgs {
   readonly prefix: string;
   readonly region: string;
+  /** The account whose principals and resources the endpoints serve (the data perimeter). */
+  readonly accountId: string;
   readonly vpcId: pulumi.Input<string>;
   readonly subnetIds: pulumi.Input<string>[];
   readonly securityGroupId: pulumi.Input<string>;
@@ -27,6 +32,7 @@ export class Endpoints extends pulumi.ComponentResource {
         privateDnsEnabled: true,
         subnetIds: args.subnetIds,
         securityGroupIds: [args.securityGroupId],
+        policy: policyJson(interfaceEndpointPolicy(service.id, args.region, args.accountId)),
         tags: { ...args.tags, Name: `${args.prefix}-${service.id}` },
       }, { parent: this });
     }

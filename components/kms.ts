@@ -24,7 +24,9 @@ export function platformKeyPolicy(args: { prefix: string; region: string; accoun
         Sid: "CloudWatchLogsForThisStack",
         Effect: "Allow",
         Principal: { Service: `logs.${args.region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        // AWS's example for CloudWatch Logs also lists kms:Describe*, which this condition can never
+        // grant: DescribeKey carries no encryption context (test/iamSimulation.test.ts checks every key).
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
         Resource: "*",
         Condition: {
           ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${args.region}:${args.accountId}:log-group:/${args.prefix}/*` },

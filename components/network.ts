@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { gatewayBuckets } from "../lib/awsServices";
 import { mustParseCidr, nthAddress } from "../lib/cidr";
+import { s3GatewayPolicy } from "../lib/dataPerimeter";
 import type { EgressMode } from "../lib/egress";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import type { SubnetLayout } from "../lib/subnetLayout";
@@ -158,20 +159,9 @@ export class Network extends pulumi.ComponentResource {
       vpcEndpointType: "Gateway",
       // The workspace tables too: in dns-firewall mode S3 then goes through this policy, not the NAT.
       routeTableIds: [...this.privateRouteTables.map((t) => t.id), this.isolatedRouteTable.id, ...this.workspaceRouteTables.map((t) => t.id)],
-      // Only the buckets the platform needs (ECR layers, AL2023 packages): a workspace cannot use
-      // the endpoint to reach any other bucket.
-      policy: policyJson({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "PlatformBucketsReadOnly",
-            Effect: "Allow",
-            Principal: "*",
-            Action: ["s3:GetObject"],
-            Resource: buckets.map((b) => `arn:aws:s3:::${b.bucket}/*`),
-          },
-        ],
-      }),
+      // Only the AWS-owned buckets the platform reads (ECR layers, AL2023 packages, AWSTOE): a
+      // workspace cannot use the endpoint to reach any other bucket, of this account or another.
+      policy: policyJson(s3GatewayPolicy(buckets.map((b) => b.bucket))),
       tags: tag("s3-endpoint"),
     }, parent);
     this.s3PrefixListId = this.s3Endpoint.prefixListId;

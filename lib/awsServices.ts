@@ -42,6 +42,8 @@ const INTERFACE_SERVICES: readonly InterfaceEndpointService[] = [
   // The AMI build instance runs in the private subnets with the hosts' security group (no route
   // out but the endpoints): AWSTOE on it fetches the component document from Image Builder.
   { id: "imagebuilder", service: "imagebuilder", names: simple("imagebuilder"), usedBy: "AMI build instance (AWSTOE GetComponent)" },
+  // Resuming a workspace whose host died: the backend finds its kept volume and snapshots it.
+  { id: "ec2", service: "ec2", names: simple("ec2"), usedBy: "backend (find and snapshot workspace volumes)" },
 ];
 
 const BEDROCK_RUNTIME: InterfaceEndpointService = {

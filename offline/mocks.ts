@@ -124,8 +124,10 @@ const SHAPES: Record<string, ShapeFn> = {
     const suffix = `targetgroup/${physical}/${h.slice(0, 16)}`;
     return { id: arn(ctx, "elasticloadbalancing", suffix), arn: arn(ctx, "elasticloadbalancing", suffix), extra: { arnSuffix: suffix } };
   },
-  "aws:lb/listenerRule:ListenerRule": ({ hex: h, ctx }) => {
-    const ruleArn = arn(ctx, "elasticloadbalancing", `listener-rule/app/${h.slice(0, 8)}/${h.slice(8, 24)}/${h.slice(24, 40)}/${h.slice(0, 16)}`);
+  // A rule's ARN extends its listener's: listener-rule/app/<lb-name>/<lb-id>/<listener-id>/<rule-id>.
+  "aws:lb/listenerRule:ListenerRule": ({ inputs, hex: h, ctx }) => {
+    const listener = String(inputs.listenerArn ?? "").split(":listener/")[1] ?? `app/${h.slice(0, 8)}/${h.slice(8, 24)}/${h.slice(24, 40)}`;
+    const ruleArn = arn(ctx, "elasticloadbalancing", `listener-rule/${listener}/${h.slice(0, 16)}`);
     return { id: ruleArn, arn: ruleArn };
   },
   // Services layer: generated secrets and awsx image builds (a remote component).
@@ -141,7 +143,12 @@ const SHAPES: Record<string, ShapeFn> = {
     extra: { imageUri: `${inputs.repositoryUrl}@sha256:${createHash("sha256").update(`image|${h}`).digest("hex")}` },
   }),
   "aws:sns/topicSubscription:TopicSubscription": ({ inputs, hex: h }) => ({ id: `${inputs.topic}:${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`, arn: `${inputs.topic}:${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}` }),
-  "aws:lb/listener:Listener": ({ hex: h, ctx }) => ({ id: arn(ctx, "elasticloadbalancing", `listener/app/${h.slice(0, 16)}`), arn: arn(ctx, "elasticloadbalancing", `listener/app/${h.slice(0, 16)}`) }),
+  // A listener's ARN carries its load balancer's type, name and id: listener/app/<lb-name>/<lb-id>/<listener-id>.
+  "aws:lb/listener:Listener": ({ inputs, hex: h, ctx }) => {
+    const lb = String(inputs.loadBalancerArn ?? "").split(":loadbalancer/")[1] ?? `app/${h.slice(16, 24)}/${h.slice(24, 40)}`;
+    const listenerArn = arn(ctx, "elasticloadbalancing", `listener/${lb}/${h.slice(0, 16)}`);
+    return { id: listenerArn, arn: listenerArn };
+  },
   "aws:rds/instance:Instance": ({ inputs, physical, hex: h, ctx }) => {
     const identifier = String(inputs.identifier ?? physical);
     const address = `${identifier}.c${h.slice(0, 11)}.${ctx.region}.rds.amazonaws.com`;

@@ -7,6 +7,8 @@ import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "./egress";
+import { vpcEndpointsDataPerimeter } from "./perimeter";
+import { awsCallsReachable } from "./reachability";
 
 export const POLICY_PACK_NAME = "remote-claude-security";
 
@@ -34,6 +36,9 @@ export const stackPolicies: readonly StackValidationPolicy[] = [
   // Egress: proxy mode, and production.
   workspaceSubnetsNoInternetRoute,
   workspaceEgressOnlyProxyEndpointsResolver,
+  // Every role's AWS calls can leave where the role runs, and the endpoints serve only this account.
+  awsCallsReachable,
+  vpcEndpointsDataPerimeter,
 ];
 
 export const allPolicies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [...resourcePolicies, ...stackPolicies];

@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # profile is vendored (host/seccomp/moby-default.json), so no package is needed for it.
 # The egress proxy test runs the real Squid in front of a TLS server (squid, openssl).
 # The HTML plan is rendered in headless Chromium (chromium).
-DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 strace squid openssl chromium)
+# The reachability test judges every role's calls with AWS's API models (python3-botocore).
+DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 strace squid openssl chromium python3-botocore)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

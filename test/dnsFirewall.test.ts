@@ -68,6 +68,7 @@ for (const stack of STACKS) {
         `ssmmessages.${region}.amazonaws.com`,
         `ec2messages.${region}.amazonaws.com`,
         `bedrock-runtime.${region}.amazonaws.com`,
+        `ec2.${region}.amazonaws.com`,
         ...stackConfig(stack).dnsAllowedDomains,
       ]) {
         expect(allowed, name).to.include(name);

@@ -26,7 +26,7 @@ describe("plan as a picture (HTML)", function () {
     expect(edges).to.deep.include({ from: "in:0.0.0.0/0", to: "sg:alb", ports: ["tcp/443", "tcp/80"] });
     expect(edges).to.deep.include({ from: "sg:backend", to: "sg:workspace", ports: ["tcp/9000"] });
     expect(nodes.find((n) => n.id === "sg:database")?.members).to.deep.equal(["rds.Instance remote-claude-staging-db"]);
-    expect(nodes.find((n) => n.id === "sg:endpoints")?.members).to.deep.equal(["ec2.VpcEndpoint x13"]);
+    expect(nodes.find((n) => n.id === "sg:endpoints")?.members).to.deep.equal(["ec2.VpcEndpoint x14"]);
   });
 
   it("is self-contained: no external URL, script source, stylesheet or font", async () => {
@@ -49,8 +49,8 @@ describe("plan as a picture (HTML)", function () {
     expect(dom).to.include("<title>Plan of stack staging — remote-claude</title>");
     const total = usdRange(estimateCost(graph, costAssumptions(config)).total);
     expect(dom).to.include(`<td class="num" id="cost-total">${total}</td>`);
-    expect(dom.match(/class="posture-row"/g)).to.have.length(8);
-    for (const layer of ["IMDS", "seccomp", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Encryption"]) expect(dom).to.include(`data-layer="${layer}"`);
+    expect(dom.match(/class="posture-row"/g)).to.have.length(9);
+    for (const layer of ["IMDS", "seccomp", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Endpoint perimeter", "Encryption"]) expect(dom).to.include(`data-layer="${layer}"`);
     const components = componentBoxes(graph);
     for (const c of components) expect(dom).to.include(`data-component="${c.name}"`);
     // The page's own script counts the SVG boxes that have a size once the browser laid them out.

@@ -14,6 +14,8 @@ import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/ho
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
 import { dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
 import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "../policy/egress";
+import { vpcEndpointsDataPerimeter } from "../policy/perimeter";
+import { awsCallsReachable } from "../policy/reachability";
 import { STAGING_PROXY } from "./helpers/egress";
 import { allPolicies, POLICY_PACK_NAME, resourcePolicies, stackPolicies } from "../policy/policies";
 import { isProdStack as packIsProd } from "../policy/util";
@@ -71,7 +73,7 @@ describe("policy pack", () => {
   it("has uniquely named, mandatory policies", () => {
     const names = allPolicies.map((p) => p.name);
     expect(new Set(names).size).to.equal(names.length);
-    expect(names).to.have.length(18);
+    expect(names).to.have.length(20);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).to.equal("mandatory");
       expect(p.description, p.name).to.have.length.greaterThan(20);
@@ -90,7 +92,7 @@ describe("policy pack", () => {
     expect(text).to.include("  pass  workspace-task-no-task-role");
     expect(text).to.include("  pass  launch-template-imdsv2-hop-limit-1");
     expect(text).to.include("  pass  workspace-subnets-no-internet-route");
-    expect(text).to.include("18 of 18 policies pass");
+    expect(text).to.include("20 of 20 policies pass");
     expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker with rollback/);
     expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
   });
@@ -429,6 +431,9 @@ describe("policies catch deliberately broken resources", () => {
       iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed,
       workspaceVolumeConfiguredAtLaunch,
       workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,
+      // Their broken cases are in test/reachability.test.ts (no EC2 endpoint, name, flow) and
+      // test/endpointPerimeter.test.ts (AWS's default policy, no aws:ResourceAccount, no policy, two accounts).
+      awsCallsReachable, vpcEndpointsDataPerimeter,
     ].map((p) => p.name).sort();
     expect(covered).to.deep.equal(allPolicies.map((p) => p.name).sort());
   });

@@ -18,7 +18,7 @@ describe("security posture read from the graph", () => {
   for (const stack of STACKS) {
     it(`shows every layer of ${stack} in force, egress as its egressMode says`, async () => {
       const rows = postureRows(await buildStack(stack), stackConfig(stack));
-      expect(rows.map((r) => r.layer)).to.deep.equal(["IMDS", "seccomp", "ptrace", "Containers", "Processes", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Encryption"]);
+      expect(rows.map((r) => r.layer)).to.deep.equal(["IMDS", "seccomp", "ptrace", "Containers", "Processes", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Endpoint perimeter", "Encryption"]);
       for (const r of rows.filter((x) => !["Egress mode", "ptrace"].includes(x.layer))) expect(r.verdict, `${r.layer}: ${r.detail}`).to.equal("in force");
       expect(row(rows, "IMDS").detail).to.include("IMDSv2 required with hop limit 1 on 2/2 launch templates; ECS_AWSVPC_BLOCK_IMDS=true in 2/2 user data");
       expect(row(rows, "seccomp").detail).to.match(/default profile \/etc\/docker\/seccomp\/remote-claude\.json on 2\/2 .*default SCMP_ACT_ERRNO/);
@@ -40,8 +40,18 @@ describe("security posture read from the graph", () => {
       }
       expect(row(rows, "Task roles").detail).to.match(new RegExp(`workspace remote-claude-${stack}-workspace: no task role`));
       expect(row(rows, "Encryption").detail).to.include("RDS storage (KMS) 1/1; Redis at rest (KMS) and TLS required 1/1; host root volumes 2/2");
+      expect(row(rows, "Endpoint perimeter").detail).to.match(/^14\/14 interface endpoints serve only account 123456789012's principals on its resources and named AWS-owned resources \(ssm, imagebuilder, bedrock-runtime\); 1\/1 gateway endpoints only the buckets they name, read only$/);
     });
   }
+
+  it("sees an endpoint left with AWS's default policy as a partial perimeter, and names it", async () => {
+    const g = await buildStack("staging");
+    const broken = withChanges(g, (r) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint" && String(r.inputs.serviceName).endsWith(".logs")
+      ? inputsChanged(r, { policy: undefined }) : undefined);
+    const perimeter = row(postureRows(broken), "Endpoint perimeter");
+    expect(perimeter.verdict).to.equal("partial");
+    expect(perimeter.detail).to.include("13/14 interface endpoints").and.include("OPEN to other accounts: logs (no policy: AWS's default policy serves every principal of every account)");
+  });
 
   it("sees a launch template that allows IMDSv1 as a partial IMDS layer", async () => {
     const g = await buildStack("staging");

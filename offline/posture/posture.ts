@@ -10,6 +10,8 @@ import {
 import { ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT, PID_MAX_LIMIT } from "../../lib/taskLimits";
 import { hostHardening, type HostHardening } from "../hostBundle";
 import { containerDefinitions, workspaceTaskDefinition } from "../workloads";
+import { interfaceEndpointServices } from "../../lib/awsServices";
+import { AWS_OWNED_BY_ENDPOINT, perimeterGaps } from "../../lib/dataPerimeter";
 
 export type Verdict = "in force" | "baseline" | "partial" | "missing" | "mismatch";
 
@@ -347,6 +349,37 @@ function encryptionRow(graph: StackGraph): PostureRow {
   };
 }
 
+function endpointPerimeterRow(graph: StackGraph): PostureRow {
+  const endpoints = graph.ofType("aws:ec2/vpcEndpoint:VpcEndpoint");
+  const judged = endpoints.map((e) => {
+    let document: unknown;
+    try {
+      document = typeof e.inputs.policy === "string" ? JSON.parse(e.inputs.policy) : e.inputs.policy;
+    } catch {
+      document = { Statement: [{ Effect: "Allow", Sid: "unparsable" }] };
+    }
+    const [, , region, ...rest] = String(e.inputs.serviceName).split(".");
+    const entry = interfaceEndpointServices(region).find((x) => x.service === rest.join("."));
+    return { e, service: rest.join("."), awsOwned: entry !== undefined && AWS_OWNED_BY_ENDPOINT[entry.id] !== undefined, ...perimeterGaps(document as never) };
+  });
+  const interfaces = judged.filter((j) => j.e.inputs.vpcEndpointType === "Interface");
+  const gateways = judged.filter((j) => j.e.inputs.vpcEndpointType !== "Interface");
+  const held = judged.filter((j) => j.gaps.length === 0);
+  const accounts = [...new Set(judged.flatMap((j) => j.accounts))];
+  const awsOwned = interfaces.filter((j) => j.gaps.length === 0 && j.awsOwned).map((j) => j.service);
+  const open = judged.filter((j) => j.gaps.length > 0).map((j) => `${j.service} (${j.gaps[0]})`);
+  return {
+    layer: "Endpoint perimeter",
+    verdict: allOrSome(held.length, endpoints.length),
+    detail: `${count(interfaces.filter((j) => j.gaps.length === 0).length, interfaces.length)} interface endpoints serve only ` +
+      `${accounts.length === 1 ? `account ${accounts[0]}'s` : "this account's"} principals on its resources` +
+      (awsOwned.length ? ` and named AWS-owned resources (${awsOwned.join(", ")})` : "") +
+      `; ${count(gateways.filter((j) => j.gaps.length === 0).length, gateways.length)} gateway endpoints only the buckets they name, read only` +
+      (open.length ? `; OPEN to other accounts: ${open.join("; ")}` : ""),
+    evidence: endpoints.map((e) => e.id),
+  };
+}
+
 /** Every posture row of a stack, in the order the plan prints them. */
 export function postureRows(graph: StackGraph, config?: StackConfig): PostureRow[] {
   return [
@@ -359,6 +392,7 @@ export function postureRows(graph: StackGraph, config?: StackConfig): PostureRow
     dnsFirewallRow(graph),
     egressRow(graph, config),
     taskRoleRow(graph),
+    endpointPerimeterRow(graph),
     encryptionRow(graph),
   ];
 }

@@ -10,7 +10,7 @@ describe("the project's daemon.json in a real dockerd", function () {
   const nofile = projectDaemonConfig()["default-ulimits"].nofile.Hard;
 
   async function daemon(ctx: Mocha.Context) {
-    // Same settings as the hosts'; only the profile's path is the test's copy (host/files/seccomp.json).
+    // Same settings as the hosts'; only the profile's path is the test's copy (host/files/seccomp-ptrace-allowed.json, the default choice).
     expect(JSON.parse(hostFile("daemon.json"))["seccomp-profile"]).to.equal(HOST_PATHS.seccompProfile);
     expect(fs.existsSync(PROJECT_PROFILE)).to.equal(true);
     return projectDaemonEngine(ctx);
