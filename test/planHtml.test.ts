@@ -49,8 +49,8 @@ describe("plan as a picture (HTML)", function () {
     expect(dom).to.include("<title>Plan of stack staging — remote-claude</title>");
     const total = usdRange(estimateCost(graph, costAssumptions(config)).total);
     expect(dom).to.include(`<td class="num" id="cost-total">${total}</td>`);
-    expect(dom.match(/class="posture-row"/g)).to.have.length(9);
-    for (const layer of ["IMDS", "seccomp", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Endpoint perimeter", "Encryption"]) expect(dom).to.include(`data-layer="${layer}"`);
+    expect(dom.match(/class="posture-row"/g)).to.have.length(11);
+    for (const layer of ["IMDS", "seccomp", "ptrace", "Containers", "Processes", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Endpoint perimeter", "Encryption"]) expect(dom).to.include(`data-layer="${layer}"`);
     const components = componentBoxes(graph);
     for (const c of components) expect(dom).to.include(`data-component="${c.name}"`);
     // The page's own script counts the SVG boxes that have a size once the browser laid them out.
