@@ -149,6 +149,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
     rootVolumeGiB: cfg.hostRootVolumeGiB,
     stopTimeoutSeconds: cfg.containerStopTimeoutSeconds,
     reservedMemoryMiB: cfg.hostReservedMemoryMiB,
+    seccompPtrace: cfg.seccompPtrace,
     logRetentionDays: cfg.logRetentionDays,
     kmsKeyArn: key.arn,
     pools: {
@@ -207,6 +208,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
     workspaceAutoScalingGroup: hosts.pools.workspace.autoScalingGroup.name,
     backendLaunchTemplateId: hosts.pools.backend.launchTemplate.id,
     workspaceLaunchTemplateId: hosts.pools.workspace.launchTemplate.id,
+    seccompPtrace: cfg.seccompPtrace,
     ...services,
     egressMode: cfg.egressMode,
     workspaceSubnetIds: pulumi.all(network.workspaceSubnetIds),

@@ -4,6 +4,7 @@
 import type { Input } from "@pulumi/pulumi";
 import type { GroupName } from "./components/flows";
 import type { WorkspaceVolumeOutputSettings } from "./components/workspaceStorage";
+import type { PtraceChoice } from "./host/seccomp";
 import type { EgressMode } from "./lib/egress";
 
 /** Network, security groups, DNS Firewall and the cluster. */
@@ -35,6 +36,8 @@ export interface HostOutputs {
   readonly workspaceAutoScalingGroup: string;
   readonly backendLaunchTemplateId: string;
   readonly workspaceLaunchTemplateId: string;
+  /** The hosts' ptrace choice (config seccompPtrace); the security drill's ptrace expectation follows it. */
+  readonly seccompPtrace: PtraceChoice;
 }
 
 /** Backend, workspace, data stores, observability and chaos templates. */
@@ -127,6 +130,7 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   workspaceAutoScalingGroup: "Auto Scaling group of the workspace pool.",
   backendLaunchTemplateId: "Launch template of the backend pool.",
   workspaceLaunchTemplateId: "Launch template of the workspace pool.",
+  seccompPtrace: "The hosts' ptrace choice (allowed or denied, config seccompPtrace): what the security drill expects of its ptrace check.",
   backendServiceName: "ECS service of the backend.",
   backendTaskDefinitionFamily: "Task definition family of the backend.",
   workspaceTaskDefinitionFamily: "Task definition family of the workspace (RunTask's taskDefinition).",

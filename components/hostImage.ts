@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { bundleHash, componentDocument } from "../host/render";
+import type { PtraceChoice } from "../host/seccomp";
 import { gatewayBuckets } from "../lib/awsServices";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import { ssmAgentStatements } from "../lib/hostPolicies";
@@ -25,6 +26,8 @@ export interface HostImageArgs {
   readonly subnetId: pulumi.Input<string>;
   readonly securityGroupId: pulumi.Input<string>;
   readonly rootVolumeGiB: number;
+  /** The ptrace choice of the seccomp profile baked in. */
+  readonly seccompPtrace: PtraceChoice;
   readonly logRetentionDays: number;
   /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
   readonly kmsKeyArn: pulumi.Input<string>;
@@ -54,13 +57,13 @@ export class HostImage extends pulumi.ComponentResource {
 
     // Component and recipe versions are immutable: name them after their content so a change
     // creates new ones next to the old (Pulumi creates before it deletes).
-    const bundle = bundleHash();
+    const bundle = bundleHash(args.seccompPtrace);
     const component = new aws.imagebuilder.Component(`${name}-hardening`, {
       name: `${args.prefix}-host-hardening-${bundle}`,
       version: "1.0.0",
       platform: "Linux",
       description: "Remote Claude host hardening: seccomp default profile, daemon.json, IMDS blocking rules",
-      data: componentDocument(),
+      data: componentDocument(args.seccompPtrace),
       tags,
     }, parent);
 

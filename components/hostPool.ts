@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ROOT_DEVICE } from "./hostImage";
 import { type PoolHostSettings, userData } from "../host/render";
+import type { PtraceChoice } from "../host/seccomp";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import { ecsAgentStatements, ssmAgentStatements } from "../lib/hostPolicies";
 import { type Pool, POOL_ATTRIBUTE } from "../lib/names";
@@ -29,6 +30,8 @@ export interface HostPoolArgs {
   readonly rootVolumeGiB: number;
   readonly stopTimeoutSeconds: number;
   readonly reservedMemoryMiB: number;
+  /** The ptrace choice of the seccomp profile the user data installs (the same as the AMI's). */
+  readonly seccompPtrace: PtraceChoice;
   readonly subnetIds: pulumi.Input<string>[];
   readonly securityGroupId: pulumi.Input<string>;
   /** Must exist before any instance registers (the ENI trunking account setting). */
@@ -74,6 +77,7 @@ export class HostPool extends pulumi.ComponentResource {
       spot: args.spot,
       stopTimeoutSeconds: args.stopTimeoutSeconds,
       reservedMemoryMiB: args.reservedMemoryMiB,
+      seccompPtrace: args.seccompPtrace,
     };
     this.userData = userData(settings);
 

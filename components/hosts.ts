@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HostImage } from "./hostImage";
 import { HostPool } from "./hostPool";
+import type { PtraceChoice } from "../host/seccomp";
 import type { Pool } from "../lib/names";
 
 export interface PoolArgs {
@@ -30,6 +31,8 @@ export interface HostsArgs {
   readonly rootVolumeGiB: number;
   readonly stopTimeoutSeconds: number;
   readonly reservedMemoryMiB: number;
+  /** The ptrace choice of the seccomp profile the AMI and the user data install. */
+  readonly seccompPtrace: PtraceChoice;
   readonly logRetentionDays: number;
   /** The platform key: the AMI build logs are encrypted with it. */
   readonly kmsKeyArn: pulumi.Input<string>;
@@ -75,6 +78,7 @@ export class Hosts extends pulumi.ComponentResource {
       // The build instance needs exactly a host's flows: endpoints and the S3 gateway.
       securityGroupId: args.pools.backend.securityGroupId,
       rootVolumeGiB: args.rootVolumeGiB,
+      seccompPtrace: args.seccompPtrace,
       logRetentionDays: args.logRetentionDays,
       kmsKeyArn: args.kmsKeyArn,
       buildDependsOn: args.networkReady,
@@ -101,6 +105,7 @@ export class Hosts extends pulumi.ComponentResource {
         rootVolumeGiB: args.rootVolumeGiB,
         stopTimeoutSeconds: args.stopTimeoutSeconds,
         reservedMemoryMiB: args.reservedMemoryMiB,
+        seccompPtrace: args.seccompPtrace,
         subnetIds: args.privateSubnetIds,
         securityGroupId: a.securityGroupId,
         dependsOn: [this.trunking, ...args.networkReady],

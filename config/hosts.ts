@@ -1,10 +1,11 @@
 // Host config: the two host pools (instance types, sizes, Spot, warm pool, managed scaling
 // target), the AMI (built by Image Builder, or pinned) and the hosts' disk and ECS agent settings.
 // Both pools run awsvpc tasks, so every type must support ENI trunking (instanceTypes.ts).
+import { PTRACE_CHOICES } from "../host/seccomp";
 import type { Pool } from "../lib/names";
 import { trunkingProblem } from "./instanceTypes";
 import type { CrossCheck } from "./problems";
-import { boolean, integer, optional, string, stringList } from "./schema";
+import { boolean, integer, oneOf, optional, string, stringList } from "./schema";
 
 export const AMI_ID_PATTERN = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
@@ -76,6 +77,11 @@ export const hostKeys = {
     min: 2,
     max: 600,
     unit: "seconds",
+  }),
+  seccompPtrace: oneOf(PTRACE_CHOICES, {
+    description:
+      "ptrace (and process_vm_readv/writev) in the hosts' seccomp profile. allowed: Docker's default; strace, gdb, lldb, delve, py-spy and AddressSanitizer's leak check work, on the container's own processes only (own PID namespace, no CAP_SYS_PTRACE). denied: those tools fail. See docs/hardening.md.",
+    default: "allowed",
   }),
   hostReservedMemoryMiB: integer({
     description: "ECS_RESERVED_MEMORY: memory per host kept back from tasks for the OS, Docker and the ECS agent.",

@@ -1,13 +1,16 @@
 // The one module that renders the host hardening assets (host/files/) into what AWS consumes:
 // the bundle (every asset, gzip+base64, unpacked by a few lines of bash), the Image Builder
 // component document that installs it into the AMI, and each pool's user data, which installs
-// the same bundle (a no-op on the baked AMI), checks it is in force and writes ecs.config.
+// the same bundle (a no-op on the baked AMI), checks it is in force and writes ecs.config. The
+// bundle's seccomp.json is the rendering of the stack's ptrace choice (config seccompPtrace).
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { type Pool, POOL_ATTRIBUTE } from "../lib/names";
+import { TASK_PIDS_LIMIT } from "../lib/taskLimits";
+import { type PtraceChoice, seccompProfileFile } from "./seccomp";
 
 export const HOST_FILES_DIR = path.join(__dirname, "files");
 
@@ -21,6 +24,7 @@ export const BUNDLE_FILES = [
   "remote-claude-imds-block.service",
   "install.sh",
 ] as const;
+export type BundleFile = (typeof BUNDLE_FILES)[number];
 
 /** Where the assets land on a host (install.sh uses the same paths). */
 export const HOST_PATHS = {
@@ -49,20 +53,30 @@ function fill(template: string, values: Readonly<Record<string, string>>): strin
   return out;
 }
 
+/** The file of host/files/ a bundle file comes from: seccomp.json is the ptrace choice's rendering. */
+export function bundleSource(name: BundleFile, ptrace: PtraceChoice): string {
+  return name === "seccomp.json" ? seccompProfileFile(ptrace) : name;
+}
+
+/** The content of every bundle file for a stack's ptrace choice. */
+export function bundleFiles(ptrace: PtraceChoice): Record<BundleFile, string> {
+  return Object.fromEntries(BUNDLE_FILES.map((name) => [name, hostFile(bundleSource(name, ptrace))])) as Record<BundleFile, string>;
+}
+
 /** Shell lines that write every bundle file into "$bundle_dir" (which the caller creates). */
-export function bundleScript(): string {
+export function bundleScript(ptrace: PtraceChoice): string {
   const lines = ['unpack() { base64 -d | gzip -dc > "$bundle_dir/$1"; }'];
-  for (const name of BUNDLE_FILES) {
-    const packed = gzipSync(Buffer.from(hostFile(name)), { level: 9 }).toString("base64").replace(/.{1,76}/g, "$&\n");
+  for (const [name, text] of Object.entries(bundleFiles(ptrace))) {
+    const packed = gzipSync(Buffer.from(text), { level: 9 }).toString("base64").replace(/.{1,76}/g, "$&\n");
     lines.push(`unpack ${name} <<'B64'`, packed.trimEnd(), "B64");
   }
   return lines.join("\n");
 }
 
 /** Content hash of the bundle: names the Image Builder component and recipe versions. */
-export function bundleHash(): string {
+export function bundleHash(ptrace: PtraceChoice): string {
   const h = createHash("sha256");
-  for (const name of BUNDLE_FILES) h.update(name).update("\0").update(hostFile(name)).update("\0");
+  for (const [name, text] of Object.entries(bundleFiles(ptrace))) h.update(name).update("\0").update(text).update("\0");
   return h.digest("hex").slice(0, 12);
 }
 
@@ -73,6 +87,8 @@ export interface PoolHostSettings {
   readonly spot: boolean;
   readonly stopTimeoutSeconds: number;
   readonly reservedMemoryMiB: number;
+  /** The stack's ptrace choice: which seccomp profile the bundle carries. */
+  readonly seccompPtrace: PtraceChoice;
 }
 
 /** The pool's container instance attributes: placement constraints select on these. */
@@ -88,6 +104,7 @@ export function ecsConfig(s: PoolHostSettings): string {
     SPOT_DRAINING: String(s.spot),
     STOP_TIMEOUT: String(s.stopTimeoutSeconds),
     RESERVED_MEMORY: String(s.reservedMemoryMiB),
+    TASK_PIDS_LIMIT: String(TASK_PIDS_LIMIT),
   }).trimEnd();
 }
 
@@ -96,7 +113,7 @@ export function userData(s: PoolHostSettings): string {
   return fill(hostFile("user-data.sh.tmpl"), {
     POOL: s.pool,
     CLUSTER: s.cluster,
-    BUNDLE: bundleScript(),
+    BUNDLE: bundleScript(s.seccompPtrace),
     ECS_CONFIG: ecsConfig(s),
   });
 }
@@ -119,11 +136,11 @@ export function ecsConfigOfUserData(script: string): Record<string, string> {
 }
 
 /** The AWSTOE document of the Image Builder component that bakes the bundle into the AMI. */
-export function componentDocument(): string {
+export function componentDocument(ptrace: PtraceChoice): string {
   const install = [
     "set -euo pipefail",
     'bundle_dir="$(mktemp -d)"',
-    bundleScript(),
+    bundleScript(ptrace),
     'bash "$bundle_dir/install.sh" "$bundle_dir"',
     'rm -rf "$bundle_dir"',
   ].join("\n");

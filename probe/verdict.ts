@@ -1,6 +1,7 @@
 // The contract between the in-task security probe (probe/workspace_probe.py, which runs inside a
 // workspace container) and the ops tool's security drill (which launches it and reads its verdict
 // back from CloudWatch Logs). The probe prints exactly one line: VERDICT_PREFIX + JSON(ProbeVerdict).
+import type { PtraceChoice } from "../host/seccomp";
 import type { EgressMode } from "../lib/egress";
 
 export const VERDICT_PREFIX = "REMOTE_CLAUDE_PROBE_VERDICT ";
@@ -78,20 +79,30 @@ export const PROBE_SCRIPT = "probe/workspace_probe.py";
  */
 export type Expectation = "blocked" | "allowed" | "gap" | "n/a";
 
+/** What the expectations depend on: the stack's egress mode and its ptrace choice (stack outputs). */
+export interface ProbeContext {
+  readonly egressMode: EgressMode;
+  readonly seccompPtrace: PtraceChoice;
+}
+
 export interface ProbeCheckSpec {
   readonly id: string;
   readonly category: CheckCategory;
-  /** One expectation, or one per egress mode (lib/egress.ts). */
-  readonly expect: Expectation | Readonly<Record<EgressMode, Expectation>>;
+  /** One expectation, or one per egress mode (lib/egress.ts), or one per ptrace choice (config seccompPtrace). */
+  readonly expect:
+    | Expectation
+    | { readonly egressMode: Readonly<Record<EgressMode, Expectation>> }
+    | { readonly seccompPtrace: Readonly<Record<PtraceChoice, Expectation>> };
   readonly what: string;
 }
 
-export function expectationFor(spec: ProbeCheckSpec, mode: EgressMode): Expectation {
-  return typeof spec.expect === "string" ? spec.expect : spec.expect[mode];
+export function expectationFor(spec: ProbeCheckSpec, ctx: ProbeContext): Expectation {
+  if (typeof spec.expect === "string") return spec.expect;
+  return "egressMode" in spec.expect ? spec.expect.egressMode[ctx.egressMode] : spec.expect.seccompPtrace[ctx.seccompPtrace];
 }
 
 /** Blocked in proxy mode; the DNS-only baseline leaves it open (lib/egress.ts EGRESS_MODE_FACTS). */
-const BYPASS = { proxy: "blocked", "dns-firewall": "gap" } as const;
+const BYPASS = { egressMode: { proxy: "blocked", "dns-firewall": "gap" } } as const;
 
 /** Every check the probe runs, what the hardened workspace must show, and why. */
 export const PROBE_CHECKS: readonly ProbeCheckSpec[] = [
@@ -102,8 +113,8 @@ export const PROBE_CHECKS: readonly ProbeCheckSpec[] = [
   { id: "dns-allowed-domain", category: "dns", expect: "allowed", what: "resolving a name on the allow list" },
   { id: "doh-public-resolver", category: "dns", expect: BYPASS, what: "DNS over HTTPS to a public resolver's IP (resolves any name, past the DNS Firewall)" },
   { id: "tcp-public-ip-443", category: "network", expect: BYPASS, what: "TCP 443 to a public IP literal (bypasses DNS filtering)" },
-  { id: "proxy-allowed-name", category: "egress", expect: { proxy: "allowed", "dns-firewall": "n/a" }, what: "CONNECT :443 through the egress proxy to a name on the allow list" },
-  { id: "proxy-denied-name", category: "egress", expect: { proxy: "blocked", "dns-firewall": "n/a" }, what: "CONNECT :443 through the egress proxy to a name off the allow list" },
+  { id: "proxy-allowed-name", category: "egress", expect: { egressMode: { proxy: "allowed", "dns-firewall": "n/a" } }, what: "CONNECT :443 through the egress proxy to a name on the allow list" },
+  { id: "proxy-denied-name", category: "egress", expect: { egressMode: { proxy: "blocked", "dns-firewall": "n/a" } }, what: "CONNECT :443 through the egress proxy to a name off the allow list" },
   { id: "tcp-postgres", category: "network", expect: "blocked", what: "TCP to the PostgreSQL endpoint" },
   { id: "tcp-redis", category: "network", expect: "blocked", what: "TCP to the Redis endpoint" },
   { id: "tcp-peer-workspace", category: "network", expect: "blocked", what: "TCP to another workspace's :9000" },
@@ -121,7 +132,7 @@ export const PROBE_CHECKS: readonly ProbeCheckSpec[] = [
   { id: "add-key", category: "syscall", expect: "blocked", what: "add_key()" },
   { id: "request-key", category: "syscall", expect: "blocked", what: "request_key()" },
   { id: "bpf", category: "syscall", expect: "blocked", what: "bpf(BPF_PROG_LOAD)" },
-  { id: "ptrace", category: "syscall", expect: "blocked", what: "ptrace(PTRACE_ATTACH) of another process" },
+  { id: "ptrace", category: "syscall", expect: { seccompPtrace: { allowed: "allowed", denied: "blocked" } }, what: "ptrace(PTRACE_ATTACH) of a process of its own, as the stack's seccompPtrace choice says" },
   { id: "perf-event-open", category: "syscall", expect: "blocked", what: "perf_event_open()" },
   { id: "userfaultfd", category: "syscall", expect: "blocked", what: "userfaultfd()" },
   { id: "io-uring-setup", category: "syscall", expect: "blocked", what: "io_uring_setup()" },

@@ -1,6 +1,7 @@
 // `npm run bench:seccomp`: the same syscall-heavy workload in containers under the project's
-// seccomp profile and under Docker's default (20.10), alternated in one run on a private engine,
-// timed inside the container; prints the median time of each and their ratio.
+// seccomp profile (the default ptrace choice) and under today's Docker default (the vendored
+// base), alternated in one run on a private engine, timed inside the container; prints the median
+// time of each and their ratio.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DockerEngine } from "../host/docker/engine";
@@ -8,11 +9,13 @@ import { localWorkspaceTask } from "../host/docker/localWorkspace";
 import { IMAGE_SPECS, importRootfs } from "../host/docker/rootfs";
 import { ulimitCeilings } from "../host/docker/ulimits";
 import { runWorkspaceCommand } from "../host/docker/workspaceCommand";
+import { BASE_PROFILE } from "../host/seccomp";
+import { SECCOMP_PROFILE } from "./ops/docker/run";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROFILES = {
-  project: path.join(ROOT, "host", "files", "seccomp.json"),
-  "docker-default": path.join(ROOT, "host", "seccomp", "docker-20.10-default.json"),
+  project: path.join(ROOT, SECCOMP_PROFILE),
+  "docker-default": path.join(ROOT, BASE_PROFILE.file),
 } as const;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CALLS = Number(process.env.BENCH_CALLS ?? 200000);

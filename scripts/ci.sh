@@ -6,11 +6,12 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use, installed only where missing.
 # Host hardening suite: a private dockerd (docker.io), images assembled from busybox-static,
-# Debian's python3 and node; network namespaces and the IMDS rules (iproute2, iptables); the user
-# data linted (shellcheck); Docker 20.10's reference seccomp profile (golang-github-docker-docker-dev).
+# Debian's python3 and node, and strace (the ptrace tests trace with it); network namespaces and
+# the IMDS rules (iproute2, iptables); the user data linted (shellcheck). Docker's reference seccomp
+# profile is vendored (host/seccomp/moby-default.json), so no package is needed for it.
 # The egress proxy test runs the real Squid in front of a TLS server (squid, openssl).
 # The HTML plan is rendered in headless Chromium (chromium).
-DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 golang-github-docker-docker-dev squid openssl chromium)
+DEBIAN_PACKAGES=(docker.io busybox-static iproute2 iptables shellcheck python3 strace squid openssl chromium)
 
 # AWS's API models and endpoint rules (botocore) judge the DNS Firewall, blue/green, endpoint and
 # reachability tests (test/helpers/botocore.ts): pyenv's Python has botocore on these machines; elsewhere

@@ -9,6 +9,7 @@
 // same way, essential (if it dies the task stops: the agent cannot work without it).
 import type { ContainerDefinition, Volume } from "@aws-sdk/client-ecs";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
+import { PID_MAX_LIMIT } from "../lib/taskLimits";
 import { awslogs, lockedDown } from "./containerBasics";
 
 export const AGENT_PORT = 9000;
@@ -23,7 +24,11 @@ export const PROXY_CREDENTIAL_ENV = "PROXY_CREDENTIAL";
 export const PROXY_CPU = 128;
 export const PROXY_MEMORY_MIB = 128;
 export const PROXY_TMPFS_MIB = 16;
-export const ULIMITS = { nofile: 65536, nproc: 4096 } as const;
+/**
+ * nproc counts a uid's processes across the whole host and every workspace is uid 1000: set where
+ * it never binds (lib/taskLimits.ts), the task's pids.max (ECS_TASK_PIDS_LIMIT) is the budget.
+ */
+export const ULIMITS = { nofile: 65536, nproc: PID_MAX_LIMIT } as const;
 
 export interface WorkspaceContainerSettings {
   readonly agentImage: string;

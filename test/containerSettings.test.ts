@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { applyOverride, dockerContainerSettings } from "../host/docker/containerSettings";
 import { LOCAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../host/docker/localWorkspace";
 import { CONTAINERS } from "../lib/names";
+import { TASK_PIDS_LIMIT } from "../lib/taskLimits";
 import { PROXY_CREDENTIAL_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../services/workspaceContainers";
 
 const MIB = 1024 * 1024;
@@ -58,8 +59,18 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
 
   it("clamps ulimits to what the engine can grant, and says so", () => {
     const { body, adaptations } = dockerContainerSettings(byName(CONTAINERS.workspaceAgent), { networkMode: "none", ulimitCeilings: { nofile: 20000 } });
-    expect(body.HostConfig.Ulimits).to.deep.equal([{ Name: "nofile", Soft: 20000, Hard: 20000 }, { Name: "nproc", Soft: 4096, Hard: 4096 }]);
+    expect(body.HostConfig.Ulimits).to.deep.equal([{ Name: "nofile", Soft: 20000, Hard: 20000 }, { Name: "nproc", Soft: ULIMITS.nproc, Hard: ULIMITS.nproc }]);
     expect(adaptations.some((a) => /ulimit nofile 65536:65536 → 20000:20000/.test(a))).to.equal(true);
+  });
+
+  it("gives each container the task's process budget as its pids limit (ECS puts it on the task's cgroup), and says so", () => {
+    const { body, adaptations } = dockerContainerSettings(byName(CONTAINERS.workspaceAgent), { networkMode: "none", taskPidsLimit: TASK_PIDS_LIMIT });
+    expect(body.HostConfig.PidsLimit).to.equal(TASK_PIDS_LIMIT);
+    expect(adaptations).to.include(`workspace-agent: the task's pids limit ${TASK_PIDS_LIMIT} (ECS: pids.max on the task's cgroup, shared by its containers) → this container's own pids limit`);
+    // The local task carries the budget the hosts' ecs.config gives every task.
+    expect(localWorkspaceTask({ agent: "a", proxy: "p" }).pidsLimit).to.equal(TASK_PIDS_LIMIT);
+    expect(localWorkspaceTask({ agent: "a" }).pidsLimit).to.equal(TASK_PIDS_LIMIT);
+    expect(dockerContainerSettings(byName(CONTAINERS.workspaceAgent), { networkMode: "none" }).body.HostConfig.PidsLimit).to.equal(undefined);
   });
 
   it("refuses a field it has no mapping for, so a new setting is never dropped silently", () => {

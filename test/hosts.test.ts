@@ -2,7 +2,10 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import type { CapturedResource, StackGraph } from "../offline/graph";
 import { ECS_AL2023_AMI_PARAMETER } from "../components/hostImage";
-import { componentDocument, ecsConfigOfUserData } from "../host/render";
+import { bundleHash, componentDocument, ecsConfigOfUserData } from "../host/render";
+import { seccompProfileText } from "../host/seccomp";
+import { TASK_PIDS_LIMIT } from "../lib/taskLimits";
+import { bundleFilesOfUserData } from "../offline/hostBundle";
 import { matchesExpression, poolPlacementConstraint } from "../lib/placement";
 import { POOL_ATTRIBUTE, POOLS, type Pool } from "../lib/names";
 import { jsonInput, resolveId } from "./helpers/graph";
@@ -122,6 +125,8 @@ for (const stack of STACKS) {
             ECS_ENABLE_SPOT_INSTANCE_DRAINING: String(want[pool].spot),
             ECS_CONTAINER_STOP_TIMEOUT: want.stopTimeout,
             ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE: "true",
+            ECS_ENABLE_TASK_CPU_MEM_LIMIT: "true",
+            ECS_TASK_PIDS_LIMIT: String(TASK_PIDS_LIMIT),
           });
           // The hardening bundle is installed and verified before the host may join.
           const install = script.indexOf('bash "$bundle_dir/install.sh" "$bundle_dir"');
@@ -250,7 +255,8 @@ for (const stack of STACKS) {
       // The mock answers the public parameter with an AMI id derived from its name.
       expect(recipe.inputs.parentImage).to.match(/^ami-0[0-9a-f]{16}$/);
       const component = resolveId(g, recipe.inputs.components[0].componentArn);
-      expect(component.inputs.data).to.equal(componentDocument());
+      // The stacks keep the default ptrace choice: the AMI bakes that profile.
+      expect(component.inputs.data).to.equal(componentDocument("allowed"));
       expect(component.inputs.platform).to.equal("Linux");
       expect(recipe.inputs.blockDeviceMappings[0].ebs).to.include({ encrypted: "true", volumeType: "gp3", volumeSize: want.rootGiB });
       const infra = resolveId(g, image.inputs.infrastructureConfigurationArn);
@@ -315,6 +321,19 @@ describe("host pools with a pinned AMI", () => {
     expect(g.outputs.amiId).to.equal(PINNED);
     // The user data still installs and verifies the hardening: a pinned AMI without it gets it at boot.
     expect(userDataOf(launchTemplate(g, "workspace"))).to.include('bash "$bundle_dir/install.sh" --verify');
+  });
+
+  it("ships the stack's ptrace choice: seccompPtrace denied puts the denied profile into the AMI component and both pools' user data", async () => {
+    const g = await buildStack("staging", { seccompPtrace: "denied" });
+    const component = g.one(aws.imagebuilder.Component);
+    expect(component.inputs.data).to.equal(componentDocument("denied"));
+    expect(component.inputs.name).to.equal(`remote-claude-staging-host-hardening-${bundleHash("denied")}`);
+    for (const pool of POOLS) {
+      const bundle = bundleFilesOfUserData(userDataOf(launchTemplate(g, pool)));
+      expect(bundle["seccomp.json"], pool).to.equal(seccompProfileText("denied"));
+    }
+    const pinned = await buildStack("staging", { seccompPtrace: "denied", amiId: PINNED });
+    expect(bundleFilesOfUserData(userDataOf(launchTemplate(pinned, "workspace")))["seccomp.json"]).to.equal(seccompProfileText("denied"));
   });
 
   it("reads the AMI parameter only when it builds", async () => {

@@ -51,7 +51,7 @@ describe("plan as a picture (HTML)", function () {
     const total = usdRange(estimateCost(graph, costAssumptions(config)).total);
     expect(dom).to.include(`<td class="num" id="cost-total">${total}</td>`);
     expect(dom.match(/class="posture-row"/g)).to.have.length(postureRows(graph, config).length);
-    for (const layer of ["IMDS", "seccomp", "Security groups", "DNS Firewall", "Egress mode", "Task roles", "Endpoint perimeter", "Encryption"]) expect(dom).to.include(`data-layer="${layer}"`);
+    for (const layer of ["IMDS", "seccomp", "ptrace", "Containers", "Processes", "Security groups", "DNS Firewall", "Egress mode", "Egress destinations", "Task roles", "Endpoint perimeter", "Encryption"]) expect(dom).to.include(`data-layer="${layer}"`);
     const components = componentBoxes(graph);
     for (const c of components) expect(dom).to.include(`data-component="${c.name}"`);
     // The page's own script counts the SVG boxes that have a size once the browser laid them out.

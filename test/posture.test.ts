@@ -19,10 +19,16 @@ describe("security posture read from the graph", () => {
   for (const stack of STACKS) {
     it(`shows every layer of ${stack} in force, egress as its egressMode says`, async () => {
       const rows = postureRows(await buildStack(stack), stackConfig(stack));
-      expect(rows.map((r) => r.layer)).to.deep.equal(["IMDS", "seccomp", "Containers", "Security groups", "DNS Firewall", "Egress mode", "Egress destinations", "Task roles", "Endpoint perimeter", "Encryption"]);
-      for (const r of rows.filter((x) => !x.layer.startsWith("Egress "))) expect(r.verdict, `${r.layer}: ${r.detail}`).to.equal("in force");
+      expect(rows.map((r) => r.layer)).to.deep.equal(["IMDS", "seccomp", "ptrace", "Containers", "Processes", "Security groups", "DNS Firewall", "Egress mode", "Egress destinations", "Task roles", "Endpoint perimeter", "Encryption"]);
+      for (const r of rows.filter((x) => !x.layer.startsWith("Egress ") && x.layer !== "ptrace")) expect(r.verdict, `${r.layer}: ${r.detail}`).to.equal("in force");
       expect(row(rows, "IMDS").detail).to.include("IMDSv2 required with hop limit 1 on 2/2 launch templates; ECS_AWSVPC_BLOCK_IMDS=true in 2/2 user data");
       expect(row(rows, "seccomp").detail).to.match(/default profile \/etc\/docker\/seccomp\/remote-claude\.json on 2\/2 .*default SCMP_ACT_ERRNO/);
+      expect(row(rows, "seccomp").detail).to.include("today's Docker default (moby seccomp/v0.2.3, 2026-05-06) plus the project's rules");
+      expect(row(rows, "seccomp").detail).to.include("socket families for containers without CAP_NET_ADMIN: AF_UNIX, AF_INET, AF_INET6, AF_NETLINK; AF_ALG and AF_VSOCK refused on 2/2 hosts");
+      // Both stacks keep the default choice: Docker's own, shown as the baseline it is.
+      expect(row(rows, "ptrace")).to.include({ verdict: "baseline" });
+      expect(row(rows, "ptrace").detail).to.match(/^allowed on 2\/2 hosts' profiles: Docker's default; .*workspace task PID namespace: one per container .*config seccompPtrace: allowed$/);
+      expect(row(rows, "Processes").detail).to.match(/^ECS_TASK_PIDS_LIMIT=4096 on 2\/2 hosts .*workspace containers' nproc ulimit: credential-proxy 4194304, workspace-agent 4194304 /);
       expect(row(rows, "Security groups").detail).to.include("0.0.0.0/0 ingress: alb tcp/443, alb tcp/80 (the ALB only)");
       expect(row(rows, "DNS Firewall").detail).to.match(/fail-open DISABLED \(fail-closed\); ALLOW \d+ names, then BLOCK \* last \(priority 1000, NXDOMAIN\); queries logged/);
       // Staging runs the DNS-filtered baseline; prod the egress proxy with no route out.
@@ -135,5 +141,39 @@ describe("security posture read from the graph", () => {
     expect(row(rows, "DNS Firewall").detail).to.include("fail-open NOT disabled");
     expect(row(rows, "Encryption")).to.include({ verdict: "partial" });
     expect(row(rows, "Encryption").detail).to.include("RDS storage (KMS) 0/1");
+  });
+
+  it("shows ptrace denied as in force, a config that disagrees as a mismatch, and allowed ptrace with a task-wide PID namespace as missing", async () => {
+    const denied = row(postureRows(await buildStack("staging", { seccompPtrace: "denied" }), stackConfig("staging", { seccompPtrace: "denied" })), "ptrace");
+    expect(denied.verdict).to.equal("in force");
+    expect(denied.detail).to.match(/^denied on 2\/2 hosts' profiles: ptrace and process_vm_readv\/writev answer ENOSYS/);
+    const g = await buildStack("staging");
+    expect(row(postureRows(g, stackConfig("staging", { seccompPtrace: "denied" })), "ptrace")).to.include({ verdict: "mismatch" });
+    const shared = withChanges(g, (r) => (r.type === "aws:ecs/taskDefinition:TaskDefinition" && String(r.inputs.family).endsWith("-workspace") ? inputsChanged(r, { pidMode: "task" }) : undefined));
+    const ptrace = row(postureRows(shared, stackConfig("staging")), "ptrace");
+    expect(ptrace.verdict).to.equal("missing");
+    expect(ptrace.detail).to.include("pidMode task — SHARED with the credential proxy");
+  });
+
+  it("flags hosts without a per-task process budget and a workspace nproc that couples workspaces", async () => {
+    const g = await buildStack("staging");
+    let first = true;
+    const noBudget = withChanges(g, (r) => {
+      if (r.type !== "aws:ec2/launchTemplate:LaunchTemplate" || !first) return undefined;
+      first = false;
+      const script = Buffer.from(String(r.inputs.userData), "base64").toString("utf8").replace(/^ECS_TASK_PIDS_LIMIT=.*\n/m, "");
+      return inputsChanged(r, { userData: Buffer.from(script).toString("base64") });
+    });
+    const partial = row(postureRows(noBudget), "Processes");
+    expect(partial.verdict).to.equal("partial");
+    expect(partial.detail).to.match(/^ECS_TASK_PIDS_LIMIT=4096 on 1\/2 hosts/);
+    const coupled = withChanges(g, (r) => {
+      if (r.type !== "aws:ecs/taskDefinition:TaskDefinition" || !String(r.inputs.family).endsWith("-workspace")) return undefined;
+      const defs = JSON.parse(String(r.inputs.containerDefinitions)).map((c: any) => ({ ...c, ulimits: [{ name: "nproc", softLimit: 4096, hardLimit: 4096 }] }));
+      return inputsChanged(r, { containerDefinitions: JSON.stringify(defs) });
+    });
+    const processes = row(postureRows(coupled), "Processes");
+    expect(processes.verdict).to.equal("partial");
+    expect(processes.detail).to.include("workspace-agent 4096 — BELOW 4194304");
   });
 });

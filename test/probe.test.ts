@@ -76,12 +76,18 @@ describe("workspace probe (source)", () => {
   });
 
   it("holds the egress bypasses to blocked in proxy mode and reports them as known gaps in dns-firewall mode", () => {
-    const byMode = (mode: (typeof EGRESS_MODES)[number]) => PROBE_CHECKS.map((c) => `${c.id}:${expectationFor(c, mode)}`).filter((e) => !/:(blocked|allowed)$/.test(e) || /proxy-|doh-|public-ip/.test(e));
+    const byMode = (mode: (typeof EGRESS_MODES)[number]) => PROBE_CHECKS.map((c) => `${c.id}:${expectationFor(c, { egressMode: mode, seccompPtrace: "denied" })}`).filter((e) => !/:(blocked|allowed)$/.test(e) || /proxy-|doh-|public-ip/.test(e));
     expect(byMode("proxy")).to.deep.equal(["doh-public-resolver:blocked", "tcp-public-ip-443:blocked", "proxy-allowed-name:allowed", "proxy-denied-name:blocked"]);
     expect(byMode("dns-firewall")).to.deep.equal(["doh-public-resolver:gap", "tcp-public-ip-443:gap", "proxy-allowed-name:n/a", "proxy-denied-name:n/a"]);
-    // Every other check means the same in both modes.
+    // Every other check means the same in both modes, but ptrace, which follows the stack's choice.
     const rest = PROBE_CHECKS.filter((c) => typeof c.expect === "string");
-    expect(rest.length).to.equal(PROBE_CHECKS.length - 4);
+    expect(rest.length).to.equal(PROBE_CHECKS.length - 5);
+  });
+
+  it("expects ptrace of its own child to work where the stack allows ptrace, and to be refused where it denies it", () => {
+    const ptrace = PROBE_CHECKS.find((c) => c.id === "ptrace")!;
+    expect(expectationFor(ptrace, { egressMode: "proxy", seccompPtrace: "allowed" })).to.equal("allowed");
+    expect(expectationFor(ptrace, { egressMode: "proxy", seccompPtrace: "denied" })).to.equal("blocked");
   });
 
   it("refuses its syscall checks outside a container and runs each attempt in a child with a deadline", () => {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { CONTAINERS, LOG_STREAM_PREFIX, POOL_ATTRIBUTE } from "../lib/names";
+import { PID_MAX_LIMIT } from "../lib/taskLimits";
 import type { StackGraph } from "../offline/graph";
 import {
   AGENT_PORT,
@@ -52,6 +53,8 @@ describe("workspace containers (pure)", () => {
       expect(c.linuxParameters?.capabilities).to.deep.equal({ drop: ["ALL"], add: [] });
       expect(c.linuxParameters?.initProcessEnabled).to.equal(true);
       expect(c.ulimits?.map((u) => u.name)).to.deep.equal(["nofile", "nproc"]);
+      // nproc counts uid 1000 across the host: at the kernel's PID ceiling it never couples workspaces.
+      expect(c.ulimits?.find((u) => u.name === "nproc")).to.deep.include({ softLimit: PID_MAX_LIMIT, hardLimit: PID_MAX_LIMIT });
       expect(c.linuxParameters?.tmpfs?.[0]).to.include({ containerPath: "/tmp" });
     }
     expect(agent.linuxParameters?.tmpfs?.[0].size).to.equal(SETTINGS.tmpfsMiB);
@@ -153,6 +156,10 @@ for (const stack of STACKS) {
       expect(t).not.to.have.property("taskRoleArn");
       expect(t.placementConstraints).to.deep.equal([{ type: "memberOf", expression: `attribute:${POOL_ATTRIBUTE} == workspace` }]);
       expect(t.volumes).to.deep.equal([{ name: WORKSPACE_VOLUME, configureAtLaunch: true }]);
+      // Each container its own PID and IPC namespace: with ptrace allowed (seccompPtrace), a shared
+      // one would let the agent trace the credential proxy (same uid) and read its credential.
+      expect(t).not.to.have.property("pidMode");
+      expect(t).not.to.have.property("ipcMode");
     });
 
     it("uses the containers of workspaceContainers() with this stack's images, sizes, secret and log group", () => {

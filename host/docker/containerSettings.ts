@@ -40,6 +40,7 @@ export interface ContainerCreateBody {
     Init?: boolean;
     Tmpfs?: Record<string, string>;
     Ulimits?: { Name: string; Soft: number; Hard: number }[];
+    PidsLimit?: number;
     Memory?: number;
     MemoryReservation?: number;
     CpuShares?: number;
@@ -69,6 +70,8 @@ export interface LocalContainerContext {
   readonly secretValues?: Readonly<Record<string, string>>;
   /** The task's CPU units (its CFS quota on ECS); default: the container's own. */
   readonly taskCpu?: number;
+  /** The task's process budget (ECS_TASK_PIDS_LIMIT: pids.max on the task's cgroup on ECS); unset: none. */
+  readonly taskPidsLimit?: number;
   /** Highest ulimit this engine can grant, by name (an engine without CAP_SYS_RESOURCE cannot raise its own hard limit). */
   readonly ulimitCeilings?: Readonly<Record<string, number>>;
 }
@@ -246,6 +249,11 @@ export function dockerContainerSettings(def: ContainerDefinition, ctx: LocalCont
     }
   }
   if (ctx.seccompProfile) host.SecurityOpt.push(`seccomp=${ctx.seccompProfile}`);
+  if (ctx.taskPidsLimit !== undefined) {
+    // The same budget as ECS, per container: a local engine has no task cgroup to put it on.
+    host.PidsLimit = ctx.taskPidsLimit;
+    adaptations.push(`${name}: the task's pids limit ${ctx.taskPidsLimit} (ECS: pids.max on the task's cgroup, shared by its containers) → this container's own pids limit`);
+  }
   return { body, adaptations, notMapped };
 }
 

@@ -8,6 +8,7 @@
 import type { ContainerDefinition, ContainerOverride, Volume } from "@aws-sdk/client-ecs";
 import { serviceKeys } from "../../config/services";
 import { CONTAINERS } from "../../lib/names";
+import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
 import { workspaceContainers, workspaceTaskSize, workspaceVolumes } from "../../services/workspaceContainers";
 import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } from "./api";
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
@@ -30,6 +31,8 @@ const POLL_MS = 100;
 export interface LocalTask {
   readonly containers: readonly ContainerDefinition[];
   readonly volumes: readonly Volume[];
+  /** The task's process budget: what ECS_TASK_PIDS_LIMIT gives every task on the hosts. */
+  readonly pidsLimit?: number;
   /** What differs from the task definition, and why. */
   readonly notes: readonly string[];
 }
@@ -50,11 +53,12 @@ export function localWorkspaceTask(images: { readonly agent: string; readonly pr
     logGroup: "(local)",
     region: "(local)",
   });
-  if (images.proxy) return { containers, volumes: workspaceVolumes(), notes: [] };
+  if (images.proxy) return { containers, volumes: workspaceVolumes(), pidsLimit: TASK_PIDS_LIMIT, notes: [] };
   const proxy = CONTAINERS.credentialProxy;
   return {
     containers: containers.filter((c) => c.name !== proxy).map((c) => ({ ...c, dependsOn: (c.dependsOn ?? []).filter((d) => d.containerName !== proxy) })),
     volumes: workspaceVolumes(),
+    pidsLimit: TASK_PIDS_LIMIT,
     notes: [`no credential-proxy image: the workspace runs without its sidecar, and ${CONTAINERS.workspaceAgent} does not wait for it`],
   };
 }
@@ -118,6 +122,7 @@ export type WorkspaceContainers = ReadonlyMap<string, ContainerInspect | undefin
 export class LocalWorkspace {
   readonly containers: LocalContainer[];
   readonly volumes: { readonly taskName: string; readonly dockerName: string; readonly driver: string; created: boolean }[];
+  readonly pidsLimit?: number;
   /** Why the workspace failed to start (ECS-style stop reason), once it has. */
   failure?: string;
   private readonly startAbort = new AbortController();
@@ -134,6 +139,7 @@ export class LocalWorkspace {
       return { def: applyOverride(def, overrides.find((o) => o.name === name)), name, dockerName: `${id}-${name}` };
     });
     this.volumes = task.volumes.map((v) => ({ taskName: v.name ?? "", dockerName: `${id}-${v.name}`, driver: localVolumeDriver(v), created: false }));
+    this.pidsLimit = task.pidsLimit;
   }
 
   get labels(): Record<string, string> {
@@ -167,6 +173,7 @@ export class LocalWorkspace {
       secretValues: this.rt.secretValues,
       ulimitCeilings: this.rt.ulimitCeilings,
       taskCpu: workspaceTaskSize(this.containers.map((x) => x.def)).cpu,
+      taskPidsLimit: this.pidsLimit,
     });
   }
 

@@ -127,6 +127,13 @@ export const IMAGE_SPECS = {
       trees: [{ from: py.stdlib, exclude: ["test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "pydoc_data", "dist-packages", "site-packages", "__pycache__"] }],
     };
   },
+  /** python plus strace: the ptrace tests trace with a real debugging tool. */
+  tracer: (): RootfsSpec => {
+    const strace = ["/usr/bin/strace"].find((p) => fs.existsSync(p));
+    if (!strace) throw new Error("strace is not installed (Debian package strace)");
+    const python = IMAGE_SPECS.python();
+    return { ...python, programs: [...(python.programs ?? []), strace] };
+  },
   node: (): RootfsSpec => {
     const node = ["/usr/bin/node", "/usr/local/bin/node"].find((p) => fs.existsSync(p)) ?? process.execPath;
     return { busybox: true, programs: [node], links: [["/usr/bin/node", fs.realpathSync(node)]] };

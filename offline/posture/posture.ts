@@ -5,6 +5,11 @@ import type { StackConfig } from "../../config";
 import { EGRESS_PROXY_CONTAINER, SQUID_CONFIG_ENV } from "../../services/egressProxy/container";
 import { NON_PUBLIC_DESTINATION_PAGE } from "../../services/egressProxy/squidConfig";
 import type { CapturedResource, StackGraph } from "../graph";
+import {
+  BASE_PROFILE, effectiveRules, FAMILY_NAMES, PTRACE_CHOICES, type PtraceChoice, renderSeccompProfile, type SeccompProfile, type SeccompRule,
+  SOCKET_FAMILY_LIMIT, socketFamilyAllowed,
+} from "../../host/seccomp";
+import { ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT, PID_MAX_LIMIT } from "../../lib/taskLimits";
 import { hostHardening, type HostHardening } from "../hostBundle";
 import { containerDefinitions, workspaceTaskDefinition } from "../workloads";
 import { interfaceEndpointServices } from "../../lib/awsServices";
@@ -63,37 +68,87 @@ function imdsRow(graph: StackGraph): PostureRow {
   };
 }
 
-function seccompRow(graph: StackGraph): PostureRow {
+interface HostProfile {
+  readonly path: string;
+  readonly noNewPrivileges: boolean;
+  readonly profile: SeccompProfile;
+}
+
+function hostProfiles(graph: StackGraph): { hosts: Host[]; profiles: (HostProfile | undefined)[] } {
   const hs = hosts(graph);
   const profiles = hs.map(({ hardening }) => {
     try {
       const daemon = JSON.parse(hardening?.bundle["daemon.json"] ?? "null");
-      const profile = JSON.parse(hardening?.bundle["seccomp.json"] ?? "null");
-      if (!daemon?.["seccomp-profile"] || !profile) return undefined;
-      const names = (action: (a: string) => boolean) =>
-        (profile.syscalls ?? []).filter((s: { action: string }) => action(s.action)).reduce((n: number, s: { names: string[] }) => n + s.names.length, 0);
-      return {
-        path: String(daemon["seccomp-profile"]),
-        noNewPrivileges: daemon["no-new-privileges"] === true,
-        defaultAction: String(profile.defaultAction),
-        allowed: names((a) => a === "SCMP_ACT_ALLOW"),
-        denied: names((a) => a !== "SCMP_ACT_ALLOW"),
-      };
+      const profile = JSON.parse(hardening?.bundle["seccomp.json"] ?? "null") as SeccompProfile | null;
+      if (!daemon?.["seccomp-profile"] || !profile?.syscalls) return undefined;
+      return { path: String(daemon["seccomp-profile"]), noNewPrivileges: daemon["no-new-privileges"] === true, profile };
     } catch {
       return undefined;
     }
   });
+  return { hosts: hs, profiles };
+}
+
+const familyName = (f: number) => FAMILY_NAMES[f] ?? `family ${f}`;
+const families = (profile: SeccompProfile, caps: readonly string[], allowed: boolean) =>
+  Array.from({ length: SOCKET_FAMILY_LIMIT }, (_, f) => f).filter((f) => f > 0 && socketFamilyAllowed(profile, f, caps) === allowed);
+
+/** Which of the project's renderings a host's profile is, if any. */
+function renderingOf(profile: SeccompProfile): PtraceChoice | undefined {
+  const text = JSON.stringify(profile);
+  return PTRACE_CHOICES.find((c) => JSON.stringify(renderSeccompProfile(c)) === text);
+}
+
+function seccompRow(graph: StackGraph): PostureRow {
+  const { hosts: hs, profiles } = hostProfiles(graph);
   const found = profiles.filter((p) => p !== undefined);
   const p = found[0];
-  const denyByDefault = found.filter((x) => x.defaultAction !== "SCMP_ACT_ALLOW").length;
+  const holding = (fn: (profile: SeccompProfile) => boolean) => found.filter((x) => fn(x.profile)).length;
+  const denyByDefault = holding((x) => x.defaultAction !== "SCMP_ACT_ALLOW");
+  const workspaceFamilies = (x: SeccompProfile) => families(x, [], true);
+  // A workspace holds no capability; the ECS agent holds CAP_SYS_ADMIN and CAP_NET_ADMIN.
+  const agentCaps = ["CAP_SYS_ADMIN", "CAP_NET_ADMIN"];
+  const familiesClosed = holding((x) => [38, 40].every((f) => !socketFamilyAllowed(x, f) && !socketFamilyAllowed(x, f, agentCaps)));
+  const rendered = found.filter((x) => renderingOf(x.profile) !== undefined).length;
+  const held = Math.min(denyByDefault, familiesClosed);
+  const names = (rules: SeccompRule[], action: (a: string) => boolean) => rules.filter((r) => action(r.action)).reduce((n, r) => n + r.names.length, 0);
   return {
     layer: "seccomp",
-    verdict: allOrSome(denyByDefault, hs.length),
+    verdict: allOrSome(held, hs.length),
     detail: p
-      ? `Docker daemon default profile ${p.path} on ${count(found.length, hs.length)} hosts' bundles: default ${p.defaultAction}, ${p.allowed} syscalls allowed, ` +
-        `${p.denied} denied outright; daemon no-new-privileges ${found.every((x) => x.noNewPrivileges) ? "on" : "OFF on some"} (ECS cannot set seccomp per container)`
+      ? `Docker daemon default profile ${p.path} on ${count(found.length, hs.length)} hosts' bundles: default ${p.profile.defaultAction}, ${names(p.profile.syscalls, (a) => a === "SCMP_ACT_ALLOW")} syscalls allowed, ` +
+        `${names(p.profile.syscalls, (a) => a !== "SCMP_ACT_ALLOW")} denied outright; ` +
+        `${rendered === found.length ? `today's Docker default (moby ${BASE_PROFILE.release}, ${BASE_PROFILE.date}) plus the project's rules` : `${found.length - rendered} profiles NOT rendered by host/seccomp.ts`}; ` +
+        `socket families for containers without CAP_NET_ADMIN: ${workspaceFamilies(p.profile).map(familyName).join(", ")}; AF_ALG and AF_VSOCK refused on ${count(familiesClosed, hs.length)} hosts, for the ECS agent too; ` +
+        `daemon no-new-privileges ${found.every((x) => x.noNewPrivileges) ? "on" : "OFF on some"} (ECS cannot set seccomp per container)`
       : "no daemon seccomp profile in any launch template's user data",
     evidence: hs.map((h) => h.lt.id),
+  };
+}
+
+function ptraceRow(graph: StackGraph, config?: StackConfig): PostureRow {
+  const { hosts: hs, profiles } = hostProfiles(graph);
+  const allowed = profiles.filter((x) => x !== undefined && effectiveRules(x.profile).get("ptrace") === "allow").length;
+  const denied = profiles.filter((x) => x !== undefined && typeof effectiveRules(x.profile).get("ptrace") === "number").length;
+  const choice: PtraceChoice | "mixed" = allowed === hs.length ? "allowed" : denied === hs.length ? "denied" : "mixed";
+  const configured = config?.seccompPtrace;
+  const workspace = workspaceTaskDefinition(graph);
+  const pidMode = workspace?.inputs.pidMode;
+  // With a task-wide PID namespace the agent could trace the credential proxy (same uid) and read its credential.
+  const sharedPids = pidMode !== undefined && pidMode !== null;
+  const mismatch = (configured !== undefined && configured !== choice) || choice === "mixed";
+  const explain = choice === "allowed"
+    ? "Docker's default; strace, gdb, lldb, delve, py-spy and AddressSanitizer's leak check work, on the container's own processes only: no CAP_SYS_PTRACE, no-new-privileges"
+    : choice === "denied"
+      ? "ptrace and process_vm_readv/writev answer ENOSYS; strace, gdb, lldb, delve, rr, py-spy and AddressSanitizer's leak check fail in workspaces"
+      : `allowed on ${allowed}, denied on ${denied} of ${hs.length} hosts`;
+  return {
+    layer: "ptrace",
+    verdict: mismatch ? "mismatch" : choice === "allowed" && sharedPids ? "missing" : choice === "allowed" ? "baseline" : "in force",
+    detail: `${choice} on ${count(choice === "denied" ? denied : allowed, hs.length)} hosts' profiles: ${explain}; ` +
+      `workspace task PID namespace: ${sharedPids ? `pidMode ${pidMode} — SHARED with the credential proxy` : "one per container (no pidMode): the credential proxy is out of reach"}; ` +
+      `config seccompPtrace: ${configured ? `${configured}${mismatch ? " — DOES NOT MATCH the graph" : ""}` : "unknown (no config given)"}`,
+    evidence: [...hs.map((h) => h.lt.id), ...(workspace ? [workspace.id] : [])],
   };
 }
 
@@ -118,6 +173,33 @@ function containersRow(graph: StackGraph): PostureRow {
     detail: `ECS_DISABLE_PRIVILEGED=true on ${count(noPrivileged, hs.length)} hosts; privileged containers: ${privileged.length ? privileged.join(", ") : "none"} in ${defs.length} task definitions; ` +
       `workspace containers with all capabilities dropped, read-only root, no-new-privileges and a non-root user: ${count(hardened, ws.length)}`,
     evidence: [...hs.map((h) => h.lt.id), ...defs.map((d) => d.id)],
+  };
+}
+
+function processesRow(graph: StackGraph): PostureRow {
+  const hs = hosts(graph);
+  const limits = hs.map(({ hardening }) => {
+    const c = hardening?.ecsConfig ?? {};
+    const n = Number(c.ECS_TASK_PIDS_LIMIT);
+    // The agent ignores values outside 1..4194304, and puts pids.max on the task cgroup only with task limits on.
+    return Number.isInteger(n) && n >= 1 && n <= PID_MAX_LIMIT && c.ECS_ENABLE_TASK_CPU_MEM_LIMIT !== "false" ? n : undefined;
+  });
+  const set = limits.filter((n) => n !== undefined);
+  const workspace = workspaceTaskDefinition(graph);
+  const ws = workspace ? containerDefinitions(workspace) : [];
+  const nprocOf = (c: Record<string, any>) => (c.ulimits ?? []).find((u: { name: string }) => u.name === "nproc")?.hardLimit as number | undefined;
+  // A per-uid limit below the kernel's PID ceiling can bind, and every workspace is the same uid.
+  const coupling = ws.filter((c) => nprocOf(c) !== undefined && nprocOf(c)! < PID_MAX_LIMIT);
+  const values = [...new Set(set)];
+  return {
+    layer: "Processes",
+    verdict: coupling.length > 0 ? (set.length ? "partial" : "missing") : allOrSome(set.length, hs.length),
+    detail: `ECS_TASK_PIDS_LIMIT=${values.length ? values.join("/") : "unset"} on ${count(set.length, hs.length)} hosts (pids.max of every task's cgroup, threads included; ECS agent >= ${ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT}, task CPU/memory limits on); ` +
+      `workspace containers' nproc ulimit: ${ws.map((c) => `${c.name} ${nprocOf(c) ?? "unset"}`).join(", ") || "no workspace task"} ` +
+      (coupling.length
+        ? `— BELOW ${PID_MAX_LIMIT}: nproc counts uid 1000's processes across the host, so one workspace at its limit stops every other from forking`
+        : `(per uid across the host; unset or at the kernel's PID ceiling it never binds, so no workspace can starve another)`),
+    evidence: [...hs.map((h) => h.lt.id), ...(workspace ? [workspace.id] : [])],
   };
 }
 
@@ -361,7 +443,9 @@ export function postureRows(graph: StackGraph, config?: StackConfig): PostureRow
   return [
     imdsRow(graph),
     seccompRow(graph),
+    ptraceRow(graph, config),
     containersRow(graph),
+    processesRow(graph),
     sgRow(graph),
     dnsFirewallRow(graph),
     egressRow(graph, config),

@@ -10,7 +10,7 @@ describe("the project's daemon.json in a real dockerd", function () {
   const nofile = projectDaemonConfig()["default-ulimits"].nofile.Hard;
 
   async function daemon(ctx: Mocha.Context) {
-    // Same settings as the hosts'; only the profile's path is the test's copy (host/files/seccomp.json).
+    // Same settings as the hosts'; only the profile's path is the test's copy (host/files/seccomp-ptrace-allowed.json, the default choice).
     expect(JSON.parse(hostFile("daemon.json"))["seccomp-profile"]).to.equal(HOST_PATHS.seccompProfile);
     expect(fs.existsSync(PROJECT_PROFILE)).to.equal(true);
     return projectDaemonEngine(ctx);
@@ -32,7 +32,7 @@ describe("the project's daemon.json in a real dockerd", function () {
     expect(unconfined.stdout.replace(/\s+/g, " ").trim()).to.equal("Seccomp: 0");
   });
 
-  it("refuses the profile's denials in that container (ENOSYS), which Docker's built-in default would allow", async function () {
+  it("refuses the profile's denials in that container (ENOSYS), and ptrace as the default choice says (allowed)", async function () {
     const e = await daemon(this);
     const tag = await image(e, "python");
     const run = await e.docker([
@@ -42,9 +42,10 @@ describe("the project's daemon.json in a real dockerd", function () {
       tag, "python3", "/probe/workspace_probe.py",
     ]);
     const checks = new Map<string, { blocked: boolean; detail: string }>(JSON.parse(VERDICT_LINE.exec(run.stdout)![1]).checks.map((c: any) => [c.id, c]));
-    for (const id of ["io-uring-setup", "keyctl", "userfaultfd", "ptrace", "bpf"]) {
+    for (const id of ["io-uring-setup", "keyctl", "userfaultfd", "bpf"]) {
       expect(checks.get(id), id).to.deep.include({ blocked: true, detail: "ENOSYS" });
     }
+    expect(checks.get("ptrace"), "ptrace").to.deep.include({ blocked: false });
     // Capability-conditional rules stay: without CAP_SYS_ADMIN a namespace is refused with EPERM.
     expect(checks.get("unshare-user"), "unshare-user").to.deep.include({ blocked: true, detail: "EPERM" });
   });

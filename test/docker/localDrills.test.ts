@@ -13,10 +13,11 @@ import type { DockerEngine } from "../../host/docker/engine";
 import { CONTAINER_LABEL, LOCAL_IMAGES, LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../host/docker/localWorkspace";
 import { CONTAINERS } from "../../lib/names";
 import { expectationFor, PROBE_CHECKS } from "../../probe/verdict";
-import { LOCAL_EGRESS_MODE } from "../../scripts/ops/docker/security";
+import { LOCAL_PROBE_CONTEXT } from "../../scripts/ops/docker/security";
 import { dockerMajor, healthyFloorSeconds } from "../../scripts/ops/docker/loadWorkspaces";
 import { systemClock } from "../../scripts/ops/clock";
 import { DRILL_RUN_TAG } from "../../scripts/ops/runId";
+import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
 import { PROXY_CREDENTIAL_ENV } from "../../services/workspaceContainers";
 import { type CliRun, ROOT, runCli } from "../ops/helpers/harness";
 import { projectDaemonEngine } from "../helpers/docker";
@@ -92,7 +93,9 @@ describe("the drills on the local Docker engine (--target docker)", function () 
     expect(host).to.deep.include({ ReadonlyRootfs: true, Privileged: false, CapDrop: ["ALL"], Init: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,size=512m" }, Memory: 2048 * 1024 * 1024, CpuShares: 1024 });
     expect(host.SecurityOpt[0]).to.equal("no-new-privileges");
     expect(host.SecurityOpt[1]).to.match(/^seccomp=\{/);
-    expect(host.Ulimits).to.deep.include({ Name: "nproc", Soft: 4096, Hard: 4096 });
+    // nproc where it never binds (this engine may clamp it to its own ceiling); the task's budget is the pids limit.
+    expect(host.Ulimits.find((u: any) => u.Name === "nproc").Hard).to.be.greaterThan(TASK_PIDS_LIMIT);
+    expect(host.PidsLimit).to.equal(TASK_PIDS_LIMIT);
     expect(host.Ulimits.find((u: any) => u.Name === "nofile").Hard).to.be.within(1024, 65536);
     expect(host.NetworkMode).to.equal(`container:${proxy.Id}`);
     expect(host.Mounts).to.deep.equal([{ Type: "volume", Source: agent.Name.replace(/^\/(.*)-workspace-agent$/, "$1-workspace"), Target: "/workspace" }]);
@@ -149,8 +152,8 @@ describe("the drills on the local Docker engine (--target docker)", function () 
         expect(row.observed, spec.id).to.match(/^(unreachable|not applicable) locally: /);
       } else {
         expect([spec.id, row.result, row.observed]).to.deep.equal([spec.id, "pass", row.observed]);
-        // Local workspaces have no route out: judged by the strict (proxy) mode.
-        expect(row.observed.startsWith("blocked"), `${spec.id}: ${row.observed}`).to.equal(expectationFor(spec, LOCAL_EGRESS_MODE) === "blocked");
+        // Local workspaces have no route out: judged by the strict (proxy) mode, with the default ptrace choice.
+        expect(row.observed.startsWith("blocked"), `${spec.id}: ${row.observed}`).to.equal(expectationFor(spec, LOCAL_PROBE_CONTEXT) === "blocked");
       }
     }
     // The peer was there and listening: refused by the network (dropped), not by an empty port.

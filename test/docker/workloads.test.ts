@@ -1,9 +1,11 @@
-// What must keep working under the project's profile: a workspace's everyday work (shell, node,
-// processes, threads, timers, loopback sockets), and the namespace calls the ECS agent and its
-// CNI plugins make with CAP_SYS_ADMIN and CAP_NET_ADMIN.
+// What must keep working under the project's profile, with either ptrace choice: a workspace's
+// everyday work (shell, node, processes, threads, timers, loopback sockets), and the namespace
+// calls and socket families (AF_PACKET for dhclient) the ECS agent and its CNI plugins use with
+// CAP_SYS_ADMIN and CAP_NET_ADMIN.
 import { expect } from "chai";
 import { agentRunArgs } from "../../host/docker/runtime";
-import { engine, image, PROJECT_PROFILE, profileText, runInWorkspace } from "../helpers/docker";
+import { PTRACE_CHOICES } from "../../host/seccomp";
+import { engine, image, PROFILES, profileText, runInWorkspace } from "../helpers/docker";
 
 const NODE_WORK = `
 const fs = require("fs"), cp = require("child_process"), net = require("net"), path = require("path");
@@ -30,7 +32,7 @@ const { Worker } = require("worker_threads");
 `;
 
 const AGENT_OPS = `
-import ctypes, json, os, socket
+import ctypes, errno, json, os, socket
 libc = ctypes.CDLL(None, use_errno=True)
 def ok(r, what):
     if r != 0:
@@ -47,6 +49,14 @@ ok(libc.mount(b"/proc/self/ns/net", b"/run/netns/task", None, 0x1000, None), "bi
 out["pinned"] = True
 s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
 s.close()
+# dhclient's raw packet socket (awsvpc ENIs), which a workspace's family list does not have.
+socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close()
+out["packet"] = True
+try:
+    socket.socket(40, socket.SOCK_STREAM, 0).close()
+    out["vsock"] = "opened"
+except OSError as e:
+    out["vsock"] = errno.errorcode[e.errno]
 ok(os.system("ip link set lo up"), "ip link set lo up (NET_ADMIN)")
 out["netlink"] = True
 task = os.open("/run/netns/task", os.O_RDONLY)
@@ -60,29 +70,32 @@ print(json.dumps(out))
 describe("work that must keep running under the project's profile", function () {
   this.timeout(120000);
 
-  it("a workspace: shell pipelines and a node script with files, processes, threads, timers and a loopback socket", async function () {
-    const e = await engine(this);
-    const tag = await image(e, "node");
-    const seccompProfile = profileText(PROJECT_PROFILE);
-    const shell = await runInWorkspace(e, { image: tag, seccompProfile, command: ["sh", "-c",
-      "cd /tmp && seq 1 2000 | awk '{ s += $1 } END { print s }' > sum && cat sum | tr 0 o && ls /tmp | wc -l && echo kept > /workspace/file && cat /workspace/file"] });
-    expect(shell.exitCode, shell.stderr).to.equal(0);
-    expect(shell.stdout.trim().split("\n")).to.deep.equal(["2oo1ooo", "1", "kept"]);
+  for (const choice of PTRACE_CHOICES) {
+    it(`a workspace (ptrace ${choice}): shell pipelines and a node script with files, processes, threads, timers and a loopback socket`, async function () {
+      const e = await engine(this);
+      const tag = await image(e, "node");
+      const seccompProfile = profileText(PROFILES[choice]);
+      const shell = await runInWorkspace(e, { image: tag, seccompProfile, command: ["sh", "-c",
+        "cd /tmp && seq 1 2000 | awk '{ s += $1 } END { print s }' > sum && cat sum | tr 0 o && ls /tmp | wc -l && echo kept > /workspace/file && cat /workspace/file"] });
+      expect(shell.exitCode, shell.stderr).to.equal(0);
+      expect(shell.stdout.trim().split("\n")).to.deep.equal(["2oo1ooo", "1", "kept"]);
 
-    const node = await runInWorkspace(e, { image: tag, seccompProfile, command: ["node", "-e", NODE_WORK] });
-    expect(node.exitCode, node.stderr).to.equal(0);
-    expect(JSON.parse(node.stdout.trim())).to.deep.equal({ read: 1000, spawned: "3", threads: [500000, 999999], timers: 3, echoed: "ping", json: 1000 });
-  });
+      const node = await runInWorkspace(e, { image: tag, seccompProfile, command: ["node", "-e", NODE_WORK] });
+      expect(node.exitCode, node.stderr).to.equal(0);
+      expect(JSON.parse(node.stdout.trim())).to.deep.equal({ read: 1000, spawned: "3", threads: [500000, 999999], timers: 3, echoed: "ping", json: 1000 });
+    });
 
-  it("the ECS agent: with CAP_SYS_ADMIN and CAP_NET_ADMIN it can unshare, mount, pin and enter network namespaces", async function () {
-    const e = await engine(this);
-    const tag = await image(e, "python");
-    const agent = await e.docker(["run", "--rm", ...agentRunArgs({ seccompProfile: PROJECT_PROFILE }), tag, "python3", "-c", AGENT_OPS], { allowFail: true });
-    expect(agent.code, agent.stderr).to.equal(0);
-    expect(JSON.parse(agent.stdout.trim())).to.deep.equal({ unshare: true, pinned: true, netlink: true, setns: true });
-    // The same calls fail for a workspace.
-    const workspace = await runInWorkspace(e, { image: tag, seccompProfile: profileText(PROJECT_PROFILE), command: ["python3", "-c", AGENT_OPS] });
-    expect(workspace.exitCode).to.not.equal(0);
-    expect(workspace.stderr, workspace.stderr).to.match(/PermissionError: \[Errno 1\] unshare\(NEWNET\|NEWNS\)/);
-  });
+    it(`the ECS agent (ptrace ${choice}): with CAP_SYS_ADMIN and CAP_NET_ADMIN it unshares, mounts, pins and enters network namespaces and opens dhclient's packet socket`, async function () {
+      const e = await engine(this);
+      const tag = await image(e, "python");
+      const agent = await e.docker(["run", "--rm", ...agentRunArgs({ seccompProfile: PROFILES[choice] }), tag, "python3", "-c", AGENT_OPS], { allowFail: true });
+      expect(agent.code, agent.stderr).to.equal(0);
+      // AF_VSOCK stays refused (EPERM, the profile's default action) even with CAP_NET_ADMIN, as Docker's own default does.
+      expect(JSON.parse(agent.stdout.trim())).to.deep.equal({ unshare: true, pinned: true, netlink: true, packet: true, vsock: "EPERM", setns: true });
+      // The same calls fail for a workspace.
+      const workspace = await runInWorkspace(e, { image: tag, seccompProfile: profileText(PROFILES[choice]), command: ["python3", "-c", AGENT_OPS] });
+      expect(workspace.exitCode).to.not.equal(0);
+      expect(workspace.stderr, workspace.stderr).to.match(/PermissionError: \[Errno 1\] unshare\(NEWNET\|NEWNS\)/);
+    });
+  }
 });

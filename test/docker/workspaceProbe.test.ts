@@ -2,7 +2,7 @@
 // definition, as the local drill target creates workspaces), in a real Docker engine: the in-task
 // probe (probe/workspace_probe.py, in the command override the security drill sends) runs inside
 // containers only, and its verdicts are checked against what is really blocked (an unconfined run
-// shows the same calls succeed).
+// shows the same calls succeed), under both ptrace choices and against today's Docker default.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { DENY_ERRNO } from "../../host/seccomp";
 import { PROBE_CHECKS, type ProbeCheck, type ProbeConfig, type ProbeVerdict, PROBE_SCHEMA, VERDICT_PREFIX } from "../../probe/verdict";
 import { probeCommand } from "../../scripts/ops/security/probeScript";
-import { DOCKER_DEFAULT_PROFILE, engine, image, PROBE_DIR, PROJECT_PROFILE, profileText, runInWorkspace, VERDICT_LINE } from "../helpers/docker";
+import { DOCKER_DEFAULT_PROFILE, engine, image, PROBE_DIR, PROFILES, PROJECT_PROFILE, profileText, runInWorkspace, VERDICT_LINE } from "../helpers/docker";
 
 const PROBE_SOURCE = fs.readFileSync(path.join(PROBE_DIR, "workspace_probe.py"), "utf8");
 
@@ -47,13 +47,17 @@ async function runProbe(ctx: Mocha.Context, seccomp: string, config: ProbeConfig
 
 describe("workspace hardening in a real Docker engine (probe)", function () {
   this.timeout(120000);
+  /** The default choice's profile (ptrace allowed), what the local target and the stacks use. */
   let confined: Awaited<ReturnType<typeof runProbe>>;
+  let ptraceDenied: Awaited<ReturnType<typeof runProbe>>;
   let unconfined: Awaited<ReturnType<typeof runProbe>>;
   let dockerDefault: Awaited<ReturnType<typeof runProbe>>;
 
   before(async function () {
-    this.timeout(180000);
+    this.timeout(240000);
+    expect(PROJECT_PROFILE).to.equal(PROFILES.allowed);
     confined = await runProbe(this, PROJECT_PROFILE);
+    ptraceDenied = await runProbe(this, PROFILES.denied);
     unconfined = await runProbe(this, "unconfined");
     dockerDefault = await runProbe(this, DOCKER_DEFAULT_PROFILE);
   });
@@ -98,23 +102,35 @@ describe("workspace hardening in a real Docker engine (probe)", function () {
   it("is the profile, not a missing capability, that refuses the added syscalls (ENOSYS only the profile gives; they work unconfined)", () => {
     const enosys = "ENOSYS";
     expect(DENY_ERRNO).to.equal(38);
-    for (const id of ["keyctl", "add-key", "request-key", "bpf", "ptrace", "perf-event-open", "userfaultfd", "io-uring-setup", "open-by-handle-at", "pivot-root", "fanotify-init"]) {
+    for (const id of ["keyctl", "add-key", "request-key", "bpf", "perf-event-open", "userfaultfd", "io-uring-setup", "open-by-handle-at", "pivot-root", "fanotify-init"]) {
       expect(confined.byId.get(id)?.detail, id).to.equal(enosys);
+      expect(ptraceDenied.byId.get(id)?.detail, `${id} (ptrace denied)`).to.equal(enosys);
       const free = unconfined.byId.get(id)!;
       expect(free.blocked && free.detail === enosys, `${id} unconfined: ${free.detail}`).to.equal(false);
     }
     // Succeed outright without seccomp (same user, no capabilities): only the profile stops them.
-    for (const id of ["keyctl", "add-key", "ptrace", "perf-event-open", "userfaultfd", "io-uring-setup", "unshare-user", "clone-newuser"]) {
+    for (const id of ["keyctl", "add-key", "perf-event-open", "userfaultfd", "io-uring-setup", "unshare-user", "clone-newuser"]) {
       expect(unconfined.byId.get(id)?.blocked, `${id} unconfined: ${unconfined.byId.get(id)?.detail}`).to.equal(false);
       expect(confined.byId.get(id)?.blocked, id).to.equal(true);
     }
   });
 
-  it("refuses what Docker 20.10's own default allows (io_uring without capabilities, ptrace)", () => {
-    for (const id of ["io-uring-setup", "ptrace"]) {
-      expect(dockerDefault.byId.get(id)?.blocked, `${id} under Docker's default: ${dockerDefault.byId.get(id)?.detail}`).to.equal(false);
-      expect(confined.byId.get(id)?.blocked, id).to.equal(true);
+  it("ptrace of its own child: works under the allowed choice as unconfined, ENOSYS under the denied one", () => {
+    expect(unconfined.byId.get("ptrace")).to.include({ blocked: false, detail: "returned 0" });
+    expect(confined.byId.get("ptrace")).to.include({ blocked: false, detail: "returned 0" });
+    expect(ptraceDenied.byId.get("ptrace")).to.include({ blocked: true, detail: "ENOSYS" });
+    // Apart from ptrace, both choices refuse exactly the same operations.
+    const refused = (p: typeof confined) => p.verdict.checks.filter((c) => c.blocked && c.id !== "ptrace").map((c) => `${c.id}:${c.detail}`);
+    expect(refused(ptraceDenied)).to.deep.equal(refused(confined));
+  });
+
+  it("answers ENOSYS where today's Docker default answers EPERM (io_uring, keyrings, userfaultfd): programs fall back instead of failing", () => {
+    for (const id of ["io-uring-setup", "keyctl", "add-key", "userfaultfd"]) {
+      expect(dockerDefault.byId.get(id), `${id} under Docker's default`).to.include({ blocked: true, detail: "EPERM" });
+      expect(confined.byId.get(id), id).to.include({ blocked: true, detail: "ENOSYS" });
     }
+    // Docker's default allows ptrace as the allowed choice does.
+    expect(dockerDefault.byId.get("ptrace")).to.include({ blocked: false });
   });
 
   it("reports reachable targets as not blocked: the probe's verdicts follow what really happens", async function () {

@@ -12,11 +12,16 @@ import { IMAGE_SPECS, type ImageName, importRootfs } from "../../host/docker/roo
 import { ulimitCeilings } from "../../host/docker/ulimits";
 import { buildWorkspaceImages } from "../../host/docker/workspaceImage";
 import { type CommandResult, type WorkspaceCommand, runWorkspaceCommand } from "../../host/docker/workspaceCommand";
-import { HOST_PATHS, hostFile } from "../../host/render";
+import { HOST_FILES_DIR, HOST_PATHS, hostFile } from "../../host/render";
+import { BASE_PROFILE, PTRACE_CHOICES, type PtraceChoice, seccompProfileFile } from "../../host/seccomp";
+import { SECCOMP_PROFILE } from "../../scripts/ops/docker/run";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-export const PROJECT_PROFILE = path.join(ROOT, "host", "files", "seccomp.json");
-export const DOCKER_DEFAULT_PROFILE = path.join(ROOT, "host", "seccomp", "docker-20.10-default.json");
+/** The project's profile with each ptrace choice, and the default choice's (what the local target uses). */
+export const PROFILES: Readonly<Record<PtraceChoice, string>> = Object.fromEntries(PTRACE_CHOICES.map((c) => [c, path.join(HOST_FILES_DIR, seccompProfileFile(c))])) as Record<PtraceChoice, string>;
+export const PROJECT_PROFILE = path.join(ROOT, SECCOMP_PROFILE);
+/** Today's Docker default profile, as vendored (the project's base). */
+export const DOCKER_DEFAULT_PROFILE = path.join(ROOT, BASE_PROFILE.file);
 export const PROBE_DIR = path.join(ROOT, "probe");
 
 const engines = new Map<string, Promise<DockerEngine>>();

@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { buildParser } from "../../scripts/ops/cli";
 import { systemClock } from "../../scripts/ops/clock";
 import { LOCAL_IMAGES } from "../../host/docker/localWorkspace";
+import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FakeEngine } from "./helpers/fakeEngine";
@@ -88,7 +89,7 @@ describe("ops --target docker without a real engine", () => {
       expect(run.code, run.stderr).to.equal(0);
       expect(run.report).to.deep.include({ outcome: "dry-run", stack: "local", target: { kind: "docker", engine: `${engine.host} (Docker 99.0-fake)` } });
       const agent = run.report.data.settings["workspace-agent"];
-      expect(agent.HostConfig).to.deep.include({ ReadonlyRootfs: true, CapDrop: ["ALL"], Init: true, SecurityOpt: ["no-new-privileges", "seccomp=<host/files/seccomp.json>"] });
+      expect(agent.HostConfig).to.deep.include({ ReadonlyRootfs: true, CapDrop: ["ALL"], Init: true, SecurityOpt: ["no-new-privileges", "seccomp=<host/files/seccomp-ptrace-allowed.json>"], PidsLimit: TASK_PIDS_LIMIT });
       expect(agent.HostConfig.NetworkMode).to.match(/^container:/);
       expect(run.report.tables[0].title).to.equal("Runtime settings (derived from the workspace task definition)");
       expect(engine.changes()).to.deep.equal([]);

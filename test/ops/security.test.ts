@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { inflateSync } from "node:zlib";
 import { allowedFlows } from "../../components/flows";
+import type { PtraceChoice } from "../../host/seccomp";
 import type { EgressMode } from "../../lib/egress";
 import { expectationFor, PROBE_CHECKS, PROBE_SCHEMA, VERDICT_PREFIX, type ProbeVerdict } from "../../probe/verdict";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
@@ -34,13 +35,16 @@ function projectWithProbe(source = PROBE_SOURCE): string {
 }
 
 /** What a probe reports in a stack of this egress mode (its gaps open, its n/a checks skipped), plus overrides. */
-function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean }> = {}, mode: EgressMode = "dns-firewall"): ProbeVerdict {
+function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean }> = {}, mode: EgressMode = "dns-firewall", ptrace: PtraceChoice = o.seccompPtrace): ProbeVerdict {
   const natural = (expect: string) => (expect === "n/a" ? { blocked: false, skipped: true } : { blocked: expect === "blocked" });
   return {
     schema: PROBE_SCHEMA,
     startedAt: "2026-11-23T12:00:00Z",
     uid: 1000,
-    checks: PROBE_CHECKS.map((c) => ({ id: c.id, category: c.category, detail: expectationFor(c, mode) === "blocked" ? "EPERM" : "resolved", ...(overrides[c.id] ?? natural(expectationFor(c, mode))) })),
+    checks: PROBE_CHECKS.map((c) => {
+      const expect = expectationFor(c, { egressMode: mode, seccompPtrace: ptrace });
+      return { id: c.id, category: c.category, detail: expect === "blocked" ? "EPERM" : "resolved", ...(overrides[c.id] ?? natural(expect)) };
+    }),
   };
 }
 
@@ -162,7 +166,7 @@ describe("ops security", () => {
       });
       expect(rows.find((c: any) => c.name === "doh-public-resolver")).to.include({ result: "gap" });
       expect(rows.find((c: any) => c.name === "proxy-denied-name")).to.include({ result: "skip", expected: "n/a in dns-firewall mode: CONNECT :443 through the egress proxy to a name off the allow list" });
-      expect(run.report.summary.join("\n")).to.match(/\(egress mode dns-firewall\): \d+ checks reported, 0 failed, \d+ skipped, 2 known gaps of dns-firewall mode/);
+      expect(run.report.summary.join("\n")).to.match(/\(egress mode dns-firewall, ptrace allowed\): \d+ checks reported, 0 failed, \d+ skipped, 2 known gaps of dns-firewall mode/);
       expect(rows.find((c: any) => c.name === "tcp-peer-workspace")).to.include({ result: "skip" });
       expect(rows.find((c: any) => c.name === "imds-v2-token")).to.include({ result: "pass", expected: "blocked: IMDSv2 token PUT http://169.254.169.254/latest/api/token" });
       expect(rows.find((c: any) => c.name === "dns-allowed-domain")).to.include({ result: "pass" });
@@ -192,6 +196,25 @@ describe("ops security", () => {
       expect(open.report.checks.filter((c: any) => c.result === "fail").map((c: any) => c.name).sort()).to.deep.equal(["doh-public-resolver", "proxy-denied-name", "tcp-public-ip-443"]);
       expect(row(open, "proxy-allowed-name")).to.include({ result: "skip" });
       expect(open.report.checks.filter((c: any) => c.result === "gap")).to.deep.equal([]);
+    });
+
+    it("holds the probe's ptrace check to the stack's seccompPtrace output", async () => {
+      const logVerdict = (v: ProbeVerdict) => m.logs.on(GetLogEventsCommand).callsFake((input) => ({ events: input.nextToken ? [] : [{ message: VERDICT_PREFIX + JSON.stringify(v) }], nextForwardToken: "f/1" }));
+      const row = (run: Awaited<ReturnType<typeof runCli>>) => run.report.checks.find((c: any) => c.name === "ptrace");
+      // Allowed (the outputs' choice): ptrace of its own child working is a pass.
+      logVerdict(verdict());
+      const allowed = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
+      expect(row(allowed)).to.include({ result: "pass", expected: "allowed: ptrace(PTRACE_ATTACH) of a process of its own, as the stack's seccompPtrace choice says" });
+      // Denied: the same observation fails, a refusal passes.
+      const deniedOutputs = { ...o, seccompPtrace: "denied" as const };
+      const open = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: deniedOutputs });
+      expect(open.code).to.equal(1);
+      expect(row(open)).to.include({ result: "fail", observed: "allowed: resolved" });
+      logVerdict(verdict({}, "dns-firewall", "denied"));
+      const refused = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: deniedOutputs });
+      expect(refused.code, refused.stderr).to.equal(0);
+      expect(row(refused)).to.include({ result: "pass", observed: "blocked: EPERM" });
+      expect(refused.report.summary.join("\n")).to.include("(egress mode dns-firewall, ptrace denied)");
     });
 
     it("needs the egress mode from the stack outputs", async () => {

@@ -7,15 +7,17 @@ import type { ContainerOverride, Ulimit } from "@aws-sdk/client-ecs";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { hostKeys } from "../../../config/hosts";
 import type { DockerApi } from "../../../host/docker/api";
 import { ContainerEvents } from "../../../host/docker/events";
 import { LOCAL_PROXY_SECRET, type LocalRuntime, type LocalTask, LocalWorkspace } from "../../../host/docker/localWorkspace";
 import { ulimitCeilings } from "../../../host/docker/ulimits";
+import { type PtraceChoice, seccompProfileFile } from "../../../host/seccomp";
 import { UsageError, errorMessage } from "../errors";
 import { DRILL_KIND_TAG, DRILL_RUN_TAG } from "../runId";
 
-/** The project's seccomp profile: what the hosts' Docker daemon applies to every container. */
-export const SECCOMP_PROFILE = path.join("host", "files", "seccomp.json");
+/** The project's seccomp profile with the default ptrace choice: what the hosts' Docker daemon applies to every container. */
+export const SECCOMP_PROFILE = path.join("host", "files", seccompProfileFile(hostKeys.seccompPtrace.default as PtraceChoice));
 /** Docker's option that drops traffic between containers of one bridge network (the workspace security group's job on ECS). */
 const NO_ICC = { "com.docker.network.bridge.enable_icc": "false" };
 

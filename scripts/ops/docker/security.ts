@@ -8,7 +8,9 @@
 // reads AWS resources and is not applicable either.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { CONTAINERS } from "../../../lib/names";
-import type { ProbeConfig } from "../../../probe/verdict";
+import { hostKeys } from "../../../config/hosts";
+import type { PtraceChoice } from "../../../host/seccomp";
+import type { ProbeConfig, ProbeContext } from "../../../probe/verdict";
 import { PreconditionError, UsageError } from "../errors";
 import { ReportBuilder } from "../report";
 import { type SecurityArgs, finishSecurity } from "../security/command";
@@ -43,6 +45,8 @@ export function localNotApplicable(args: { readonly allowedDomain?: string }): R
  * (proxy) mode's expectations: a public IP or a DNS-over-HTTPS resolver must be unreachable.
  */
 export const LOCAL_EGRESS_MODE = "proxy";
+/** Local workspaces run under the profile of the default ptrace choice (SECCOMP_PROFILE). */
+export const LOCAL_PROBE_CONTEXT: ProbeContext = { egressMode: LOCAL_EGRESS_MODE, seccompPtrace: hostKeys.seccompPtrace.default as PtraceChoice };
 
 /** The health check command of a container, as an exec command line. */
 function healthCommand(def: ContainerDefinition | undefined): string[] | undefined {
@@ -136,7 +140,7 @@ async function probe(ctx: LocalContext, args: SecurityArgs & ImageArgs, source: 
         if (!ctx.signal.aborted) {
           const { verdict, problem } = findVerdict(result.lines);
           if (verdict) {
-            const counts = addProbeChecks(report, verdict, LOCAL_EGRESS_MODE, localNotApplicable(args));
+            const counts = addProbeChecks(report, verdict, LOCAL_PROBE_CONTEXT, localNotApplicable(args));
             report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt}: ${verdict.checks.length} checks reported, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.notApplicable} not applicable locally.`);
             const notListening = peerReady ? await peerReady : undefined;
             if (notListening) untested(report, "tcp-peer-workspace", `not tested: ${notListening}`);

@@ -40,7 +40,7 @@ function healthCheck(b: ContainerCreateBody): string {
 /** One row per container: the settings that confine it. */
 export function hardeningTable(report: ReportBuilder, settings: ReadonlyMap<string, LocalContainerSettings>, profileName: string): void {
   report.table("Runtime settings (derived from the workspace task definition)",
-    ["container", "user", "read-only root", "writable", "capabilities", "security options", "init", "ulimits", "memory", "cpu", "network", "health check"],
+    ["container", "user", "read-only root", "writable", "capabilities", "security options", "init", "ulimits", "pids limit", "memory", "cpu", "network", "health check"],
     [...settings].map(([name, { body: b }]) => {
       const h = b.HostConfig;
       return [
@@ -52,6 +52,7 @@ export function hardeningTable(report: ReportBuilder, settings: ReadonlyMap<stri
         h.SecurityOpt.map((o) => (o.startsWith("seccomp=") ? `seccomp=${o === "seccomp=unconfined" ? "unconfined" : profileName}` : o)).join(", "),
         h.Init ? "yes" : "no",
         ulimits(b),
+        h.PidsLimit ? String(h.PidsLimit) : "-",
         h.Memory ? `${h.Memory / MIB} MiB` : "-",
         h.CpuShares ? `shares ${h.CpuShares}, quota ${((h.NanoCpus ?? 0) / 1e9).toFixed(3)} CPUs` : "-",
         h.NetworkMode.startsWith("container:") ? "the task's (joined)" : h.NetworkMode,

@@ -50,7 +50,7 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
   const report = new ReportBuilder("security", "Security drill: in-task probe and static audit");
   // Everything that can be refused without AWS is checked first.
   const source = probe ? readProbe(ctx.deps.projectDir) : "";
-  const out = probe ? ctx.require([...LAUNCH_OUTPUTS, "workspaceLogGroupName", "egressMode"]) : undefined;
+  const out = probe ? ctx.require([...LAUNCH_OUTPUTS, "workspaceLogGroupName", "egressMode", "seccompPtrace"]) : undefined;
   const auditArgs: AuditArgs | undefined = audit ? { albIngressCidrs: albIngressCidrs(ctx, args), failSeverity: args.failSeverity } : undefined;
   if (probe) ctx.guard("security launches a probe task in the workspace pool");
   await ctx.verifyCredentials();
@@ -121,9 +121,9 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
       if (!ctx.signal.aborted) {
         const { verdict, problem } = findVerdict(run.lines);
         if (verdict) {
-          // Expectations follow the stack's egress mode (PROBE_CHECKS, lib/egress.ts).
-          const { failed, skipped, gaps } = addProbeChecks(report, verdict, out.egressMode);
-          report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt} (egress mode ${out.egressMode}): ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped${gaps ? `, ${gaps} known gap${gaps > 1 ? "s" : ""} of ${out.egressMode} mode (docs/egress.md)` : ""}.`);
+          // Expectations follow the stack's egress mode and ptrace choice (PROBE_CHECKS, lib/egress.ts).
+          const { failed, skipped, gaps } = addProbeChecks(report, verdict, { egressMode: out.egressMode, seccompPtrace: out.seccompPtrace });
+          report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt} (egress mode ${out.egressMode}, ptrace ${out.seccompPtrace}): ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped${gaps ? `, ${gaps} known gap${gaps > 1 ? "s" : ""} of ${out.egressMode} mode (docs/egress.md)` : ""}.`);
         } else {
           report.check("probe", "verdict", "one verdict line in the log", `${problem} (${run.lines.length} log lines${run.stoppedByUs ? "; the task was stopped by the drill" : ""})`, false);
         }

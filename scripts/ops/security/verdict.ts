@@ -1,8 +1,9 @@
 // Reads the probe's verdict line back and turns it into rows of the security matrix: one per
-// check in PROBE_CHECKS (what the hardened workspace must show in the stack's egress mode), plus
+// check in PROBE_CHECKS (what the hardened workspace must show in the stack's egress mode and with
+// its ptrace choice), plus
 // any check the probe reported that the contract does not know.
 import type { EgressMode } from "../../../lib/egress";
-import { type Expectation, expectationFor, PROBE_CHECKS, PROBE_SCHEMA, type ProbeVerdict, VERDICT_PREFIX } from "../../../probe/verdict";
+import { type Expectation, expectationFor, PROBE_CHECKS, PROBE_SCHEMA, type ProbeContext, type ProbeVerdict, VERDICT_PREFIX } from "../../../probe/verdict";
 import type { ReportBuilder } from "../report";
 
 export function findVerdict(lines: readonly string[]): { verdict?: ProbeVerdict; problem?: string } {
@@ -27,7 +28,7 @@ function expectedText(expect: Expectation, mode: EgressMode, what: string): stri
 }
 
 /**
- * Rows of the matrix for the probe's verdict, judged against the stack's egress mode.
+ * Rows of the matrix for the probe's verdict, judged against the stack's egress mode and ptrace choice.
  * `notApplicable`: checks that have no meaning where the probe ran (IMDS on a local engine), with
  * why. Such a row says so ("n/a") when the probe found the target blocked or skipped it; if the
  * probe reached it after all, the row fails like any other.
@@ -35,7 +36,7 @@ function expectedText(expect: Expectation, mode: EgressMode, what: string): stri
 export function addProbeChecks(
   report: ReportBuilder,
   verdict: ProbeVerdict,
-  mode: EgressMode,
+  context: ProbeContext,
   notApplicable: Readonly<Record<string, string>> = {},
 ): { failed: number; skipped: number; gaps: number; notApplicable: number } {
   let failed = 0;
@@ -45,8 +46,8 @@ export function addProbeChecks(
   const byId = new Map(verdict.checks.map((c) => [c.id, c]));
   for (const spec of PROBE_CHECKS) {
     const seen = byId.get(spec.id);
-    const expect = expectationFor(spec, mode);
-    const expected = expectedText(expect, mode, spec.what);
+    const expect = expectationFor(spec, context);
+    const expected = expectedText(expect, context.egressMode, spec.what);
     const row = (observed: string, result: boolean | "skip" | "gap" | "n/a") => report.check(`probe:${spec.category}`, spec.id, expected, observed, result);
     const why = notApplicable[spec.id];
     if (why && seen && (seen.skipped || seen.blocked)) {

@@ -65,6 +65,7 @@ export function stackOutputs(stack: "staging" | "prod" = "staging"): StackOutput
     retainedVolumesAlarmName: `${p}-retained-workspace-volumes`,
     // Staging runs dns-firewall, prod the egress proxy.
     egressMode: stack === "prod" ? "proxy" : "dns-firewall",
+    seccompPtrace: "allowed",
     workspaceSubnetIds: ["subnet-ws-a", "subnet-ws-c"],
     egressProxy: stack === "prod"
       ? {

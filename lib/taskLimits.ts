@@ -1,0 +1,28 @@
+// How many processes a task may run, in one place: the hosts' ecs.config (the ECS agent puts
+// ECS_TASK_PIDS_LIMIT on each task's cgroup as pids.max), the local target (the engine's pids
+// limit on each container of a task) and the nproc ulimit of the task definitions. Every
+// workspace runs as the same uid, and RLIMIT_NPROC counts a uid's processes across the whole
+// host, so a per-uid limit would let one workspace stop every other from forking: the budget is
+// per task instead, and nproc is set where it can never bind.
+
+/**
+ * pids.max of every task (threads count too): room for parallel builds, language servers and a
+ * headless browser, while a fork bomb stops at it. A memory-bound host (7 workspaces on a
+ * c6i.2xlarge) stays far below the kernel's thread and PID ceilings even with every task at it.
+ */
+export const TASK_PIDS_LIMIT = 4096;
+
+/**
+ * The first ECS agent that reads ECS_TASK_PIDS_LIMIT (aws/amazon-ecs-agent CHANGELOG 1.77.0, PR
+ * #3923; agent/config/parse_linux.go parseTaskPidsLimit). An older agent ignores the variable, and
+ * the agent applies it only with task CPU/memory limits on (ECS_ENABLE_TASK_CPU_MEM_LIMIT, default
+ * true): the task cgroup is where pids.max goes.
+ */
+export const ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT = "1.77.0";
+
+/**
+ * The kernel's ceiling for pid_max on 64-bit (PID_MAX_LIMIT, 4 × 1024 × 1024, include/linux/threads.h;
+ * also the largest ECS_TASK_PIDS_LIMIT the agent accepts). No uid can ever have more processes than
+ * the host has PIDs, so an nproc ulimit of this size never binds and never couples workspaces.
+ */
+export const PID_MAX_LIMIT = 4 * 1024 * 1024;
