@@ -38,6 +38,7 @@ const EPILOG = `Commands:
   drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE; terminate-instance --verify-restore)
   security          in-task probe + static audit of the live stack; matrix report
   egress report     names the DNS Firewall's catch-all rule matched and requests the egress proxy denied (--since), by name and source, with the config line that allows each
+  verify            go/no-go for a freshly deployed stack: capacity providers, both pools' agents, one workspace HEALTHY with its volume, the in-task probe, an empty egress report
   cleanup           remove what a killed run left: tasks, DRAINING instances, FIS experiments, volumes, snapshots (--run-id ID)
   volumes           retained workspace volumes: list | snapshot | prune --older-than D (snapshot, then delete)
   local image       build the local workspace images on the Docker engine from this machine's files (no registry)
@@ -275,6 +276,20 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
         select("egress report", async (ctx) => (await import("./egress/command")).egressReport(ctx, args));
       })
       .demandCommand(1, "name an egress command: report"))
+    .command("verify", "go/no-go for a freshly deployed stack: capacity providers, both pools' agents, one workspace HEALTHY with its volume, the in-task probe, an empty egress report; cleans up", (v) => probeOptions(v)
+      .option("start-timeout", seconds("seconds the workspace may take to turn HEALTHY (an empty pool launches an instance first)", 600))
+      .option("egress-since", { type: "string", default: "1h", describe: "the egress report's window, ending when verify starts" })
+      .option("query-timeout", queryTimeoutOption())
+      .option("volume-timeout", seconds("seconds to wait for the run's volumes to detach before deleting them", LOAD_DEFAULTS.volumeTimeout))
+      .option("run-id", { type: "string", describe: "run id to tag tasks and volumes with (default: generated, printed)" })
+      .example("$0 verify --stack staging", "after the first pulumi up: GO (exit 0) or NO-GO (exit 1)"),
+    (a) => {
+      positive("start-timeout", a.startTimeout, { min: 1 });
+      positive("query-timeout", a.queryTimeout, { min: 1, max: QUERY_TIMEOUT_MAX_SECONDS });
+      positive("volume-timeout", a.volumeTimeout, { min: 1 });
+      positive("probe-timeout", a.probeTimeout, { min: 1 });
+      select("verify", async (ctx) => (await import("./verify/command")).verify(ctx, a as never));
+    })
     .command("cleanup", "find and remove what a killed run left (tasks, DRAINING instances, FIS experiments, volumes, snapshots; with --target docker: containers, volumes, networks)", (c) => targetOptions(c, false)
       .option("run-id", { type: "string", describe: "the run id a drill printed" })
       .option("all", { type: "boolean", default: false, describe: "every drill run's leftovers" })

@@ -131,14 +131,14 @@ export async function runProbeTask(report: ReportBuilder, runner: ProbeRunner, o
 }
 
 /** The probe's verdict as rows of the matrix, judged against the stack's egress mode. */
-export function addProbeVerdict(ctx: OpsContext, report: ReportBuilder, run: ProbeRun, out: { readonly workspaceLogGroupName: string; readonly egressMode: EgressMode }): void {
+export function addProbeVerdict(ctx: OpsContext, report: ReportBuilder, run: ProbeRun, out: { readonly workspaceLogGroupName: string; readonly egressMode: EgressMode }, knownGaps: Readonly<Record<string, string>> = {}): void {
   report.data.probeTask = { ...run, lines: undefined, logLines: run.lines.length };
   report.summary.push(`Probe task ${run.taskId} exited ${run.exitCode ?? "?"}${run.stopReason ? ` (${run.stopReason})` : ""}; log stream ${out.workspaceLogGroupName}:${run.logStream}.`);
   if (ctx.signal.aborted) return;
   const { verdict, problem } = findVerdict(run.lines);
   if (verdict) {
     // Expectations follow the stack's egress mode (PROBE_CHECKS, lib/egress.ts).
-    const { failed, skipped, gaps } = addProbeChecks(report, verdict, out.egressMode);
+    const { failed, skipped, gaps } = addProbeChecks(report, verdict, out.egressMode, {}, knownGaps);
     report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt} (egress mode ${out.egressMode}): ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped${gaps ? `, ${gaps} known gap${gaps > 1 ? "s" : ""} of ${out.egressMode} mode (docs/egress.md)` : ""}.`);
   } else {
     report.check("probe", "verdict", "one verdict line in the log", `${problem} (${run.lines.length} log lines${run.stoppedByUs ? "; the task was stopped by the drill" : ""})`, false);
