@@ -138,8 +138,12 @@ export function addProbeVerdict(ctx: OpsContext, report: ReportBuilder, run: Pro
   const { verdict, problem } = findVerdict(run.lines);
   if (verdict) {
     // Expectations follow the stack's egress mode (PROBE_CHECKS, lib/egress.ts).
+    const before = report.checks.length;
     const { failed, skipped, gaps } = addProbeChecks(report, verdict, out.egressMode, {}, knownGaps);
-    report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt} (egress mode ${out.egressMode}): ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped${gaps ? `, ${gaps} known gap${gaps > 1 ? "s" : ""} of ${out.egressMode} mode (docs/egress.md)` : ""}.`);
+    const rollout = report.checks.slice(before).filter((c) => c.result === "gap" && knownGaps[c.name]).length;
+    const modeGaps = gaps - rollout;
+    report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt} (egress mode ${out.egressMode}): ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped` +
+      `${modeGaps ? `, ${modeGaps} known gap${modeGaps > 1 ? "s" : ""} of ${out.egressMode} mode (docs/egress.md)` : ""}${rollout ? `, ${rollout} open while the DNS Firewall's catch-all is in ALERT` : ""}.`);
   } else {
     report.check("probe", "verdict", "one verdict line in the log", `${problem} (${run.lines.length} log lines${run.stoppedByUs ? "; the task was stopped by the drill" : ""})`, false);
   }
