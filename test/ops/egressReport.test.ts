@@ -97,7 +97,7 @@ describe("ops egress report", () => {
     const run = await runCli(["egress", "report", "--json", "--since", "24h"], { clock });
     expect(run.code, run.stderr).to.equal(0);
     const start = logs.commandCalls(StartQueryCommand)[0].args[0].input;
-    expect(start).to.include({ logGroupName: staging.dnsQueryLogGroupName, startTime: (NOW - 24 * 60 * MIN) / 1000, endTime: NOW / 1000, limit: 10_000 });
+    expect(start).to.include({ logGroupName: staging.dnsQueryLogGroupName, startTime: (NOW - 24 * 60 * MIN) / 1000, endTime: NOW / 1000, limit: 100_000 });
     expect(start.queryString).to.include(`firewall_rule_group_id = "${staging.dnsFirewallRuleGroupId}"`).and.include(`firewall_domain_list_id = "${staging.dnsFirewallCatchAllDomainListId}"`);
     // dns-firewall mode: no egress proxy, one query.
     expect(logs.commandCalls(StartQueryCommand)).to.have.length(1);
@@ -161,7 +161,7 @@ describe("ops egress report", () => {
     sim.put(prod.egressProxy.logGroupName!, squidEvents());
     const run = await runCli(["egress", "report", "--json", "--since", "1h"], { clock, outputs: prod });
     expect(run.code, run.stderr).to.equal(0);
-    const lines = [...run.report.data.dns, ...run.report.data.proxy].filter((r: any) => r.advice.kind === "config").map((r: any) => r.advice.text);
+    const lines = [...run.report.data.dns, ...run.report.data.egressProxy].filter((r: any) => r.advice.kind === "config").map((r: any) => r.advice.text);
     expect(lines).to.deep.equal([
       "pulumi config set --path 'dnsAllowedDomains[4]' api.example.dev --stack prod",
       "pulumi config set --path 'dnsAllowedDomains[5]' mcp.example.org --stack prod",
@@ -189,7 +189,7 @@ describe("ops egress report", () => {
     expect(run.code, run.stderr).to.equal(0);
     expect(logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input.logGroupName)).to.deep.equal([prod.dnsQueryLogGroupName, prod.egressProxy.logGroupName]);
     // Every TCP_DENIED line of the real Squid, and nothing else (no tunnel, no cache log line).
-    expect(run.report.data.proxy.map((t: any) => [`${t.method} ${t.target}`, t.count, t.advice.kind, t.advice.text])).to.deep.equal([
+    expect(run.report.data.egressProxy.map((t: any) => [`${t.method} ${t.target}`, t.count, t.advice.kind, t.advice.text])).to.deep.equal([
       ["CONNECT denied.test:443", 2, "config", "pulumi config set --path 'dnsAllowedDomains[4]' denied.test --stack prod"],
       ["CONNECT 127.125.0.1:443", 1, "by-design", "an IP literal: the egress proxy allows names only"],
       ["CONNECT 127.77.0.1:443", 1, "by-design", "an IP literal: the egress proxy allows names only"],
@@ -197,7 +197,7 @@ describe("ops egress report", () => {
       ["CONNECT allowed.test:8443", 1, "by-design", "port 8443: the egress proxy allows 443 only"],
       ["GET http://allowed.test/", 1, "by-design", "plain HTTP (GET): the egress proxy tunnels HTTPS only (CONNECT to 443)"],
     ]);
-    const denied = run.report.data.proxy[0];
+    const denied = run.report.data.egressProxy[0];
     // The test's clients are loopback addresses: outside the VPC, named as such.
     expect(denied.sources.map((s: any) => [s.address, s.role])).to.deep.equal([["127.0.0.1", "outside the VPC"], ["127.0.1.1", "outside the VPC"]]);
     expect(denied.firstSeen).to.equal("2026-12-05T13:46:44Z");
@@ -213,6 +213,17 @@ describe("ops egress report", () => {
     expect(logs.commandCalls(StopQueryCommand)).to.have.length(0);
     expect(run.report.data.queries[0]).to.include({ status: "Complete", polls: 5, truncated: false });
     expect(run.report.data.dns).to.have.length(4);
+  });
+
+  it("reads every page of a Complete answer (nextToken)", async () => {
+    const { clock, sim, logs } = setUp({ pageSize: 2 });
+    sim.put(staging.dnsQueryLogGroupName, stagingDnsEvents());
+    const run = await runCli(["egress", "report", "--json", "--since", "24h"], { clock });
+    expect(run.code, run.stderr).to.equal(0);
+    // 3 polls to Complete, then the pages after the first: 8 rows (one per query name as logged, source and action) in pages of 2.
+    const calls = logs.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input.nextToken ?? "-");
+    expect(calls).to.deep.equal(["-", "-", "-", "2", "4", "6"]);
+    expect(run.report.data.dns.map((d: any) => d.count)).to.deep.equal([5, 3, 1, 1]);
   });
 
   it("stops a query still running at --query-timeout and exits 3 naming it", async () => {
@@ -235,7 +246,7 @@ describe("ops egress report", () => {
     const run = await runCli(["egress", "report", "--json", "--since", "1h", "--fail-on-findings"], { clock, outputs: prod });
     expect(run.code).to.equal(3);
     expect(logs.commandCalls(StopQueryCommand)).to.have.length(0);
-    expect(run.report.data.proxy).to.have.length(6);
+    expect(run.report.data.egressProxy).to.have.length(6);
     const check = run.report.checks.find((c: any) => c.name === "DNS query log read");
     expect(check).to.include({ result: "fail", observed: "Failed: Logs Insights ended the query with status Failed" });
   });

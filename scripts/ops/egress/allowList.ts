@@ -1,6 +1,6 @@
 // What to do about a name off the allow list: the config line that would allow it, or why no config
 // line can. The DNS Firewall and the egress proxy enforce one list, config dnsAllowedDomains (the
-// proxy's squid.conf is generated from it); AWS names are the platform's own list
+// egress proxy's squid.conf is generated from it); AWS names are the platform's own list
 // (lib/awsServices.ts), which config refuses. The egress proxy also refuses, by design, IP
 // literals, ports other than 443 and plain HTTP: no list entry changes that.
 import * as fs from "node:fs";

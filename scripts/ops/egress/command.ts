@@ -11,7 +11,7 @@ import { type OutputPath } from "../outputs";
 import { ReportBuilder } from "../report";
 import { type Advice, AllowAdvisor, readStackAllowList } from "./allowList";
 import { type InsightsOutcome, type InsightsQuery, runInsightsQueries } from "./insights";
-import { type DnsMatch, type ProxyDenial, dnsCatchAllQuery, deniedRequestsQuery, dnsMatches, proxyDenials } from "./queries";
+import { type DnsMatch, type EgressProxyDenial, dnsCatchAllQuery, deniedRequestsQuery, dnsMatches, egressProxyDenials } from "./queries";
 import { type Source, SourceMap } from "./sources";
 
 const MINUTE_MS = 60_000;
@@ -43,16 +43,16 @@ export interface EgressWindow {
   readonly label: string;
 }
 
-/** What the logs said over the window. `proxy` is absent in dns-firewall mode (there is no egress proxy). */
+/** What the logs said over the window. `egressProxy` is absent in dns-firewall mode (there is no egress proxy). */
 export interface EgressGathered {
   readonly window: EgressWindow;
   readonly queries: readonly InsightsOutcome[];
   readonly dns: readonly DnsMatch[];
-  readonly proxy?: readonly ProxyDenial[];
+  readonly egressProxy?: readonly EgressProxyDenial[];
   readonly sources: SourceMap;
 }
 
-/** The outputs the report reads: the query log, the catch-all rule, and the proxy's log in proxy mode. */
+/** The outputs the report reads: the query log, the catch-all rule, and the egress proxy's log in proxy mode. */
 export function egressOutputs(ctx: OpsContext): OutputPath[] {
   const paths: OutputPath[] = ["dnsQueryLogGroupName", "dnsFirewallRuleGroupId", "dnsFirewallCatchAllDomainListId", "vpcId", "egressMode"];
   if (ctx.outputs.egressMode === "proxy") paths.push("egressProxy.logGroupName");
@@ -68,8 +68,8 @@ export function egressQueries(ctx: OpsContext, window: EgressWindow): InsightsQu
     startMs: window.startMs,
     endMs: window.endMs,
   }];
-  const proxyLog = ctx.outputs.egressMode === "proxy" ? ctx.outputs.egressProxy?.logGroupName : undefined;
-  if (proxyLog) queries.push({ what: "egress proxy decision log", logGroupName: proxyLog, queryString: deniedRequestsQuery(), startMs: window.startMs, endMs: window.endMs });
+  const egressProxyLog = ctx.outputs.egressMode === "proxy" ? ctx.outputs.egressProxy?.logGroupName : undefined;
+  if (egressProxyLog) queries.push({ what: "egress proxy decision log", logGroupName: egressProxyLog, queryString: deniedRequestsQuery(), startMs: window.startMs, endMs: window.endMs });
   return queries;
 }
 
@@ -93,9 +93,9 @@ export async function readCatchAllAction(ctx: OpsContext, notes: string[]): Prom
 export async function gatherEgress(ctx: OpsContext, window: EgressWindow, queryTimeout: number): Promise<EgressGathered> {
   const queries = await runInsightsQueries(ctx, egressQueries(ctx, window), queryTimeout);
   const dns = dnsMatches(queries[0].rows);
-  const proxy = queries[1] ? proxyDenials(queries[1].rows) : undefined;
-  const sources = await SourceMap.build(ctx, [...dns.map((d) => d.source), ...(proxy ?? []).map((p) => p.source)]);
-  return { window, queries, dns, proxy, sources };
+  const egressProxy = queries[1] ? egressProxyDenials(queries[1].rows) : undefined;
+  const sources = await SourceMap.build(ctx, [...dns.map((d) => d.source), ...(egressProxy ?? []).map((p) => p.source)]);
+  return { window, queries, dns, egressProxy, sources };
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -169,7 +169,7 @@ export function egressFindings(ctx: OpsContext, g: EgressGathered, probeNames: r
     lastSeen: maxOf(list.map((d) => d.lastSeen)),
     sources: withCounts(list, g.sources),
   })).sort((a, b) => b.count - a.count || cmp(a.name, b.name));
-  const targets = [...groupBy(g.proxy ?? [], (p) => `${p.method} ${p.target}`)].map(([, list]) => ({
+  const targets = [...groupBy(g.egressProxy ?? [], (p) => `${p.method} ${p.target}`)].map(([, list]) => ({
     target: list[0].target,
     method: list[0].method,
     count: list.reduce((a, p) => a + p.count, 0),
@@ -198,7 +198,7 @@ export function addEgressFindings(report: ReportBuilder, ctx: OpsContext, g: Egr
   report.summary.push(
     `Window ${iso(g.window.startMs)} to ${iso(g.window.endMs)} (${g.window.label}).`,
     `DNS Firewall catch-all rule matched ${plural(f.names.length, "name")} (${plural(dnsQueries, "query", "queries")})` +
-      (g.proxy ? `; the egress proxy denied ${plural(f.targets.length, "target")} (${plural(denied, "request")})` : "") +
+      (g.egressProxy ? `; the egress proxy denied ${plural(f.targets.length, "target")} (${plural(denied, "request")})` : "") +
       `; from ${plural(new Set(allSources.map((s) => s.address)).size, "source address", "source addresses")}.`,
   );
   report.table("Names the DNS Firewall's catch-all rule matched", ["name", "action", "queries", "sources", "first seen", "last seen", "to allow it"],
@@ -207,12 +207,12 @@ export function addEgressFindings(report: ReportBuilder, ctx: OpsContext, g: Egr
     f.targets.map((t) => [t.target, t.method, t.count, rolesText(t.sources), iso(t.firstSeen), iso(t.lastSeen), t.advice.text]));
   const bySource = [...groupBy(allSources, (s) => s.address)].map(([address]) => {
     const dns = f.names.filter((n) => n.sources.some((s) => s.address === address));
-    const proxy = f.targets.filter((t) => t.sources.some((s) => s.address === address));
+    const denied = f.targets.filter((t) => t.sources.some((s) => s.address === address));
     const own = allSources.filter((s) => s.address === address);
-    return { source: g.sources.describe(address), dns, proxy, firstSeen: minOf(own.map((x) => x.firstSeen)), lastSeen: maxOf(own.map((x) => x.lastSeen)) };
+    return { source: g.sources.describe(address), dns, denied, firstSeen: minOf(own.map((x) => x.firstSeen)), lastSeen: maxOf(own.map((x) => x.lastSeen)) };
   }).sort((a, b) => cmp(a.source.role, b.source.role) || cmp(a.source.address, b.source.address));
   report.table("By source", ["source", "is", "interface", "names (DNS)", "denied targets (egress proxy)", "first seen", "last seen"],
-    bySource.map((s) => [s.source.address || "-", s.source.role, s.source.detail || "-", s.dns.map((n) => n.name).join(", ") || "-", s.proxy.map((t) => `${t.method} ${t.target}`).join(", ") || "-", iso(s.firstSeen), iso(s.lastSeen)]));
+    bySource.map((s) => [s.source.address || "-", s.source.role, s.source.detail || "-", s.dns.map((n) => n.name).join(", ") || "-", s.denied.map((t) => `${t.method} ${t.target}`).join(", ") || "-", iso(s.firstSeen), iso(s.lastSeen)]));
   const probeRows = [...f.probeNames.map((n) => ["DNS", n.name, n.count, rolesText(n.sources), iso(n.lastSeen)]), ...f.probeTargets.map((t) => ["egress proxy", `${t.method} ${t.target}`, t.count, rolesText(t.sources), iso(t.lastSeen)])];
   report.table("Tried on purpose by the security probe (--probe-name; not findings)", ["log", "name", "count", "sources", "last seen"], probeRows);
 
@@ -221,16 +221,16 @@ export function addEgressFindings(report: ReportBuilder, ctx: OpsContext, g: Egr
     if (q.truncated) report.notes.push(`${q.query.what}: Logs Insights returned its maximum of rows; some groups are missing: shorten --since`);
   }
   report.notes.push(...g.sources.problems);
-  if (!g.proxy) report.notes.push(`egress mode ${ctx.outputs.egressMode ?? "dns-firewall"}: no egress proxy, so only names are logged; a connection to an IP address needs no name and shows in no log here (VPC flow logs: ${ctx.outputs.flowLogGroupName ?? "flowLogGroupName"})`);
+  if (!g.egressProxy) report.notes.push(`egress mode ${ctx.outputs.egressMode ?? "dns-firewall"}: no egress proxy, so only names are logged; a connection to an IP address needs no name and shows in no log here (VPC flow logs: ${ctx.outputs.flowLogGroupName ?? "flowLogGroupName"})`);
   report.notes.push("Resolver query logs and container logs reach CloudWatch Logs minutes late: the window's last minutes may be incomplete");
   report.data.window = { start: iso(g.window.startMs), end: iso(g.window.endMs), label: g.window.label };
   report.data.queries = g.queries.map((q) => ({ what: q.query.what, logGroupName: q.query.logGroupName, queryString: q.query.queryString, queryId: q.queryId, status: q.status, polls: q.polls, ...(q.error ? { error: q.error } : {}), ...(q.statistics ? { statistics: q.statistics } : {}), truncated: q.truncated }));
   const times = <T extends { firstSeen?: number; lastSeen?: number }>(x: T) => ({ ...x, firstSeen: iso(x.firstSeen), lastSeen: iso(x.lastSeen) });
   const json = (rows: (NameRow | TargetRow)[]) => rows.map((r) => ({ ...times(r), sources: r.sources.map(times) }));
   report.data.dns = json(f.names);
-  if (g.proxy) report.data.proxy = json(f.targets);
-  report.data.probe = { dns: json(f.probeNames), proxy: json(f.probeTargets) };
-  report.data.sources = bySource.map((s) => ({ ...s.source, names: s.dns.map((n) => n.name), deniedTargets: s.proxy.map((t) => `${t.method} ${t.target}`), firstSeen: iso(s.firstSeen), lastSeen: iso(s.lastSeen) }));
+  if (g.egressProxy) report.data.egressProxy = json(f.targets);
+  report.data.probe = { dns: json(f.probeNames), egressProxy: json(f.probeTargets) };
+  report.data.sources = bySource.map((s) => ({ ...s.source, names: s.dns.map((n) => n.name), deniedTargets: s.denied.map((t) => `${t.method} ${t.target}`), firstSeen: iso(s.firstSeen), lastSeen: iso(s.lastSeen) }));
 }
 
 /** What the catch-all rule's action means for these findings: the next step of the rollout. */
@@ -249,7 +249,7 @@ export function addEgressChecks(report: ReportBuilder, g: EgressGathered, f: Egr
     report.check(group, `${q.query.what} read`, "query Complete", q.error ? `${q.status}: ${q.error}` : `Complete${q.truncated ? " (truncated)" : ""}`, !q.error && !q.truncated);
   }
   report.check(group, "names the DNS Firewall's catch-all rule matched", "none", list(f.names.map((n) => n.name)), f.names.length === 0);
-  if (g.proxy) report.check(group, "requests the egress proxy denied", "none", list(f.targets.map((t) => `${t.method} ${t.target}`)), f.targets.length === 0);
+  if (g.egressProxy) report.check(group, "requests the egress proxy denied", "none", list(f.targets.map((t) => `${t.method} ${t.target}`)), f.targets.length === 0);
 }
 
 export async function egressReport(ctx: OpsContext, args: EgressReportArgs): Promise<ReportBuilder> {

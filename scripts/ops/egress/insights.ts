@@ -22,8 +22,11 @@ export const QUERY_POLL_SECONDS = 2;
 export const QUERY_TIMEOUT_DEFAULT_SECONDS = 300;
 export const QUERY_TIMEOUT_MAX_SECONDS = 3600;
 
-/** GetQueryResults answers at most 10,000 rows (StartQuery limit: 1–10,000, AWS API model EventsLimit). */
-export const MAX_QUERY_ROWS = 10_000;
+/**
+ * Rows a query may return: StartQuery's limit is at most 100,000 (AWS API model, logs 2014-03-28,
+ * EventsLimitStartQuery), read in GetQueryResults pages of at most 10,000 joined by nextToken.
+ */
+export const MAX_QUERY_ROWS = 100_000;
 
 const FINAL_FAILURES = new Set(["Failed", "Cancelled", "Timeout", "Unknown"]);
 
@@ -103,6 +106,13 @@ export async function runInsightsQueries(ctx: OpsContext, queries: readonly Insi
           lastStatus[i] = status;
           if (status === "Complete") {
             const rows = (r.results ?? []).map(rowOf);
+            // A Complete answer comes in pages: the rest follow its nextToken.
+            for (let next = r.nextToken; next; ) {
+              const token: string = next;
+              const page = await ctx.api.call("GetQueryResults", () => ctx.aws.logs.send(new GetQueryResultsCommand({ queryId: s.queryId, nextToken: token })));
+              rows.push(...(page.results ?? []).map(rowOf));
+              next = page.nextToken;
+            }
             outcomes[i] = { query: queries[i], queryId: s.queryId, status, rows, truncated: rows.length >= MAX_QUERY_ROWS, polls: polls[i], ...(r.statistics ? { statistics: r.statistics } : {}) };
           } else if (FINAL_FAILURES.has(status)) {
             outcomes[i] = { query: queries[i], queryId: s.queryId, status, rows: [], error: `Logs Insights ended the query with status ${status}`, truncated: false, polls: polls[i] };

@@ -75,7 +75,7 @@ export interface DnsMatch {
 }
 
 /** Requests for one target from one address that the egress proxy denied. */
-export interface ProxyDenial {
+export interface EgressProxyDenial {
   readonly target: string;
   readonly method: string;
   readonly source: string;
@@ -104,7 +104,7 @@ export function dnsMatches(rows: readonly InsightsRow[]): DnsMatch[] {
   }));
 }
 
-export function proxyDenials(rows: readonly InsightsRow[]): ProxyDenial[] {
+export function egressProxyDenials(rows: readonly InsightsRow[]): EgressProxyDenial[] {
   return rows.filter((r) => r.target).map((r) => ({
     target: r.target,
     method: r.method ?? "",

@@ -27,6 +27,8 @@ export interface LogsSimOptions {
   readonly progression?: (queryIndex: number) => readonly string[];
   /** The final status of a query (default Complete). "Running" here keeps it running for ever. */
   readonly finalStatus?: (queryIndex: number) => string;
+  /** Rows per GetQueryResults page (AWS: at most 10,000; the rest follow nextToken). */
+  readonly pageSize?: number;
 }
 
 interface SimQuery {
@@ -266,7 +268,7 @@ export class LogsSim {
     const name = input.logGroupName ?? "";
     if (!this.groups.has(name)) throw err("ResourceNotFoundException", `Log group '${name}' does not exist`);
     if (input.startTime === undefined || input.endTime === undefined || input.startTime > input.endTime) throw err("InvalidParameterException", "startTime must not be after endTime");
-    if (input.limit !== undefined && (input.limit < 1 || input.limit > 10_000)) throw err("InvalidParameterException", "limit must be 1 to 10000");
+    if (input.limit !== undefined && (input.limit < 1 || input.limit > 100_000)) throw err("InvalidParameterException", "limit must be 1 to 100000");
     if ((input.queryString ?? "").length > 10_000) throw err("InvalidParameterException", "queryString is longer than 10000 characters");
     // Parse now: a malformed query is refused by StartQuery, as Insights does.
     runQuery(input.queryString ?? "", [], 1);
@@ -275,24 +277,28 @@ export class LogsSim {
     const steps = [...(this.o.progression?.(index) ?? ["Scheduled", "Running"]), this.o.finalStatus?.(index) ?? "Complete"];
     this.queries.set(id, {
       id, index, logGroupName: name, queryString: input.queryString ?? "", startTime: input.startTime, endTime: input.endTime,
-      limit: input.limit ?? 1000, steps, status: steps[0],
+      limit: input.limit ?? 10_000, steps, status: steps[0],
     });
     return { queryId: id };
   }
 
-  getQueryResults(input: { queryId?: string }): { status: string; results: { field: string; value: string }[][]; statistics?: { recordsMatched: number; recordsScanned: number; bytesScanned: number } } {
+  getQueryResults(input: { queryId?: string; nextToken?: string }): { status: string; results: { field: string; value: string }[][]; nextToken?: string; statistics?: { recordsMatched: number; recordsScanned: number; bytesScanned: number } } {
     this.count("GetQueryResults");
     const q = this.queries.get(input.queryId ?? "");
     if (!q) throw err("ResourceNotFoundException", `query ${input.queryId} not found`);
-    if (q.status !== "Cancelled") {
+    if (q.status !== "Cancelled" && !input.nextToken) {
       q.status = q.steps.length > 1 ? (q.steps.shift() as string) : q.steps[0];
     }
     if (q.status !== "Complete") return { status: q.status, results: [] };
     const events = (this.groups.get(q.logGroupName) ?? []).filter((e) => e.timestamp >= q.startTime * 1000 && e.timestamp <= q.endTime * 1000 + 999);
     q.results ??= runQuery(q.queryString, events, q.limit);
+    const size = Math.min(this.o.pageSize ?? 10_000, 10_000);
+    const from = input.nextToken ? Number(input.nextToken) : 0;
+    const page = q.results.slice(from, from + size);
     return {
       status: q.status,
-      results: q.results.map((r, i) => [...Object.entries(r).map(([field, value]) => ({ field, value })), { field: "@ptr", value: `ptr-${q.id}-${i}` }]),
+      results: page.map((r, i) => [...Object.entries(r).map(([field, value]) => ({ field, value })), { field: "@ptr", value: `ptr-${q.id}-${from + i}` }]),
+      ...(from + size < q.results.length ? { nextToken: String(from + size) } : {}),
       statistics: { recordsMatched: q.results.length, recordsScanned: events.length, bytesScanned: events.reduce((a, e) => a + e.message.length, 0) },
     };
   }
