@@ -53,7 +53,11 @@ const AGENT_CAPABILITIES = [
 const HOSTS = 4;
 const hostPool = (i: number) => (i < 2 ? "backend" : "workspace");
 const instanceId = (i: number) => `i-0sim${String(i).padStart(12, "0")}`;
-const trunks = (count = HOSTS) => Array.from({ length: count }, (_, i) => eni(`eni-0trunk${i}`, `10.20.16.${100 + i}`, [o.securityGroupIds[i < 2 ? "backendHosts" : "workspaceHosts"]], { InterfaceType: "trunk", Attachment: { InstanceId: instanceId(i) } }));
+/** Every host's primary interface, and a trunk on the first `count` hosts. */
+const trunks = (count = HOSTS) => Array.from({ length: HOSTS }, (_, i) => [
+  eni(`eni-0primary${i}`, `10.20.16.${10 + i}`, [o.securityGroupIds[i < 2 ? "backendHosts" : "workspaceHosts"]], { Attachment: { InstanceId: instanceId(i) } }),
+  ...(i < count ? [eni(`eni-0trunk${i}`, `10.20.16.${100 + i}`, [o.securityGroupIds[i < 2 ? "backendHosts" : "workspaceHosts"]], { InterfaceType: "trunk", Attachment: { InstanceId: instanceId(i) } })] : []),
+]).flat();
 
 /** The probe's verdict on a stack that is as designed, in this egress mode. */
 function verdict(mode: EgressMode = "dns-firewall"): ProbeVerdict {

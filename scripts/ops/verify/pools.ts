@@ -36,13 +36,12 @@ export async function checkCapacityProviders(ctx: OpsContext, report: ReportBuil
 async function trunkInterfaces(ctx: OpsContext, instanceIds: readonly string[]): Promise<Map<string, string>> {
   const trunks = new Map<string, string>();
   for (const batch of chunk(instanceIds, INSTANCES_PER_CALL)) {
-    const pages = paginateDescribeNetworkInterfaces({ client: ctx.aws.ec2 }, {
-      Filters: [{ Name: "attachment.instance-id", Values: batch }, { Name: "interface-type", Values: ["trunk"] }],
-    });
+    // The type is checked here rather than by an interface-type filter: a host has only a few interfaces.
+    const pages = paginateDescribeNetworkInterfaces({ client: ctx.aws.ec2 }, { Filters: [{ Name: "attachment.instance-id", Values: batch }] });
     for await (const page of ctx.api.pages("DescribeNetworkInterfaces", pages)) {
       for (const eni of page.NetworkInterfaces ?? []) {
         const instance = eni.Attachment?.InstanceId;
-        if (instance && eni.NetworkInterfaceId) trunks.set(instance, eni.NetworkInterfaceId);
+        if (instance && eni.NetworkInterfaceId && eni.InterfaceType === "trunk") trunks.set(instance, eni.NetworkInterfaceId);
       }
     }
   }

@@ -1,7 +1,7 @@
 // The logs and the network the egress report reads, for its tests: Logs Insights simulated
 // (scripts/ops/sim/logsSim.ts) on a mocked CloudWatchLogsClient, and the stack's network
 // interfaces and subnets on a mocked EC2Client (DescribeNetworkInterfaces honours the vpc-id,
-// addresses.private-ip-address, attachment.instance-id and interface-type filters).
+// addresses.private-ip-address and attachment.instance-id filters, and refuses others as moto does).
 // The log events come from the fixtures: AWS's documented Resolver query log example, with field
 // values changed, and the real Squid's output (test/fixtures/egress/README.md).
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand, StopQueryCommand } from "@aws-sdk/client-cloudwatch-logs";
@@ -71,15 +71,16 @@ type Ec2Mock = ReturnType<typeof mockEc2>;
 export function simulatedNetwork(interfaces: NetworkInterface[], ec2: Ec2Mock = mockEc2(), vpcId = "vpc-0a1b2c3d"): Ec2Mock {
   ec2.on(DescribeNetworkInterfacesCommand).callsFake((input) => {
     const filter = (name: string) => input.Filters?.find((f: { Name?: string }) => f.Name === name)?.Values as string[] | undefined;
+    const known = ["vpc-id", "addresses.private-ip-address", "attachment.instance-id"];
+    const unknown = (input.Filters ?? []).map((f: { Name?: string }) => f.Name).filter((n: string | undefined) => !known.includes(n ?? ""));
+    if (unknown.length > 0) throw Object.assign(new Error(`filter ${unknown.join(", ")} not simulated`), { name: "InvalidParameterValue" });
     const found = interfaces.filter((eni) => {
       const vpc = filter("vpc-id");
       const addresses = filter("addresses.private-ip-address");
       const instances = filter("attachment.instance-id");
-      const types = filter("interface-type");
       return (!vpc || vpc.includes(eni.VpcId ?? vpcId))
         && (!addresses || (eni.PrivateIpAddresses ?? []).some((a) => addresses.includes(a.PrivateIpAddress ?? "")))
-        && (!instances || instances.includes(eni.Attachment?.InstanceId ?? ""))
-        && (!types || types.includes(eni.InterfaceType ?? "interface"));
+        && (!instances || instances.includes(eni.Attachment?.InstanceId ?? ""));
     });
     return { NetworkInterfaces: found };
   });
