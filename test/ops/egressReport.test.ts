@@ -13,7 +13,8 @@ import * as path from "node:path";
 import { SQUID_CONFIG_ENV } from "../../services/egressProxy/container";
 import { AllowAdvisor, isIpLiteral, listCovers, splitTarget } from "../../scripts/ops/egress/allowList";
 import { insightsTime } from "../../scripts/ops/egress/insights";
-import { DECISION_LINE, isDenied, parseDecision } from "../../scripts/ops/egress/queries";
+import { deniedRequestsQuery, isDenied, parseDecision } from "../../scripts/ops/egress/queries";
+import { DECISION_FIELDS } from "../../services/egressProxy/decisionLog";
 import { type LogsSimOptions, runQuery } from "../../scripts/ops/sim/logsSim";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
 import { containerNamed } from "../helpers/services";
@@ -22,8 +23,8 @@ import { RESOLVER_EXAMPLE, SQUID_LINES, catchAll, eni, resolverEvent, simulatedL
 import { mockIdentity, mockLooseClient, runCli, sentCommands, tempDir } from "./helpers/harness";
 import { stackOutputs } from "./helpers/outputs";
 
-/** After the Squid fixture's run (2026-12-05 13:46 UTC): --since 1h covers it. */
-const NOW = Date.UTC(2026, 11, 5, 14, 0, 0);
+/** After the Squid fixture's run (2026-12-05 15:22 UTC): --since 1h covers it. */
+const NOW = Date.UTC(2026, 11, 5, 16, 0, 0);
 const MIN = 60_000;
 const staging = stackOutputs("staging");
 const prod = stackOutputs("prod");
@@ -112,8 +113,8 @@ describe("ops egress report", () => {
     const ecs = dns[0];
     expect(ecs.sources.map((s: any) => [s.address, s.role, s.count])).to.deep.equal([["10.20.16.10", "backend host", 3], ["10.20.80.3", "workspace host", 2]]);
     expect(ecs.sources[0].detail).to.equal("eni-0backendhost (interface, on i-0backend1)");
-    expect(ecs.firstSeen).to.equal("2026-12-05T13:10:00Z");
-    expect(ecs.lastSeen).to.equal("2026-12-05T13:40:00Z");
+    expect(ecs.firstSeen).to.equal("2026-12-05T15:10:00Z");
+    expect(ecs.lastSeen).to.equal("2026-12-05T15:40:00Z");
     expect(ecs.advice.kind).to.equal("platform");
     const mcp = dns[1];
     expect(mcp.sources.map((s: any) => [s.address, s.role, s.count])).to.deep.equal([
@@ -143,12 +144,12 @@ describe("ops egress report", () => {
     const run = await runCli(["egress", "report", "--since", "24h", "--no-metrics"], { clock });
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/^Egress report: names and requests off the allow list — stack staging \(ap-northeast-1\)\n/);
-    expect(run.stdout).to.include("Window 2026-12-04T14:00:00Z to 2026-12-05T14:00:00Z (last 24h).");
+    expect(run.stdout).to.include("Window 2026-12-04T16:00:00Z to 2026-12-05T16:00:00Z (last 24h).");
     expect(run.stdout).to.include("DNS Firewall catch-all rule matched 4 names (10 queries); from 4 source addresses.");
     expect(run.stdout).to.include("The catch-all rule is in ALERT: names off the list resolve and are only logged. Fix the list from the rows below, deploy, and run this again before setting dnsFirewallCatchAllAction to BLOCK.");
     expect(run.stdout).to.include("Names the DNS Firewall's catch-all rule matched:");
     expect(run.stdout).to.include("By source:");
-    expect(run.stdout).to.match(/mcp\.example\.org\s+ALERT\s+3\s+1 workspace, 1 workspace subnet: a workspace \(interface gone: task stopped\)\s+2026-12-05T13:05:00Z\s+2026-12-05T13:50:00Z\s+pulumi config set --path 'dnsAllowedDomains\[4\]' mcp\.example\.org --stack staging/);
+    expect(run.stdout).to.match(/mcp\.example\.org\s+ALERT\s+3\s+1 workspace, 1 workspace subnet: a workspace \(interface gone: task stopped\)\s+2026-12-05T15:05:00Z\s+2026-12-05T15:50:00Z\s+pulumi config set --path 'dnsAllowedDomains\[4\]' mcp\.example\.org --stack staging/);
     expect(run.stdout).to.include("note: egress mode dns-firewall: no egress proxy, so only names are logged");
     expect(run.stdout).to.match(/Result: PASS, exit code 0/);
   });
@@ -188,20 +189,28 @@ describe("ops egress report", () => {
     const run = await runCli(["egress", "report", "--json", "--since", "1h"], { clock, outputs: prod });
     expect(run.code, run.stderr).to.equal(0);
     expect(logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input.logGroupName)).to.deep.equal([prod.dnsQueryLogGroupName, prod.egressProxy.logGroupName]);
-    // Every TCP_DENIED line of the real Squid, and nothing else (no tunnel, no cache log line).
-    expect(run.report.data.egressProxy.map((t: any) => [`${t.method} ${t.target}`, t.count, t.advice.kind, t.advice.text])).to.deep.equal([
+    // Every TCP_DENIED line of the real Squid, and nothing else (no tunnel, no failed forward, no cache log line).
+    const rows = run.report.data.egressProxy;
+    expect(rows.reduce((a: number, t: any) => a + t.count, 0)).to.equal(SQUID_LINES.filter((l) => / TCP_DENIED /.test(l)).length);
+    const offList = rows.filter((t: any) => t.error === "ERR_ACCESS_DENIED");
+    expect(offList.map((t: any) => [`${t.method} ${t.target}`, t.count, t.advice.kind, t.advice.text])).to.deep.equal([
       ["CONNECT denied.test:443", 2, "config", "pulumi config set --path 'dnsAllowedDomains[4]' denied.test --stack prod"],
+      ["CONNECT 11.0.0.1:443", 1, "by-design", "an IP literal: the egress proxy allows names only"],
       ["CONNECT 127.125.0.1:443", 1, "by-design", "an IP literal: the egress proxy allows names only"],
-      ["CONNECT 127.77.0.1:443", 1, "by-design", "an IP literal: the egress proxy allows names only"],
       ["CONNECT [::1]:443", 1, "by-design", "an IP literal: the egress proxy allows names only"],
       ["CONNECT allowed.test:8443", 1, "by-design", "port 8443: the egress proxy allows 443 only"],
       ["GET http://allowed.test/", 1, "by-design", "plain HTTP (GET): the egress proxy tunnels HTTPS only (CONNECT to 443)"],
     ]);
-    const denied = run.report.data.egressProxy[0];
+    // Allowed names that resolved to non-public addresses: refused whatever the list says.
+    const nonPublic = rows.filter((t: any) => t.error === "ERR_NON_PUBLIC_DESTINATION");
+    expect(nonPublic).to.have.length(32);
+    expect(nonPublic.map((t: any) => t.target)).to.include.members(["imds.wild.test:443", "ecs-credentials.wild.test:443", "imds6.wild.test:443", "rfc1918-10.wild.test:443"]);
+    expect(new Set(nonPublic.map((t: any) => t.advice.kind))).to.deep.equal(new Set(["by-design"]));
+    const denied = offList[0];
     // The test's clients are loopback addresses: outside the VPC, named as such.
     expect(denied.sources.map((s: any) => [s.address, s.role])).to.deep.equal([["127.0.0.1", "outside the VPC"], ["127.0.1.1", "outside the VPC"]]);
-    expect(denied.firstSeen).to.equal("2026-12-05T13:46:44Z");
-    expect(denied.lastSeen).to.equal("2026-12-05T13:46:47Z");
+    expect(denied.firstSeen).to.equal("2026-12-05T15:22:51Z");
+    expect(denied.lastSeen).to.equal("2026-12-05T15:22:52Z");
   });
 
   it("polls Scheduled → Running → Complete and takes rows only from Complete", async () => {
@@ -246,7 +255,7 @@ describe("ops egress report", () => {
     const run = await runCli(["egress", "report", "--json", "--since", "1h", "--fail-on-findings"], { clock, outputs: prod });
     expect(run.code).to.equal(3);
     expect(logs.commandCalls(StopQueryCommand)).to.have.length(0);
-    expect(run.report.data.egressProxy).to.have.length(6);
+    expect(run.report.data.egressProxy).to.have.length(38);
     const check = run.report.checks.find((c: any) => c.name === "DNS query log read");
     expect(check).to.include({ result: "fail", observed: "Failed: Logs Insights ended the query with status Failed" });
   });
@@ -320,18 +329,24 @@ describe("egress report: the Squid decision line and the advice", () => {
     const parsed = SQUID_LINES.map((l) => [l, parseDecision(l)] as const);
     const decisions = parsed.filter(([, d]) => d).map(([l]) => l);
     expect(decisions).to.deep.equal(SQUID_LINES.filter((l) => /^\d+\.\d{3} /.test(l)));
-    expect(decisions).to.have.length(10);
-    // A 6-field cache log line is not mistaken for one.
-    expect(parseDecision("2026/12/05 13:46:43| Using 8192 Store buckets")).to.equal(undefined);
-    expect(parsed.filter(([, d]) => d && isDenied(d))).to.have.length(7);
+    expect(decisions).to.have.length(51);
+    // Cache log lines with as many fields as a decision are not mistaken for one.
+    expect(SQUID_LINES.filter((l) => !/^\d+\.\d{3} /.test(l) && l.split(" ").length === DECISION_FIELDS.length).length).to.be.greaterThan(5);
+    expect(parseDecision("2026/12/05 15:22:49| Max Swap size: 0 KB")).to.equal(undefined);
+    expect(parsed.filter(([, d]) => d && isDenied(d))).to.have.length(39);
   });
 
   it("the Insights query over the real Squid lines gives the rows the report reads", () => {
     // The simulated Insights runs the very query string the tool sends.
-    const rows = runQuery(`parse @message /${DECISION_LINE.source}/ | filter verdict like /^TCP_DENIED/ | stats count(*) as requests by target, method`, squidEvents(), 100);
-    expect(rows.map((r) => `${r.method} ${r.target} ${r.requests}`).sort()).to.deep.equal([
-      "CONNECT 127.125.0.1:443 1", "CONNECT 127.77.0.1:443 1", "CONNECT [::1]:443 1", "CONNECT allowed.test:8443 1", "CONNECT denied.test:443 2", "GET http://allowed.test/ 1",
+    const rows = runQuery(deniedRequestsQuery(), squidEvents(), 100);
+    const accessDenied = rows.filter((r) => r.error === "ERR_ACCESS_DENIED").map((r) => `${r.method} ${r.target} ${r.client} ${r.requests}`).sort();
+    expect(accessDenied).to.deep.equal([
+      "CONNECT 11.0.0.1:443 127.0.1.2 1", "CONNECT 127.125.0.1:443 127.0.1.3 1", "CONNECT [::1]:443 127.0.1.4 1", "CONNECT allowed.test:8443 127.0.1.5 1",
+      "CONNECT denied.test:443 127.0.0.1 1", "CONNECT denied.test:443 127.0.1.1 1", "GET http://allowed.test/ 127.0.1.6 1",
     ]);
+    expect(rows.filter((r) => r.error === "ERR_NON_PUBLIC_DESTINATION")).to.have.length(32);
+    // Squid's failed forwards (NONE_NONE) are no denial.
+    expect(rows.filter((r) => !/^TCP_DENIED/.test(r.verdict))).to.deep.equal([]);
   });
 
   it("names targets, IP literals and list coverage as Squid and the DNS Firewall do", () => {

@@ -2,12 +2,14 @@
 // line can. The DNS Firewall and the egress proxy enforce one list, config dnsAllowedDomains (the
 // egress proxy's squid.conf is generated from it); AWS names are the platform's own list
 // (lib/awsServices.ts), which config refuses. The egress proxy also refuses, by design, IP
-// literals, ports other than 443 and plain HTTP: no list entry changes that.
+// literals, ports other than 443, plain HTTP and names that resolve to non-public addresses: no
+// list entry changes that.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { allowedDomainProblem } from "../../../config/checks";
 import { PROJECT } from "../../../config";
+import { NON_PUBLIC_DESTINATION_PAGE } from "../../../services/egressProxy/squidConfig";
 
 export const ALLOW_LIST_KEY = "dnsAllowedDomains";
 
@@ -79,7 +81,10 @@ export class AllowAdvisor {
   }
 
   /** Advice for a request the egress proxy denied: by design, or the name's advice. */
-  forRequest(method: string, target: string): Advice {
+  forRequest(method: string, target: string, error = ""): Advice {
+    if (error === NON_PUBLIC_DESTINATION_PAGE) {
+      return { kind: "by-design", text: "an allowed name that resolved to an address that is not public (NON_PUBLIC_DESTINATIONS): refused whatever the list says; check what the name resolves to" };
+    }
     if (method !== "CONNECT") return { kind: "by-design", text: `plain HTTP (${method}): the egress proxy tunnels HTTPS only (CONNECT to ${EGRESS_PROXY_HTTPS_PORT})` };
     const { host, port } = splitTarget(target);
     if (isIpLiteral(host)) return { kind: "by-design", text: "an IP literal: the egress proxy allows names only" };

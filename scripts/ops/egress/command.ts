@@ -125,6 +125,8 @@ interface NameRow {
 interface TargetRow {
   readonly target: string;
   readonly method: string;
+  /** Squid's error page for the refusal. */
+  readonly error: string;
   readonly count: number;
   readonly firstSeen?: number;
   readonly lastSeen?: number;
@@ -169,19 +171,20 @@ export function egressFindings(ctx: OpsContext, g: EgressGathered, probeNames: r
     lastSeen: maxOf(list.map((d) => d.lastSeen)),
     sources: withCounts(list, g.sources),
   })).sort((a, b) => b.count - a.count || cmp(a.name, b.name));
-  const targets = [...groupBy(g.egressProxy ?? [], (p) => `${p.method} ${p.target}`)].map(([, list]) => ({
+  const targets = [...groupBy(g.egressProxy ?? [], (p) => `${p.method} ${p.target} ${p.error}`)].map(([, list]) => ({
     target: list[0].target,
     method: list[0].method,
+    error: list[0].error,
     count: list.reduce((a, p) => a + p.count, 0),
     firstSeen: minOf(list.map((p) => p.firstSeen)),
     lastSeen: maxOf(list.map((p) => p.lastSeen)),
     sources: withCounts(list, g.sources),
-  })).sort((a, b) => b.count - a.count || cmp(a.target, b.target));
+  })).sort((a, b) => b.count - a.count || cmp(a.target, b.target) || cmp(a.error, b.error));
   const isProbeTarget = (t: { method: string; target: string }) => t.method === "CONNECT" && probe.has(t.target.replace(/:\d+$/, "").toLowerCase());
   // Advice in the order the report prints the rows, so the list positions it hands out read top-down.
   const onPurpose: Advice = { kind: "probe", text: "tried on purpose by the security probe: leave it off the list" };
   const advisedNames: NameRow[] = names.map((n) => ({ ...n, advice: probe.has(n.name) ? onPurpose : advisor.forName(n.name) }));
-  const advisedTargets: TargetRow[] = targets.map((t) => ({ ...t, advice: isProbeTarget(t) ? onPurpose : advisor.forRequest(t.method, t.target) }));
+  const advisedTargets: TargetRow[] = targets.map((t) => ({ ...t, advice: isProbeTarget(t) ? onPurpose : advisor.forRequest(t.method, t.target, t.error) }));
   return {
     names: advisedNames.filter((n) => !probe.has(n.name)),
     targets: advisedTargets.filter((t) => !isProbeTarget(t)),
@@ -203,8 +206,8 @@ export function addEgressFindings(report: ReportBuilder, ctx: OpsContext, g: Egr
   );
   report.table("Names the DNS Firewall's catch-all rule matched", ["name", "action", "queries", "sources", "first seen", "last seen", "to allow it"],
     f.names.map((n) => [n.name, n.actions.join("/"), n.count, rolesText(n.sources), iso(n.firstSeen), iso(n.lastSeen), n.advice.text]));
-  report.table("Requests the egress proxy denied", ["target", "method", "requests", "sources", "first seen", "last seen", "to allow it"],
-    f.targets.map((t) => [t.target, t.method, t.count, rolesText(t.sources), iso(t.firstSeen), iso(t.lastSeen), t.advice.text]));
+  report.table("Requests the egress proxy denied", ["target", "method", "why (Squid)", "requests", "sources", "first seen", "last seen", "to allow it"],
+    f.targets.map((t) => [t.target, t.method, t.error || "-", t.count, rolesText(t.sources), iso(t.firstSeen), iso(t.lastSeen), t.advice.text]));
   const bySource = [...groupBy(allSources, (s) => s.address)].map(([address]) => {
     const dns = f.names.filter((n) => n.sources.some((s) => s.address === address));
     const denied = f.targets.filter((t) => t.sources.some((s) => s.address === address));

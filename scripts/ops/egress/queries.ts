@@ -10,7 +10,8 @@
 //
 // Egress proxy: Squid's decision log, one line per request in DECISION_LOG_FORMAT, parsed by a
 // regular expression built from the same field list; "denied" is Squid's TCP_DENIED verdict
-// (TCP_DENIED_ABORTED when the client hung up first), the same test as the stack's metric filter.
+// (TCP_DENIED_ABORTED when the client hung up first), the same test as the stack's metric filter,
+// and its error page says why (off the list, or an allowed name at a non-public address).
 import { DECISION_FIELDS } from "../../../services/egressProxy/decisionLog";
 import { UsageError } from "../errors";
 import { type InsightsRow, insightsTime } from "./insights";
@@ -47,7 +48,7 @@ export function deniedRequestsQuery(): string {
   return [
     `parse @message /${DECISION_LINE.source}/`,
     "| filter verdict like /^TCP_DENIED/",
-    "| stats count(*) as requests, min(@timestamp) as firstSeen, max(@timestamp) as lastSeen by target, method, client, verdict",
+    "| stats count(*) as requests, min(@timestamp) as firstSeen, max(@timestamp) as lastSeen by target, method, client, verdict, error",
     "| sort requests desc",
   ].join("\n");
 }
@@ -80,6 +81,8 @@ export interface EgressProxyDenial {
   readonly method: string;
   readonly source: string;
   readonly verdict: string;
+  /** Squid's error page: ERR_ACCESS_DENIED (off the list, by design), ERR_NON_PUBLIC_DESTINATION, … */
+  readonly error: string;
   readonly count: number;
   readonly firstSeen?: number;
   readonly lastSeen?: number;
@@ -110,6 +113,7 @@ export function egressProxyDenials(rows: readonly InsightsRow[]): EgressProxyDen
     method: r.method ?? "",
     source: r.client ?? "",
     verdict: r.verdict ?? "",
+    error: r.error ?? "",
     count: count(r.requests),
     firstSeen: insightsTime(r.firstSeen),
     lastSeen: insightsTime(r.lastSeen),
