@@ -10,13 +10,15 @@ import { expect } from "chai";
 import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { SQUID_CONFIG_ENV } from "../../services/egressProxy/container";
 import { AllowAdvisor, isIpLiteral, listCovers, splitTarget } from "../../scripts/ops/egress/allowList";
-import { insightsTime } from "../../scripts/ops/egress/insights";
-import { deniedRequestsQuery, isDenied, parseDecision } from "../../scripts/ops/egress/queries";
+import { FINAL_FAILURES, MAX_QUERY_ROWS, PENDING_STATUSES, insightsTime } from "../../scripts/ops/egress/insights";
+import { CATCH_ALL_ACTIONS, deniedRequestsQuery, isDenied, parseDecision } from "../../scripts/ops/egress/queries";
 import { DECISION_FIELDS } from "../../services/egressProxy/decisionLog";
 import { type LogsSimOptions, runQuery } from "../../scripts/ops/sim/logsSim";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
+import { requireBotocore } from "../helpers/botocore";
 import { containerNamed } from "../helpers/services";
 import { buildStack } from "../helpers/stacks";
 import { RESOLVER_EXAMPLE, SQUID_LINES, catchAll, eni, resolverEvent, simulatedLogs, simulatedNetwork, squidEvents } from "./helpers/egress";
@@ -321,6 +323,35 @@ describe("ops egress report", () => {
     expect(missing.stderr).to.include("dnsFirewallCatchAllDomainListId (Domain list");
     expect(sentCommands(logs)).to.deep.equal([]);
     expect(sentCommands(sts)).to.deep.equal([]);
+  });
+});
+
+describe("egress report: the API facts it relies on, judged by AWS's own models (botocore)", function () {
+  const model = (dir: string, service: string) => {
+    const base = path.join(dir, service);
+    const version = fs.readdirSync(base).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)).sort().at(-1)!;
+    return JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(base, version, "service-2.json.gz"))).toString("utf8"));
+  };
+
+  it("Logs Insights: the query statuses, the row limit, the pages of a Complete answer", function () {
+    const logs = model(requireBotocore(this), "logs");
+    expect(new Set(logs.shapes.QueryStatus.enum)).to.deep.equal(new Set([...PENDING_STATUSES, "Complete", ...FINAL_FAILURES]));
+    expect(logs.shapes[logs.shapes.StartQueryRequest.members.limit.shape].max).to.equal(MAX_QUERY_ROWS);
+    expect(Object.keys(logs.shapes.GetQueryResultsRequest.members)).to.include("nextToken");
+    expect(Object.keys(logs.shapes.GetQueryResultsResponse.members)).to.include.members(["status", "results", "nextToken"]);
+    expect(Object.keys(logs.operations)).to.include.members(["StartQuery", "GetQueryResults", "StopQuery"]);
+  });
+
+  it("EC2: the filters the source lookup and the trunk check use, and the trunk's interface type", function () {
+    const ec2 = model(requireBotocore(this), "ec2");
+    const filters: string = ec2.shapes[ec2.operations.DescribeNetworkInterfaces.input.shape].members.Filters.documentation;
+    for (const name of ["vpc-id", "addresses.private-ip-address", "attachment.instance-id"]) expect(filters).to.include(`<code>${name}</code>`);
+    expect(ec2.shapes.NetworkInterfaceType.enum).to.include("trunk");
+  });
+
+  it("Route 53 Resolver: a firewall rule's actions", function () {
+    const resolver = model(requireBotocore(this), "route53resolver");
+    expect(resolver.shapes.Action.enum).to.include.members([...CATCH_ALL_ACTIONS, "ALLOW"]);
   });
 });
 

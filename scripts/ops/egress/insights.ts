@@ -28,7 +28,10 @@ export const QUERY_TIMEOUT_MAX_SECONDS = 3600;
  */
 export const MAX_QUERY_ROWS = 100_000;
 
-const FINAL_FAILURES = new Set(["Failed", "Cancelled", "Timeout", "Unknown"]);
+/** Statuses after which a query gives no rows (AWS API model, QueryStatus); Complete is the other final one. */
+export const FINAL_FAILURES: ReadonlySet<string> = new Set(["Failed", "Cancelled", "Timeout", "Unknown"]);
+/** Statuses of a query still under way. */
+export const PENDING_STATUSES: readonly string[] = ["Scheduled", "Running"];
 
 export interface InsightsQuery {
   /** What the report calls it ("DNS query log", "egress proxy decision log"). */
