@@ -197,6 +197,7 @@ export async function buildPlatform(cfg: StackConfig): Promise<OutputInputs<Stac
     securityGroupIds: pulumi.all(securityGroups.ids),
     dnsFirewallRuleGroupId: dnsFirewall.ruleGroup.id,
     dnsFirewallAssociationId: dnsFirewall.association.id,
+    dnsFirewallCatchAllDomainListId: dnsFirewall.catchAllDomainList.id,
     flowLogGroupName: network.flowLogGroup.name,
     dnsQueryLogGroupName: dnsFirewall.queryLogGroup.name,
     clusterName: cluster.name,

@@ -21,6 +21,8 @@ export interface FoundationOutputs {
   readonly securityGroupIds: Record<GroupName, string>;
   readonly dnsFirewallRuleGroupId: string;
   readonly dnsFirewallAssociationId: string;
+  /** The catch-all rule's domain list ("*"): query log entries with this firewall_domain_list_id matched it. */
+  readonly dnsFirewallCatchAllDomainListId: string;
   readonly flowLogGroupName: string;
   readonly dnsQueryLogGroupName: string;
   readonly clusterName: string;
@@ -119,6 +121,7 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   securityGroupIds: "Security group id per role (alb, backend, workspace, egressProxyLb, egressProxy, backendHosts, workspaceHosts, endpoints, database, redis).",
   dnsFirewallRuleGroupId: "Route 53 Resolver DNS Firewall rule group.",
   dnsFirewallAssociationId: "Its association with the VPC.",
+  dnsFirewallCatchAllDomainListId: "Domain list (\"*\") of the DNS Firewall's catch-all rule; `ops egress report` finds the queries it matched by this id.",
   flowLogGroupName: "CloudWatch log group of the VPC flow logs.",
   dnsQueryLogGroupName: "CloudWatch log group of the DNS query logs.",
   clusterName: "ECS cluster name.",

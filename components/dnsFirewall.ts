@@ -32,6 +32,8 @@ export const ASSOCIATION_PRIORITY = 101;
 export class DnsFirewall extends pulumi.ComponentResource {
   readonly allowedDomains: pulumi.Output<string[]>;
   readonly ruleGroup: aws.route53.ResolverFirewallRuleGroup;
+  /** The "*" list of the catch-all rule: its id marks the queries that rule matched in the query logs. */
+  readonly catchAllDomainList: aws.route53.ResolverFirewallDomainList;
   readonly association: aws.route53.ResolverFirewallRuleGroupAssociation;
   readonly queryLogGroup: aws.cloudwatch.LogGroup;
   readonly catchAllAction: DnsCatchAllAction;
@@ -48,7 +50,7 @@ export class DnsFirewall extends pulumi.ComponentResource {
       domains: this.allowedDomains,
       tags: tags("dns-allow"),
     }, parent);
-    const everything = new aws.route53.ResolverFirewallDomainList(`${name}-everything`, {
+    this.catchAllDomainList = new aws.route53.ResolverFirewallDomainList(`${name}-everything`, {
       name: `${args.prefix}-everything`,
       domains: ["*"],
       tags: tags("dns-everything"),
@@ -75,7 +77,7 @@ export class DnsFirewall extends pulumi.ComponentResource {
     new aws.route53.ResolverFirewallRule(`${name}-block-all`, {
       name: CATCH_ALL_RULE_NAME,
       firewallRuleGroupId: this.ruleGroup.id,
-      firewallDomainListId: everything.id,
+      firewallDomainListId: this.catchAllDomainList.id,
       priority: BLOCK_ALL_PRIORITY,
       action: args.catchAllAction,
       ...(args.catchAllAction === "BLOCK" ? { blockResponse: args.blockResponse } : {}),

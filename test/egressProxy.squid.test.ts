@@ -7,7 +7,8 @@
 // on, and Squid resolves every name through a DNS server the test runs there. A relay in this
 // process plays the NLB (PROXY protocol v2 header naming the client); the workspace probe's proxy
 // checks run against it. A second Squid, the same configuration without the address check, shows
-// what the check stops.
+// what the check stops. Its log is also the judge of the egress report's Squid fixture
+// (test/fixtures/egress).
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import type { Context } from "mocha";
@@ -26,7 +27,9 @@ import {
   type SquidOptions,
   squidDomains,
 } from "../services/egressProxy/squidConfig";
+import { isDenied, parseDecision } from "../scripts/ops/egress/queries";
 import { STAGING_PROXY } from "./helpers/egress";
+import { SQUID_LINES } from "./ops/helpers/egress";
 import { type DnsRecords, NETNS_SERVERS_ENV, type NetnsServersSettings } from "./helpers/netnsServers";
 import { containerNamed } from "./helpers/services";
 import { buildStack } from "./helpers/stacks";
@@ -651,5 +654,17 @@ describe("egress proxy in the real Squid, configured and started as the program 
     expect(denied.length).to.equal(refused.length + 1 + NOT_PUBLIC.length);
     const nonPublic = lines.filter((l) => matchesSpaceDelimited(NON_PUBLIC_DESTINATION_PATTERN, l)).map((l) => l.split(" ")[3]);
     expect(nonPublic).to.have.members(NOT_PUBLIC.map((d) => `${d.name}:443`));
+  });
+
+  it("writes exactly the decisions of the egress report's fixture, which the report's parser reads and no cache log line passes for", () => {
+    const lines = fs.readFileSync(path.join(dir, `access-${SQUID_PORT}.log`), "utf8").trim().split("\n");
+    // The fixture (test/fixtures/egress) was captured from this suite: the same requests give the same decisions.
+    const withoutTime = (d: ReturnType<typeof parseDecision>) => d && { client: d.client, method: d.method, target: d.target, status: d.status, verdict: d.verdict, error: d.error };
+    const fixture = SQUID_LINES.map(parseDecision).filter((d) => d !== undefined);
+    expect(lines.map((l) => withoutTime(parseDecision(l)))).to.have.deep.members(fixture.map(withoutTime));
+    expect(lines.map(parseDecision).filter((d) => d && isDenied(d))).to.have.length(lines.filter((l) => matchesSpaceDelimited(DENIED_PATTERN, l)).length);
+    const cacheLog = fs.readFileSync(path.join(dir, `cache-${SQUID_PORT}.log`), "utf8").trim().split("\n");
+    expect(cacheLog.length).to.be.greaterThan(10);
+    expect(cacheLog.filter((l) => parseDecision(l) !== undefined)).to.deep.equal([]);
   });
 });

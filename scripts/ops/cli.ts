@@ -17,6 +17,8 @@ import { ECS_API_LIMITS } from "./rateLimiter";
 import { type Report, REPORT_SCHEMA, type ReportBuilder, failedChecks, renderText, writeReport } from "./report";
 import { SEVERITIES } from "./security/audit/audit";
 import { security } from "./security/command";
+import { PROBE_BLOCKED_DOMAIN } from "./security/probeConfig";
+import { QUERY_TIMEOUT_DEFAULT_SECONDS, QUERY_TIMEOUT_MAX_SECONDS } from "./egress/insights";
 import { isRunId } from "./runId";
 // Workspace storage.
 import { volumesList, volumesPrune, volumesSnapshot } from "./volumes/command";
@@ -35,6 +37,8 @@ const EPILOG = `Commands:
   load http         HTTP load on the backend through the ALB; latency percentiles, errors
   drill <name>      failure drills: ${DRILLS.map((d) => d.name).join(", ")} (fis TEMPLATE; terminate-instance --verify-restore)
   security          in-task probe + static audit of the live stack; matrix report
+  egress report     names the DNS Firewall's catch-all rule matched and requests the egress proxy denied (--since), by name and source, with the config line that allows each
+  verify            go/no-go for a freshly deployed stack: capacity providers, both pools' agents, one workspace HEALTHY with its volume, the in-task probe, an empty egress report
   cleanup           remove what a killed run left: tasks, DRAINING instances, FIS experiments, volumes, snapshots (--run-id ID)
   volumes           retained workspace volumes: list | snapshot | prune --older-than D (snapshot, then delete)
   local image       build the local workspace images on the Docker engine from this machine's files (no registry)
@@ -89,6 +93,24 @@ function drillOptions(y: Argv): Argv {
     .option("verify-restore", { type: "boolean", default: false, describe: "terminate-instance --pool workspace: the host's workspace volumes must survive and a workspace resumed from a snapshot of one must come up HEALTHY" })
     .option("restore-timeout", seconds("seconds each restore step may take (canary start, detach, snapshot, resumed start)", 600));
 }
+
+/** The in-task probe's options: `security` and `verify` run the same probe. */
+function probeOptions(y: Argv): Argv {
+  return y
+    .option("probe-timeout", seconds("seconds to wait for the probe task to stop", 600))
+    .option("log-wait", seconds("seconds to wait for the verdict to reach CloudWatch Logs", 60))
+    .option("python", { type: "string", default: "python3", describe: "interpreter in the workspace image" })
+    .option("blocked-domain", { type: "string", default: PROBE_BLOCKED_DOMAIN, describe: "a name the DNS Firewall must block" })
+    .option("allowed-domain", { type: "string", describe: "a name it must allow (default: from the firewall's allow list)" })
+    .option("public-ip", { type: "string", default: "1.1.1.1", describe: "a public IP tried on TCP 443 (blocked in proxy mode; a known gap in dns-firewall mode)" })
+    .option("doh-resolver", { type: "string", default: "1.1.1.1", describe: "a public DNS-over-HTTPS resolver's IP, queried on 443 (blocked in proxy mode; a known gap in dns-firewall mode)" })
+    .option("doh-name", { type: "string", default: "cloudflare-dns.com", describe: "the DoH resolver's server name (TLS SNI and Host)" })
+    .option("peer-workspace", { type: "string", default: "auto", describe: "another workspace to try on :9000: auto, none, or an IPv4 address" })
+    .option("secret-marker", { type: "string", array: true, default: [], describe: "text that would reveal the proxy's credential in files (repeatable)" })
+    .option("probe-network-timeout", seconds("seconds per network attempt inside the probe", 3));
+}
+
+const queryTimeoutOption = () => seconds(`seconds to wait for each Logs Insights query (Insights itself stops a query after ${QUERY_TIMEOUT_MAX_SECONDS} s)`, QUERY_TIMEOUT_DEFAULT_SECONDS);
 
 function toDrillArgs(a: Record<string, unknown>): DrillArgs {
   positive("slo", a.slo, { min: 1 });
@@ -229,19 +251,8 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
       }
       return withDrills.demandCommand(1, "name a drill");
     })
-    .command("security", "in-task probe and static audit; matrix report", (s) => targetOptions(s, true)
-      .option("only", { choices: ["probe", "audit"], describe: "run only one part" })
-      .option("probe-timeout", seconds("seconds to wait for the probe task to stop", 600))
-      .option("log-wait", seconds("seconds to wait for the verdict to reach CloudWatch Logs", 60))
-      .option("python", { type: "string", default: "python3", describe: "interpreter in the workspace image" })
-      .option("blocked-domain", { type: "string", default: "example.com", describe: "a name the DNS Firewall must block" })
-      .option("allowed-domain", { type: "string", describe: "a name it must allow (default: from the firewall's allow list)" })
-      .option("public-ip", { type: "string", default: "1.1.1.1", describe: "a public IP tried on TCP 443 (blocked in proxy mode; a known gap in dns-firewall mode)" })
-      .option("doh-resolver", { type: "string", default: "1.1.1.1", describe: "a public DNS-over-HTTPS resolver's IP, queried on 443 (blocked in proxy mode; a known gap in dns-firewall mode)" })
-      .option("doh-name", { type: "string", default: "cloudflare-dns.com", describe: "the DoH resolver's server name (TLS SNI and Host)" })
-      .option("peer-workspace", { type: "string", default: "auto", describe: "another workspace to try on :9000: auto, none, or an IPv4 address" })
-      .option("secret-marker", { type: "string", array: true, default: [], describe: "text that would reveal the proxy's credential in files (repeatable)" })
-      .option("probe-network-timeout", seconds("seconds per network attempt inside the probe", 3))
+    .command("security", "in-task probe and static audit; matrix report", (s) => probeOptions(targetOptions(s, true)
+      .option("only", { choices: ["probe", "audit"], describe: "run only one part" }))
       .option("fail-severity", { choices: SEVERITIES as unknown as string[], default: "HIGH", describe: "ECR findings of this severity or worse fail" })
       .option("alb-ingress-cidrs", { type: "string", array: true, describe: "client CIDRs of the ALB (default: Pulumi.<stack>.yaml)" })
       .example("$0 security --target docker", "the probe in a local workspace; IMDS and the audit are reported as not applicable"),
@@ -250,6 +261,34 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
       refuseOtherTargetFlags(argv, target, { ecs: ["log-wait", "fail-severity", "alb-ingress-cidrs"], docker: ["image", "proxy-image"] });
       if (target === "docker") select("security", (ctx) => dockerSecurity(ctx as LocalContext, a as never), true);
       else select("security", (ctx) => security(ctx, a as never));
+    })
+    .command("egress", "the egress controls' logs: report", (e) => e
+      .command("report", "names the DNS Firewall's catch-all rule matched and requests the egress proxy denied, by name and by source, with the config line that allows each", (r) => r
+        .option("since", { type: "string", default: "24h", describe: "window up to now: minutes, hours or days (90m, 1h, 24h, 7d)" })
+        .option("query-timeout", queryTimeoutOption())
+        .option("fail-on-findings", { type: "boolean", default: false, describe: "any name or request off the allow list fails the run (exit 1): a gate before the catch-all goes to BLOCK" })
+        .option("probe-name", { type: "string", array: true, default: [PROBE_BLOCKED_DOMAIN], describe: "a name the security probe tries on purpose (its --blocked-domain): listed apart, not a finding (repeatable)" })
+        .example("$0 egress report --stack staging --since 24h", "what the allow list lacked in the last day")
+        .example("$0 egress report --stack staging --since 7d --fail-on-findings", "exit 1 unless the last week was clean"),
+      (a) => {
+        positive("query-timeout", a.queryTimeout, { min: 1, max: QUERY_TIMEOUT_MAX_SECONDS });
+        const args = { since: a.since as string, queryTimeout: a.queryTimeout as number, failOnFindings: a.failOnFindings as boolean, probeName: a.probeName as string[] };
+        select("egress report", async (ctx) => (await import("./egress/command")).egressReport(ctx, args));
+      })
+      .demandCommand(1, "name an egress command: report"))
+    .command("verify", "go/no-go for a freshly deployed stack: capacity providers, both pools' agents, one workspace HEALTHY with its volume, the in-task probe, an empty egress report; cleans up", (v) => probeOptions(v)
+      .option("start-timeout", seconds("seconds the workspace may take to turn HEALTHY (an empty pool launches an instance first)", 600))
+      .option("egress-since", { type: "string", default: "1h", describe: "the egress report's window, ending when verify starts" })
+      .option("query-timeout", queryTimeoutOption())
+      .option("volume-timeout", seconds("seconds to wait for the run's volumes to detach before deleting them", LOAD_DEFAULTS.volumeTimeout))
+      .option("run-id", { type: "string", describe: "run id to tag tasks and volumes with (default: generated, printed)" })
+      .example("$0 verify --stack staging", "after the first pulumi up: GO (exit 0) or NO-GO (exit 1)"),
+    (a) => {
+      positive("start-timeout", a.startTimeout, { min: 1 });
+      positive("query-timeout", a.queryTimeout, { min: 1, max: QUERY_TIMEOUT_MAX_SECONDS });
+      positive("volume-timeout", a.volumeTimeout, { min: 1 });
+      positive("probe-timeout", a.probeTimeout, { min: 1 });
+      select("verify", async (ctx) => (await import("./verify/command")).verify(ctx, a as never));
     })
     .command("cleanup", "find and remove what a killed run left (tasks, DRAINING instances, FIS experiments, volumes, snapshots; with --target docker: containers, volumes, networks)", (c) => targetOptions(c, false)
       .option("run-id", { type: "string", describe: "the run id a drill printed" })

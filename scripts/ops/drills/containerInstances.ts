@@ -26,6 +26,10 @@ export interface InstanceInfo {
   readonly pool: string;
   readonly runningTasks: number;
   readonly tags: Readonly<Record<string, string>>;
+  /** Every attribute the agent registered (name → value; "" for name-only capabilities). */
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly agentConnected: boolean;
+  readonly agentVersion: string;
 }
 
 function info(ci: ContainerInstance): InstanceInfo {
@@ -38,6 +42,9 @@ function info(ci: ContainerInstance): InstanceInfo {
     pool: attr(POOL_ATTRIBUTE),
     runningTasks: ci.runningTasksCount ?? 0,
     tags: Object.fromEntries((ci.tags ?? []).map((t) => [t.key ?? "", t.value ?? ""])),
+    attributes: Object.fromEntries((ci.attributes ?? []).map((a) => [a.name ?? "", a.value ?? ""])),
+    agentConnected: ci.agentConnected ?? false,
+    agentVersion: ci.versionInfo?.agentVersion ?? "",
   };
 }
 

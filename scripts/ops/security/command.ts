@@ -2,6 +2,8 @@
 // observed, pass/fail). Any failed row → exit code 1. The audit only reads; the probe launches one
 // workspace task (prod guard) and stops it on Ctrl-C or timeout.
 import { parseStackConfig } from "../../../config";
+import type { EgressMode } from "../../../lib/egress";
+import type { StackOutputs } from "../../../stackOutputs";
 import { readStackFiles } from "../../../offline/stackFiles";
 import type { OpsContext } from "../context";
 import { EXIT, PreconditionError, UsageError, errorMessage, errorName } from "../errors";
@@ -18,8 +20,8 @@ import { launchTemplateAudit } from "./audit/launchTemplates";
 import { securityGroupAudit } from "./audit/securityGroups";
 import { taskDefinitionAudit } from "./audit/taskDefinitions";
 import { type ProbeTargetArgs, gatherProbeConfig } from "./probeConfig";
-import { EcsProbeRunner, type ProbeRunner } from "./probeRunner";
-import { PROBE_PATH, probeOverrides, readProbe } from "./probeScript";
+import { EcsProbeRunner, type ProbeRun, type ProbeRunner } from "./probeRunner";
+import { PROBE_PATH, type ProbeOverrides, probeOverrides, readProbe } from "./probeScript";
 import { addProbeChecks, findVerdict } from "./verdict";
 
 export const AUDITS: readonly Audit[] = [securityGroupAudit, taskDefinitionAudit, launchTemplateAudit, dnsFirewallAudit, ecrScanAudit];
@@ -95,14 +97,9 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
         describeBucket: new TokenBucket(ECS_API_LIMITS.describe.burst, 5, ctx.clock),
         kind: "security",
       });
-      const runner: ProbeRunner = new EcsProbeRunner(ctx, { target, cluster: out.clusterName, logGroup: out.workspaceLogGroupName, timeoutSeconds: args.probeTimeout, logWaitSeconds: args.logWait });
       let run;
       try {
-        run = await runner.run(overrides, runId);
-      } catch (err) {
-        // The audit's rows stay in the report; the probe that could not run is one failed row.
-        if (!(err instanceof PreconditionError)) throw err;
-        report.check("probe", "probe task", "started in the workspace pool", err.message, false);
+        run = await runProbeTask(report, new EcsProbeRunner(ctx, { target, cluster: out.clusterName, logGroup: out.workspaceLogGroupName, timeoutSeconds: args.probeTimeout, logWaitSeconds: args.logWait }), overrides, runId);
       } finally {
         // Workspace storage: the probe's volume is kept when it stops, like any workspace's.
         const volumes = await deleteVolumesSafely(target, runId);
@@ -116,22 +113,41 @@ export async function security(ctx: OpsContext, args: SecurityArgs): Promise<Rep
         }
       }
       if (!run) return finishSecurity(ctx, report);
-      report.data.probeTask = { ...run, lines: undefined, logLines: run.lines.length };
-      report.summary.push(`Probe task ${run.taskId} exited ${run.exitCode ?? "?"}${run.stopReason ? ` (${run.stopReason})` : ""}; log stream ${out.workspaceLogGroupName}:${run.logStream}.`);
-      if (!ctx.signal.aborted) {
-        const { verdict, problem } = findVerdict(run.lines);
-        if (verdict) {
-          // Expectations follow the stack's egress mode and ptrace choice (PROBE_CHECKS, lib/egress.ts).
-          const { failed, skipped, gaps } = addProbeChecks(report, verdict, { egressMode: out.egressMode, seccompPtrace: out.seccompPtrace });
-          report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt} (egress mode ${out.egressMode}, ptrace ${out.seccompPtrace}): ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped${gaps ? `, ${gaps} known gap${gaps > 1 ? "s" : ""} of ${out.egressMode} mode (docs/egress.md)` : ""}.`);
-        } else {
-          report.check("probe", "verdict", "one verdict line in the log", `${problem} (${run.lines.length} log lines${run.stoppedByUs ? "; the task was stopped by the drill" : ""})`, false);
-        }
-      }
+      addProbeVerdict(ctx, report, run, out);
     }
   }
 
   return finishSecurity(ctx, report);
+}
+
+/** Runs the probe task; a probe that could not start is one failed row (the rest of the report stays). */
+export async function runProbeTask(report: ReportBuilder, runner: ProbeRunner, overrides: ProbeOverrides, runId: string): Promise<ProbeRun | undefined> {
+  try {
+    return await runner.run(overrides, runId);
+  } catch (err) {
+    if (!(err instanceof PreconditionError)) throw err;
+    report.check("probe", "probe task", "started in the workspace pool", err.message, false);
+    return undefined;
+  }
+}
+
+/** The probe's verdict as rows of the matrix, judged against the stack's egress mode. */
+export function addProbeVerdict(ctx: OpsContext, report: ReportBuilder, run: ProbeRun, out: { readonly workspaceLogGroupName: string; readonly egressMode: EgressMode; readonly seccompPtrace: StackOutputs["seccompPtrace"] }, knownGaps: Readonly<Record<string, string>> = {}): void {
+  report.data.probeTask = { ...run, lines: undefined, logLines: run.lines.length };
+  report.summary.push(`Probe task ${run.taskId} exited ${run.exitCode ?? "?"}${run.stopReason ? ` (${run.stopReason})` : ""}; log stream ${out.workspaceLogGroupName}:${run.logStream}.`);
+  if (ctx.signal.aborted) return;
+  const { verdict, problem } = findVerdict(run.lines);
+  if (verdict) {
+    // Expectations follow the stack's egress mode and ptrace choice (PROBE_CHECKS, lib/egress.ts).
+    const before = report.checks.length;
+    const { failed, skipped, gaps } = addProbeChecks(report, verdict, { egressMode: out.egressMode, seccompPtrace: out.seccompPtrace }, {}, knownGaps);
+    const rollout = report.checks.slice(before).filter((c) => c.result === "gap" && knownGaps[c.name]).length;
+    const modeGaps = gaps - rollout;
+    report.summary.push(`Probe ran as uid ${verdict.uid} at ${verdict.startedAt} (egress mode ${out.egressMode}, ptrace ${out.seccompPtrace}): ${verdict.checks.length} checks reported, ${failed} failed, ${skipped} skipped` +
+      `${modeGaps ? `, ${modeGaps} known gap${modeGaps > 1 ? "s" : ""} of ${out.egressMode} mode (docs/egress.md)` : ""}${rollout ? `, ${rollout} open while the DNS Firewall's catch-all is in ALERT` : ""}.`);
+  } else {
+    report.check("probe", "verdict", "one verdict line in the log", `${problem} (${run.lines.length} log lines${run.stoppedByUs ? "; the task was stopped by the drill" : ""})`, false);
+  }
 }
 
 export function finishSecurity(ctx: OpsContext, report: ReportBuilder): ReportBuilder {

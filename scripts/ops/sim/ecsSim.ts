@@ -9,6 +9,7 @@ import type {
   DescribeTaskDefinitionCommandOutput,
   DescribeTasksCommandInput,
   DescribeTasksCommandOutput,
+  ListContainerInstancesCommandInput,
   ListContainerInstancesCommandOutput,
   ListTasksCommandInput,
   ListTasksCommandOutput,
@@ -51,6 +52,11 @@ export interface SimOptions {
   readonly volumeDetachReads?: number;
   /** The remote-claude.pool attribute of the container instances (default workspace). */
   readonly pool?: string;
+  /** The pool of the i-th container instance, when the cluster has both (overrides `pool`). */
+  readonly hostPool?: (i: number) => string;
+  /** Attributes the i-th container instance's agent registers besides its type, AZ and pool. */
+  readonly agentAttributes?: (i: number) => readonly { readonly name: string; readonly value?: string }[];
+  readonly agentVersion?: string;
 }
 
 interface SimTask {
@@ -106,9 +112,23 @@ export class EcsSim {
     return arn;
   }
 
-  listContainerInstances(): ListContainerInstancesCommandOutput {
+  /** ListContainerInstances, with the one cluster query the ops tool writes: `attribute:remote-claude.pool == X`. */
+  listContainerInstances(input: ListContainerInstancesCommandInput = {}): ListContainerInstancesCommandOutput {
     this.count("ListContainerInstances");
-    return { containerInstanceArns: this.liveHosts(), $metadata: {} };
+    const pool = /attribute:remote-claude\.pool == (\S+)/.exec(input.filter ?? "")?.[1];
+    return { containerInstanceArns: this.liveHosts().filter((h) => !pool || this.poolOf(h) === pool), $metadata: {} };
+  }
+
+  poolOf(hostArn: string): string {
+    const i = Number(hostArn.slice(-4));
+    return this.o.hostPool?.(i) ?? this.o.pool ?? "workspace";
+  }
+
+  /** Where RunTask places a workspace: the workspace pool's hosts when the cluster has both pools. */
+  private placeable(): string[] {
+    const live = this.liveHosts();
+    const workspace = this.o.hostPool ? live.filter((h) => this.poolOf(h) === "workspace") : live;
+    return workspace.length > 0 ? workspace : live;
   }
 
   private count(op: string): void {
@@ -180,7 +200,7 @@ export class EcsSim {
         script: this.o.script(n),
         startedBy: input.startedBy,
         tags: input.tags ?? [],
-        host: this.liveHosts()[n % this.liveHosts().length],
+        host: this.placeable()[n % this.placeable().length],
       };
       task.script = this.attachVolume(task, input);
       this.tasks.set(task.arn, task);
@@ -233,11 +253,14 @@ export class EcsSim {
           containerInstanceArn: arn,
           ec2InstanceId: this.instanceIdOf(arn),
           status: this.terminated.has(arn) ? "INACTIVE" : "ACTIVE",
+          agentConnected: !this.terminated.has(arn),
+          versionInfo: { agentVersion: this.o.agentVersion ?? "1.105.0" },
           runningTasksCount: [...this.tasks.values()].filter((t) => t.host === arn && this.status(t) === "RUNNING").length,
           attributes: [
             { name: "ecs.instance-type", value: "c6i.2xlarge" },
             { name: "ecs.availability-zone", value: i % 2 === 0 ? "ap-northeast-1a" : "ap-northeast-1c" },
-            { name: "remote-claude.pool", value: this.o.pool ?? "workspace" },
+            { name: "remote-claude.pool", value: this.poolOf(arn) },
+            ...(this.o.agentAttributes?.(i) ?? []),
           ],
         };
       }),

@@ -45,7 +45,7 @@ export function simulatedEcs(options: Omit<SimOptions, "ec2"> & { readonly ec2Op
   ecs.on(StopTaskCommand).callsFake((input) => sim.stopTask(input));
   ecs.on(ListTasksCommand).callsFake((input) => sim.listTasks(input));
   ecs.on(DescribeContainerInstancesCommand).callsFake((input) => sim.describeContainerInstances(input));
-  ecs.on(ListContainerInstancesCommand).callsFake(() => sim.listContainerInstances());
+  ecs.on(ListContainerInstancesCommand).callsFake((input) => sim.listContainerInstances(input));
   ecs.on(DescribeTaskDefinitionCommand).callsFake(() => sim.describeTaskDefinition());
   const ec2 = simulatedEc2(ec2Sim);
   return { sim, ecs, ec2Sim, ec2 };

@@ -21,6 +21,7 @@ export function stackOutputs(stack: "staging" | "prod" = "staging"): StackOutput
     },
     dnsFirewallRuleGroupId: "rslvr-frg-1",
     dnsFirewallAssociationId: "rslvr-frgassoc-1",
+    dnsFirewallCatchAllDomainListId: "rslvr-fdl-everything1",
     flowLogGroupName: `/${p}/flow-logs`,
     dnsQueryLogGroupName: `/${p}/dns-queries`,
     clusterName: p,
