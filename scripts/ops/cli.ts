@@ -9,7 +9,7 @@ import { type CommonArgs, type OpsContext, type OpsDeps, createContext } from ".
 import { DRILLS } from "./drills";
 import type { DrillArgs } from "./drills/drill";
 import { runDrill } from "./drills/runDrill";
-import { AbortedError, EXIT, PreconditionError, UsageError, errorMessage, errorName, isCredentialError } from "./errors";
+import { AbortedError, EXIT, PreconditionError, UsageError, endpointOf, errorMessage, errorName, isCredentialError, networkCause } from "./errors";
 import { loadHttp } from "./load/http";
 import { LOAD_DEFAULTS, type LoadWorkspacesArgs, loadWorkspaces } from "./load/workspaces";
 import { metricDatums, publishMetrics } from "./metrics";
@@ -367,6 +367,8 @@ function exitCodeFor(err: unknown): number {
 function oneLine(err: unknown): string {
   if (err instanceof UsageError || err instanceof PreconditionError) return err.message;
   if (isCredentialError(err)) return `no usable AWS credentials (${errorMessage(err)}): configure them or pass --profile`;
+  const network = networkCause(err);
+  if (network) return `AWS at ${endpointOf(err) ?? "its endpoint"} did not answer: ${network}`;
   return `${errorName(err)}: ${errorMessage(err)}`;
 }
 
