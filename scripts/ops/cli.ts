@@ -248,6 +248,8 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
     (a) => {
       const target = a.target as Target;
       refuseOtherTargetFlags(argv, target, { ecs: ["log-wait", "fail-severity", "alb-ingress-cidrs"], docker: ["image", "proxy-image"] });
+      positive("probe-timeout", a.probeTimeout, { min: 1 });
+      positive("log-wait", a.logWait, { min: 0 });
       if (target === "docker") select("security", (ctx) => dockerSecurity(ctx as LocalContext, a as never), true);
       else select("security", (ctx) => security(ctx, a as never));
     })

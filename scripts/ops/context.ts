@@ -17,6 +17,7 @@ import type { StackOutputs } from "../../stackOutputs";
 // Workspace storage.
 import { EC2_MUTATING_SHARE, TokenBucket } from "./rateLimiter";
 import { VolumeStore } from "./volumes/store";
+import { type WaiterDelays, type WaiterTiming, waiterTiming } from "./waiters";
 
 export interface OpsDeps {
   readonly stdout: OutputStream;
@@ -31,7 +32,7 @@ export interface OpsDeps {
   readonly runPulumi?: OutputsDeps["runPulumi"];
   readonly makeAws?: (settings: AwsSettings, stats: ApiStats) => AwsClients;
   /** SDK waiter delays in seconds; tests shrink them (and cap the volume waiters' total wait, maxWaitCap). */
-  readonly waiterDelays?: { readonly minDelay: number; readonly maxDelay: number; readonly maxWaitCap?: number };
+  readonly waiterDelays?: WaiterDelays;
   readonly randomId?: () => string;
 }
 
@@ -169,9 +170,10 @@ export class OpsContext {
   }
   // --- end workspace storage
 
-  waiterConfig<C>(client: C, maxWaitSeconds: number): { client: C; maxWaitTime: number; minDelay?: number; maxDelay?: number; abortSignal: AbortSignal } {
-    const { minDelay, maxDelay } = this.deps.waiterDelays ?? {};
-    return { client, maxWaitTime: maxWaitSeconds, ...(minDelay !== undefined && maxDelay !== undefined ? { minDelay, maxDelay } : {}), abortSignal: this.signal };
+  waiterConfig<C>(client: C, maxWaitSeconds: number): WaiterTiming & { client: C; abortSignal: AbortSignal } {
+    // Tests shrink the delays; the cap on their waits belongs to the volume waiters only.
+    const delays = this.deps.waiterDelays ? { minDelay: this.deps.waiterDelays.minDelay, maxDelay: this.deps.waiterDelays.maxDelay } : undefined;
+    return { client, ...waiterTiming(maxWaitSeconds, delays), abortSignal: this.signal };
   }
 }
 
