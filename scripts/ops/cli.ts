@@ -46,7 +46,7 @@ or the default socket) with the workspace task definition's settings; no stack, 
 Anything that changes, stops or loads a stack named prod (or prod-*) needs --confirm-prod; --dry-run changes nothing.
 
 Exit codes: 0 passed; 1 a threshold, SLO or check failed; 2 bad arguments, missing outputs or credentials,
-prod guard, missing probe, no Docker engine or local image; 3 could not run (not in steady state, precondition, AWS error); 4 cleanup or
+an AWS endpoint it cannot use, prod guard, missing probe, no Docker engine or local image; 3 could not run (not in steady state, precondition, AWS error); 4 cleanup or
 rollback incomplete (see the report; run \`ops cleanup --run-id ID\`); 130/143 interrupted by SIGINT/SIGTERM
 after cleaning up.
 
