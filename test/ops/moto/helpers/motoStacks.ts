@@ -42,8 +42,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 let setting: Promise<MotoSetting> | undefined;
 let shim: MotoShim | undefined;
 
+// Root hook: in mocha's parallel mode it runs after each file, as test/helpers/moto.ts's does (which
+// stops the server), so the next file in this process starts afresh.
 after(async () => {
   await shim?.stop();
+  shim = undefined;
+  setting = undefined;
 });
 
 /** The shared server and shim; the task transition set. */

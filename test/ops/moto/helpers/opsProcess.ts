@@ -10,8 +10,12 @@ import { MOTO_CREDENTIALS } from "./fixture";
 const ROOT = path.resolve(__dirname, "..", "..", "..", "..");
 const ENTRY = path.join(ROOT, "scripts", "ops.ts");
 const HOOK = path.join(__dirname, "transpileCache.js");
-/** One transpile cache per test process (see transpileCache.js). */
-const CACHE = fs.mkdtempSync(path.join(os.tmpdir(), "ops-transpiled-"));
+/**
+ * The transpile cache (transpileCache.js), kept between runs: entries are keyed by file path and
+ * content, so a changed file is transpiled anew and the workers of one run share the rest.
+ */
+const CACHE = path.join(os.tmpdir(), "remote-claude-ops-transpiled");
+fs.mkdirSync(CACHE, { recursive: true });
 
 export interface OpsResult {
   readonly code: number | null;

@@ -1,7 +1,7 @@
 // A require hook for the ops CLI processes the moto suite starts: TypeScript transpiled exactly as
 // `ts-node --transpile-only` does (typescript's transpileModule with the project's compiler
-// options), cached on disk by file name and content (OPS_TRANSPILE_CACHE), so only the first
-// process of a run loads TypeScript and transpiles; the others start in about half the time.
+// options), cached on disk by file name and content (OPS_TRANSPILE_CACHE), so only a process that
+// meets a new or changed file loads TypeScript; the others start in about half the time.
 // The program that runs is the same scripts/ops.ts `npm run ops` runs.
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS require hook */
 const crypto = require("node:crypto");
