@@ -291,9 +291,16 @@ export async function deployStack(graph: StackGraph, moto: MotoServer, shim: Mot
     }
   }
 
-  // Task definitions: the planned container definitions verbatim.
+  // Task definitions: the planned container definitions verbatim. Each placement constraint must
+  // name a pool the hosts joined with (moto does not place by them; the fixture checks they can hold).
   const taskDefinitionArns = new Map<string, string>();
   for (const td of graph.ofType("aws:ecs/taskDefinition:TaskDefinition")) {
+    for (const c of (td.inputs.placementConstraints ?? []) as { type: string; expression?: string }[]) {
+      const m = /^attribute:(\S+) == (\S+)$/.exec(c.expression ?? "");
+      if (c.type !== "memberOf" || !m || m[1] !== POOL_ATTRIBUTE || !hosts.some((h) => h.pool === m[2])) {
+        throw new Error(`fixture: ${td.inputs.family}'s placement constraint ${JSON.stringify(c)} matches no host the fixture registered`);
+      }
+    }
     const registered = (await c.ecs.send(new RegisterTaskDefinitionCommand(registerTaskDefinitionInput(td)))).taskDefinition!;
     taskDefinitionArns.set(registered.family!, registered.taskDefinitionArn!);
     ids.set(td.state.arn, registered.taskDefinitionArn!);

@@ -1,7 +1,8 @@
-// A small proxy in front of moto, on loopback: the ops tool's AWS_ENDPOINT_URL points here, every
-// request goes on to moto unchanged, and only where moto 5.2 departs from ECS (read in its source,
-// moto/ecs/models.py) or has no API at all does the proxy answer or amend. Each amendment names
-// the gap; nothing here decides what the tool is judged on beyond filling those gaps:
+// The moto shim: a small forwarding server in front of moto, on loopback. The ops tool's
+// AWS_ENDPOINT_URL points here and every request goes on to moto unchanged; only where moto 5.2
+// departs from AWS (read in its source, e.g. moto/ecs/models.py) or has no API at all does the shim
+// answer or amend. Each amendment names the gap; nothing here decides what the tool is judged on
+// beyond filling those gaps:
 // - ECS tasks: moto gives a task only the first container of its definition; the others are added
 //   with the first one's status and health (moto always reports HEALTHY: health is not judged here).
 // - ListTasks: moto lists every task when desiredStatus is absent (ECS: RUNNING only) and ignores
