@@ -1,9 +1,11 @@
 // moto's server, a real AWS wire protocol on loopback, for the tests that run the ops tool against
 // it: finds a Python that imports moto's server (PATH first, then pyenv's shims and versions, then
-// the virtualenv scripts/ci.sh installs into), starts one server per test process on a port the
-// kernel picks, waits for it to say it listens, and stops it by pid after the run. The helper
-// installs nothing (scripts/ci.sh does). Without moto the tests skip loudly, except in CI
-// (CI=true), where a missing moto is a failure.
+// the virtualenv scripts/ci.sh installs into), starts it on a port the kernel picks, waits for it
+// to say it listens, and stops it by pid when the test file is done (stopMotoServers in its
+// `after` hook: in mocha's parallel mode a helper's own root hook would run after the first file
+// only). A server also exits when its test process is gone, however it ended. The helper installs
+// nothing (scripts/ci.sh does). Without moto the tests skip loudly, except in CI (CI=true), where
+// a missing moto is a failure.
 import type { Context } from "mocha";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -49,6 +51,21 @@ function candidates(env: NodeJS.ProcessEnv): string[] {
 }
 
 const PROBE = "import sys, moto, moto.server; print(sys.executable); print(moto.__version__)";
+
+/**
+ * moto.server's main, with a thread that ends the server when its stdin closes: the test process
+ * holds the other end, so the server cannot outlive it (SIGKILL, a mocha worker terminated).
+ */
+const SERVER = [
+  "import os, sys, threading",
+  "def _exit_with_parent():",
+  "    sys.stdin.read()",
+  "    os._exit(0)",
+  "threading.Thread(target=_exit_with_parent, daemon=True).start()",
+  "from moto.server import main",
+  // Port 0: the kernel picks a free one and werkzeug prints it once it listens.
+  "main(['-H', '127.0.0.1', '-p', '0'])",
+].join("\n");
 
 function atLeast(version: string, min: readonly number[]): boolean {
   const parts = version.split(".").map((p) => parseInt(p, 10));
@@ -117,10 +134,9 @@ export class MotoServer {
   }
 
   static async start(python: MotoPython, env: NodeJS.ProcessEnv = {}): Promise<MotoServer> {
-    // Port 0: the kernel picks a free one and werkzeug prints it once it listens.
-    const child = spawn(python.executable, ["-m", "moto.server", "-H", "127.0.0.1", "-p", "0"], {
+    const child = spawn(python.executable, ["-c", SERVER], {
       env: { ...process.env, ...env, PYTHONUNBUFFERED: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
     const url = await new Promise<string>((resolve, reject) => {
       let text = "";
@@ -182,7 +198,7 @@ export class MotoServer {
 const servers = new Map<string, Promise<MotoServer>>();
 const started: MotoServer[] = [];
 
-/** One moto server per test process and environment (its env is read when models are created). */
+/** One moto server per environment (read when models are created) until stopMotoServers. */
 export async function motoServer(ctx: Context, env: Readonly<Record<string, string>> = {}): Promise<MotoServer> {
   const python = findMotoPython();
   if (typeof python === "string") motoUnavailable(ctx, python);
@@ -203,16 +219,12 @@ export async function motoServer(ctx: Context, env: Readonly<Record<string, stri
   }
 }
 
+/** Stops every server this process started (a test file's `after` hook). */
 export async function stopMotoServers(): Promise<void> {
   await Promise.all(started.splice(0).map((s) => s.stop()));
   servers.clear();
 }
 
-// Root hook: registered when a test file loads this helper.
-after(async function () {
-  this.timeout(30_000);
-  await stopMotoServers();
-});
 process.on("exit", () => {
   for (const s of started) s.killNow();
 });

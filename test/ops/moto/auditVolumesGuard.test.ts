@@ -11,7 +11,7 @@ import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from "@a
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type MotoSetting, type MotoStack, freshStacks, motoState, writesSince } from "./helpers/motoStacks";
+import { type MotoSetting, type MotoStack, freshStacks, motoState, releaseMoto, writesSince } from "./helpers/motoStacks";
 import { runOps } from "./helpers/opsProcess";
 
 const RUN_BOUND_MS = 180_000;
@@ -22,6 +22,7 @@ describe("ops security audit, volumes and the prod guard against moto", function
   let staging: MotoStack;
   let prod: MotoStack;
 
+  after(releaseMoto);
   before(async function () {
     this.timeout(RUN_BOUND_MS);
     ({ setting, stacks: { staging, prod } } = await freshStacks(this, ["staging", "prod"]));

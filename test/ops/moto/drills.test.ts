@@ -11,7 +11,7 @@
 // ignored (the shim holds the tags and applies the filter, helpers/shim.ts).
 import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { expect } from "chai";
-import { type MotoSetting, type MotoStack, clusterTasks, containerInstances, freshStacks, motoState, until, writesSince } from "./helpers/motoStacks";
+import { type MotoSetting, type MotoStack, clusterTasks, containerInstances, freshStacks, motoState, releaseMoto, until, writesSince } from "./helpers/motoStacks";
 import { runOps, startOps } from "./helpers/opsProcess";
 
 const RUN_BOUND_MS = 180_000;
@@ -22,6 +22,7 @@ describe("ops drills against moto", function () {
   let setting: MotoSetting;
   let staging: MotoStack;
 
+  after(releaseMoto);
   before(async function () {
     this.timeout(RUN_BOUND_MS);
     ({ setting, stacks: { staging } } = await freshStacks(this, ["staging"]));

@@ -10,7 +10,7 @@ import { ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2";
 import { ListTasksCommand } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
-import { type MotoSetting, type MotoStack, TASKS_STAY, clusterTasks, freshStacks, motoState, tagsOf, until, writesSince } from "./helpers/motoStacks";
+import { type MotoSetting, type MotoStack, TASKS_STAY, clusterTasks, freshStacks, motoState, releaseMoto, tagsOf, until, writesSince } from "./helpers/motoStacks";
 import { runOps, startOps } from "./helpers/opsProcess";
 
 /** Bounds, not waits: a CLI run on a busy 2-core machine takes seconds of start-up alone. */
@@ -21,6 +21,7 @@ describe("ops load workspaces and cleanup against moto", function () {
   let setting: MotoSetting;
   let staging: MotoStack;
 
+  after(releaseMoto);
   before(async function () {
     this.timeout(RUN_BOUND_MS);
     ({ setting, stacks: { staging } } = await freshStacks(this, ["staging"]));

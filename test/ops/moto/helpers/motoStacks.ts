@@ -1,4 +1,4 @@
-// The moto suite's setting: one moto server per test process (test/helpers/moto.ts), the shim in
+// The moto suite's setting: one moto server per test file (test/helpers/moto.ts), the shim in
 // front of it, and stacks deployed from the offline plan (fixture.ts) with their outputs file.
 // Also the two judgements every scenario uses: what moto holds (read straight from moto, not
 // through the shim, so the tool's own report is never the judge) and which calls a run made.
@@ -9,7 +9,7 @@ import type { Context } from "mocha";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type MotoServer, motoServer } from "../../../helpers/moto";
+import { type MotoServer, motoServer, stopMotoServers } from "../../../helpers/moto";
 import { type StackName, buildStack, stackConfig } from "../../../helpers/stacks";
 import { type DeployedStack, deployStack } from "./fixture";
 import { MotoShim } from "./shim";
@@ -42,13 +42,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 let setting: Promise<MotoSetting> | undefined;
 let shim: MotoShim | undefined;
 
-// Root hook: in mocha's parallel mode it runs after each file, as test/helpers/moto.ts's does (which
-// stops the server), so the next file in this process starts afresh.
-after(async () => {
+/** Stops the shim and the moto server: every moto test file's `after` hook. */
+export async function releaseMoto(): Promise<void> {
   await shim?.stop();
   shim = undefined;
   setting = undefined;
-});
+  await stopMotoServers();
+}
 
 /** The shared server and shim; the task transition set. */
 export async function motoSetting(ctx: Context): Promise<MotoSetting> {
