@@ -28,6 +28,12 @@ export interface AwsSettings {
 
 type ClientCtor<C> = new (config: any) => C;
 
+/**
+ * A TCP connection to an AWS endpoint that is not up after this long will not come up: without it
+ * a blackholed endpoint keeps a command waiting for the kernel's own timeout (about two minutes).
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 interface Instrumentable {
   middlewareStack: { addRelativeTo(middleware: any, options: any): void };
 }
@@ -64,12 +70,26 @@ export class AwsClients {
         credentials: this.credentials,
         retryMode: "adaptive",
         maxAttempts: this.settings.maxAttempts ?? 5,
+        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
       });
       instrument(client as unknown as Instrumentable, this.stats);
       this.cache.set(ctor, client);
     }
     return client;
   }
+}
+
+interface RequestUrl {
+  readonly protocol?: string;
+  readonly hostname?: string;
+  readonly port?: number;
+}
+
+/** Notes on a failed call's error where it was sent, so a message can name the endpoint (errors.ts endpointOf). */
+function recordEndpoint(err: unknown, request: RequestUrl | undefined): void {
+  if (!err || typeof err !== "object" || !request?.hostname || "$endpoint" in err) return;
+  const endpoint = `${request.protocol ?? "https:"}//${request.hostname}${request.port ? `:${request.port}` : ""}`;
+  Object.defineProperty(err, "$endpoint", { value: endpoint, enumerable: false });
 }
 
 /** Counts each attempt inside the SDK's retry loop (after retryMiddleware, so once per attempt). */
@@ -82,6 +102,7 @@ export function instrument(client: Instrumentable, stats: ApiStats): void {
         return await next(args);
       } catch (err) {
         if (isThrottling(err)) stats.count(stats.sdkThrottled, op);
+        recordEndpoint(err, (args as { request?: RequestUrl }).request);
         throw err;
       }
     },

@@ -9,7 +9,7 @@ import { type CommonArgs, type OpsContext, type OpsDeps, createContext } from ".
 import { DRILLS } from "./drills";
 import type { DrillArgs } from "./drills/drill";
 import { runDrill } from "./drills/runDrill";
-import { AbortedError, EXIT, PreconditionError, UsageError, errorMessage, errorName, isCredentialError } from "./errors";
+import { AbortedError, EXIT, PreconditionError, UsageError, endpointOf, errorMessage, errorName, isCredentialError, networkCause } from "./errors";
 import { loadHttp } from "./load/http";
 import { LOAD_DEFAULTS, type LoadWorkspacesArgs, loadWorkspaces } from "./load/workspaces";
 import { metricDatums, publishMetrics } from "./metrics";
@@ -50,7 +50,7 @@ or the default socket) with the workspace task definition's settings; no stack, 
 Anything that changes, stops or loads a stack named prod (or prod-*) needs --confirm-prod; --dry-run changes nothing.
 
 Exit codes: 0 passed; 1 a threshold, SLO or check failed; 2 bad arguments, missing outputs or credentials,
-prod guard, missing probe, no Docker engine or local image; 3 could not run (not in steady state, precondition, AWS error); 4 cleanup or
+an AWS endpoint it cannot use, prod guard, missing probe, no Docker engine or local image; 3 could not run (not in steady state, precondition, AWS error); 4 cleanup or
 rollback incomplete (see the report; run \`ops cleanup --run-id ID\`); 130/143 interrupted by SIGINT/SIGTERM
 after cleaning up.
 
@@ -259,6 +259,8 @@ export function buildParser(argv: string[], select: (name: string, run: Runner, 
     (a) => {
       const target = a.target as Target;
       refuseOtherTargetFlags(argv, target, { ecs: ["log-wait", "fail-severity", "alb-ingress-cidrs"], docker: ["image", "proxy-image"] });
+      positive("probe-timeout", a.probeTimeout, { min: 1 });
+      positive("log-wait", a.logWait, { min: 0 });
       if (target === "docker") select("security", (ctx) => dockerSecurity(ctx as LocalContext, a as never), true);
       else select("security", (ctx) => security(ctx, a as never));
     })
@@ -406,6 +408,8 @@ function exitCodeFor(err: unknown): number {
 function oneLine(err: unknown): string {
   if (err instanceof UsageError || err instanceof PreconditionError) return err.message;
   if (isCredentialError(err)) return `no usable AWS credentials (${errorMessage(err)}): configure them or pass --profile`;
+  const network = networkCause(err);
+  if (network) return `AWS at ${endpointOf(err) ?? "its endpoint"} did not answer: ${network}`;
   return `${errorName(err)}: ${errorMessage(err)}`;
 }
 

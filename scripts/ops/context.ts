@@ -6,7 +6,7 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { ApiCaller, ApiStats } from "./api";
 import { AwsClients, type AwsSettings } from "./aws";
 import type { Clock } from "./clock";
-import { UsageError, errorMessage, isCredentialError } from "./errors";
+import { UsageError, endpointOf, errorMessage, errorName, isCredentialError, networkCause } from "./errors";
 import { DEFAULT_METRICS_NAMESPACE } from "./metrics";
 import { type LoadedOutputs, type OutputName, type OutputsDeps, loadOutputs, requireOutputs } from "./outputs";
 import { assertMayChange } from "./prodGuard";
@@ -17,6 +17,7 @@ import type { StackOutputs } from "../../stackOutputs";
 // Workspace storage.
 import { EC2_MUTATING_SHARE, TokenBucket } from "./rateLimiter";
 import { VolumeStore } from "./volumes/store";
+import { type WaiterDelays, type WaiterTiming, waiterTiming } from "./waiters";
 
 export interface OpsDeps {
   readonly stdout: OutputStream;
@@ -31,7 +32,7 @@ export interface OpsDeps {
   readonly runPulumi?: OutputsDeps["runPulumi"];
   readonly makeAws?: (settings: AwsSettings, stats: ApiStats) => AwsClients;
   /** SDK waiter delays in seconds; tests shrink them (and cap the volume waiters' total wait, maxWaitCap). */
-  readonly waiterDelays?: { readonly minDelay: number; readonly maxDelay: number; readonly maxWaitCap?: number };
+  readonly waiterDelays?: WaiterDelays;
   readonly randomId?: () => string;
 }
 
@@ -115,17 +116,37 @@ export class OpsContext {
     return `npm run ops -- cleanup --run-id ${runId} ${source}`;
   }
 
-  /** GetCallerIdentity: no credentials → exit 2 now rather than half-way through a drill. */
+  /** Where the AWS calls go, for messages: AWS_ENDPOINT_URL when set (and said so), else STS's regional endpoint. */
+  endpointText(recorded?: string): string {
+    const fromEnv = this.deps.env.AWS_ENDPOINT_URL;
+    const url = recorded ?? fromEnv ?? `https://sts.${this.region}.amazonaws.com`;
+    return fromEnv ? `${url} (AWS_ENDPOINT_URL)` : url;
+  }
+
+  /**
+   * GetCallerIdentity, the first AWS call of every command: no credentials, an endpoint that does
+   * not answer, or one that answers but not as AWS does → exit 2 now, one line naming the endpoint
+   * and the cause, rather than half-way through a drill (or a report that passes on nothing).
+   */
   async verifyCredentials(): Promise<Identity> {
+    let id;
     try {
-      const id = await this.api.call("GetCallerIdentity", () => this.aws.sts.send(new GetCallerIdentityCommand({})));
-      this.identity = { account: id.Account ?? "", arn: id.Arn ?? "" };
+      id = await this.api.call("GetCallerIdentity", () => this.aws.sts.send(new GetCallerIdentityCommand({})));
     } catch (err) {
       if (isCredentialError(err)) {
         throw new UsageError(`no usable AWS credentials (${errorMessage(err)}): configure them (aws configure / aws sso login, AWS_PROFILE) or pass --profile`);
       }
-      throw err;
+      const where = this.endpointText(endpointOf(err));
+      const network = networkCause(err);
+      if (network) throw new UsageError(`cannot reach AWS at ${where}: ${network}; check AWS_ENDPOINT_URL, the network or the proxy settings`);
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      throw new UsageError(`AWS at ${where} refused GetCallerIdentity${status ? ` with HTTP ${status}` : ""} (${errorName(err)}: ${errorMessage(err)}); check AWS_ENDPOINT_URL and the region`);
     }
+    // Any web server answers 200 to a POST: an answer without an account is not AWS STS.
+    if (!/^\d{12}$/.test(id.Account ?? "")) {
+      throw new UsageError(`${this.endpointText()} answered GetCallerIdentity without an AWS account: it is not AWS STS; check AWS_ENDPOINT_URL`);
+    }
+    this.identity = { account: id.Account ?? "", arn: id.Arn ?? "" };
     const expected = this.loaded.outputs.accountId;
     if (expected && this.identity.account && this.identity.account !== expected) {
       throw new UsageError(`the credentials are for account ${this.identity.account}, but stack "${this.stack}" is in account ${expected}`);
@@ -149,13 +170,30 @@ export class OpsContext {
   }
   // --- end workspace storage
 
-  waiterConfig<C>(client: C, maxWaitSeconds: number): { client: C; maxWaitTime: number; minDelay?: number; maxDelay?: number; abortSignal: AbortSignal } {
-    const { minDelay, maxDelay } = this.deps.waiterDelays ?? {};
-    return { client, maxWaitTime: maxWaitSeconds, ...(minDelay !== undefined && maxDelay !== undefined ? { minDelay, maxDelay } : {}), abortSignal: this.signal };
+  waiterConfig<C>(client: C, maxWaitSeconds: number): WaiterTiming & { client: C; abortSignal: AbortSignal } {
+    // Tests shrink the delays; the cap on their waits belongs to the volume waiters only.
+    const delays = this.deps.waiterDelays ? { minDelay: this.deps.waiterDelays.minDelay, maxDelay: this.deps.waiterDelays.maxDelay } : undefined;
+    return { client, ...waiterTiming(maxWaitSeconds, delays), abortSignal: this.signal };
+  }
+}
+
+/** AWS_ENDPOINT_URL, when set, must be an http(s) URL: the SDK sends a bare "host:port" somewhere else. */
+export function checkEndpointSetting(env: NodeJS.ProcessEnv): void {
+  const value = env.AWS_ENDPOINT_URL;
+  if (value === undefined || value === "") return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) {
+    throw new UsageError(`AWS_ENDPOINT_URL must be an http(s) URL such as http://127.0.0.1:5000, got ${JSON.stringify(value)}: fix it or unset it to use AWS`);
   }
 }
 
 export function createContext(args: CommonArgs, deps: OpsDeps, scope: SignalScope): OpsContext {
+  checkEndpointSetting(deps.env);
   const loaded = loadOutputs({ stack: args.stack, outputs: args.outputs }, { env: deps.env, cwd: deps.cwd, runPulumi: deps.runPulumi });
   return new OpsContext(args, deps, loaded, scope);
 }

@@ -37,7 +37,8 @@ export class AbortedError extends Error {
 }
 
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message.split("\n")[0];
+  // SDK errors built from an answer without a message can carry a message that is not a string.
+  if (err instanceof Error) return String(err.message ?? "").split("\n")[0];
   return String(err);
 }
 
@@ -59,4 +60,32 @@ const CREDENTIAL_ERRORS = new Set([
 /** Errors that mean "no usable AWS credentials", whichever client raised them. */
 export function isCredentialError(err: unknown): boolean {
   return CREDENTIAL_ERRORS.has(errorName(err));
+}
+
+/** Socket errors of a request that never got an answer, in words. */
+const NETWORK_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection reset",
+  ECONNABORTED: "connection aborted",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+};
+
+/** Why a request got no answer (refused, not found, timed out, …), or undefined when it got one. */
+export function networkCause(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; errors?: { code?: unknown }[] } | undefined;
+  const code = [e?.code, e?.cause?.code, ...(e?.errors ?? []).map((x) => x?.code)].find((c): c is string => typeof c === "string" && c in NETWORK_ERRORS);
+  if (code) return `${NETWORK_ERRORS[code]} (${code})`;
+  if (errorName(err) === "TimeoutError") return `no answer (${errorMessage(err)})`;
+  return undefined;
+}
+
+/** The endpoint a failed AWS call was sent to, as the SDK middleware in aws.ts recorded it. */
+export function endpointOf(err: unknown): string | undefined {
+  const endpoint = (err as { $endpoint?: unknown } | undefined)?.$endpoint;
+  return typeof endpoint === "string" ? endpoint : undefined;
 }

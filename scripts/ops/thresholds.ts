@@ -17,3 +17,8 @@ export function checkMin(report: ReportBuilder, name: string, limit: number | un
   const seen = observed === undefined || Number.isNaN(observed) ? "no samples" : format(observed);
   report.check("threshold", name, `>= ${format(limit)}`, seen, observed !== undefined && !Number.isNaN(observed) && observed >= limit);
 }
+
+/** A load run in which no workspace became ready measured nothing: it fails whatever thresholds were asked for. */
+export function checkAnyReady(report: ReportBuilder, ready: number, requested: number): void {
+  report.check("launch", "workspaces ready", ">= 1", `${ready} of ${requested}`, ready > 0);
+}

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import { MOTO_VENV } from "./moto";
 
 export interface Botocore {
   readonly python: string;
@@ -18,9 +19,9 @@ export interface Botocore {
   readonly dataDir: string;
 }
 
-/** Pythons to try, in order: an explicit choice, PATH, pyenv's shims, Debian's. */
+/** Pythons to try: an explicit choice, PATH, pyenv's shims, Debian's, and the virtualenv scripts/ci.sh gives moto (which brings botocore). */
 function candidates(): string[] {
-  return [process.env.BOTOCORE_PYTHON, "python3", path.join(os.homedir(), ".pyenv", "shims", "python3"), "/usr/bin/python3"]
+  return [process.env.BOTOCORE_PYTHON, "python3", path.join(os.homedir(), ".pyenv", "shims", "python3"), "/usr/bin/python3", path.join(MOTO_VENV, "bin", "python3")]
     .filter((p): p is string => Boolean(p));
 }
 

@@ -85,6 +85,22 @@ describe("ops load workspaces", () => {
     expect(cw.commandCalls(PutMetricDataCommand)).to.have.length(0);
   });
 
+  it("fails (exit 1) without any threshold flag when no workspace became ready", async () => {
+    const clock = new VirtualClock();
+    const { sim, ecs } = simulatedEcs({
+      clock,
+      script: () => ({ pendingAfter: 100, runningAfter: 50_000, stopsAfter: 2000, stoppedReason: "CannotPullContainerError: access denied" }),
+      refuse: (call) => (call === 0 ? { count: 2, reason: "RESOURCE:MEMORY" } : undefined),
+    });
+    const run = await runCli(["load", "workspaces", "--count", "6", "--json", "--no-metrics"], { clock });
+    ecs.restore();
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.report.outcome).to.equal("fail");
+    expect(run.report.data.tracker).to.include({ ready: 0, failed: 4 });
+    expect(run.report.checks.find((c: any) => c.name === "workspaces ready")).to.include({ expected: ">= 1", observed: "0 of 6", result: "fail" });
+    expect(sim.orphans()).to.deep.equal([]);
+  });
+
   it("retries throttled RunTask calls and reports the throttling", async () => {
     const clock = new VirtualClock();
     const { sim, ecs } = simulatedEcs({ clock, script: () => starts(1000) });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ApiCaller } from "../../scripts/ops/api";
 import { EcsWorkspaceTarget } from "../../scripts/ops/load/ecsTarget";
+import { launchAll } from "../../scripts/ops/load/launcher";
 import { TaskTracker, normalizeReason } from "../../scripts/ops/load/tracker";
 import { TokenBucket } from "../../scripts/ops/rateLimiter";
 import { VirtualClock } from "../../scripts/ops/virtualClock";
@@ -81,5 +82,23 @@ describe("ops: task tracker", () => {
 
   it("normalizes ids out of reasons so equal causes group together", () => {
     expect(normalizeReason("Task failed on i-0123456789abcdef0 at 10.0.1.2")).to.equal("Task failed on <instance> at <ip>");
+  });
+});
+
+describe("ops: launcher", () => {
+  it("counts each task RunTask did not start when it gives no reason (moto's answer when nothing can take them)", async () => {
+    const clock = new VirtualClock(0);
+    let asked = 0;
+    // Two of every five tasks placed, no failures listed: what moto's RunTask answers without capacity.
+    const target = {
+      kind: "test", describeBatchSize: 100, launchBatchSize: 10,
+      healthCheckedContainers: async () => [],
+      launch: async (count: number) => ({ requested: count, requestedAt: clock.now(), tasks: Array.from({ length: Math.min(2, count) }, () => ({ id: `t${asked++}`, lastStatus: "PENDING", health: {} })), failures: [] }),
+      describe: async () => [], stop: async () => "stopped" as const, listRunTasks: async () => [], hosts: async () => [],
+    };
+    const tracker = new TaskTracker(target, clock, { healthContainers: [], startTimeoutMs: 1000, pollIntervalMs: 100 });
+    const stats = await launchAll(target, tracker, "load-x", { count: 10, batchSize: 5, concurrency: 1 }, new AbortController().signal);
+    expect(stats).to.include({ launched: 4, notLaunched: 6 });
+    expect(stats.reasons).to.deep.equal({ "UNKNOWN: RunTask returned fewer tasks than asked": 6 });
   });
 });

@@ -1,3 +1,6 @@
+import { DescribeVolumesCommand, EC2Client, waitUntilVolumeAvailable } from "@aws-sdk/client-ec2";
+import { DescribeTasksCommand, ECSClient, waitUntilTasksStopped } from "@aws-sdk/client-ecs";
+import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { EventEmitter } from "node:events";
 import { ApiCaller } from "../../scripts/ops/api";
@@ -9,6 +12,7 @@ import { metricDatums } from "../../scripts/ops/metrics";
 import { AwsClients } from "../../scripts/ops/aws";
 import { ApiStats } from "../../scripts/ops/api";
 import { reasonDimension } from "../../scripts/ops/load/workspaces";
+import { waiterTiming } from "../../scripts/ops/waiters";
 
 const throttle = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
 
@@ -152,4 +156,26 @@ describe("ops: failure reasons as a metric dimension", () => {
     expect(reasonDimension("TaskFailedToStart: CannotPullContainerError: x")).to.equal("TaskFailedToStart");
     expect(reasonDimension("TIMEOUT: not ready after 300 s (last PENDING)")).to.equal("TIMEOUT");
   });
+});
+
+describe("ops: SDK waiter timing", () => {
+  // The judge is the SDK itself: its waiters refuse a maxWaitTime not above their minDelay (ECS
+  // tasks stopped 6 s, EC2 volume available and snapshot completed 15 s by default).
+  for (const seconds of [1, 5, 6, 15, 16, 600]) {
+    it(`a wait of ${seconds} s is one the SDK's ECS and EC2 waiters accept`, async () => {
+      const ecs = mockClient(ECSClient);
+      const ec2 = mockClient(EC2Client);
+      ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: "t", lastStatus: "STOPPED" }] });
+      ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: "vol-1", State: "available" }] });
+      try {
+        const client = { ecs: new ECSClient({ region: "ap-northeast-1" }), ec2: new EC2Client({ region: "ap-northeast-1" }) };
+        const ecsWait = await waitUntilTasksStopped({ client: client.ecs, ...waiterTiming(seconds) }, { cluster: "c", tasks: ["t"] });
+        const ec2Wait = await waitUntilVolumeAvailable({ client: client.ec2, ...waiterTiming(seconds) }, { VolumeIds: ["vol-1"] });
+        expect([ecsWait.state, ec2Wait.state]).to.deep.equal(["SUCCESS", "SUCCESS"]);
+      } finally {
+        ecs.restore();
+        ec2.restore();
+      }
+    });
+  }
 });

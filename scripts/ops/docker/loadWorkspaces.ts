@@ -13,7 +13,7 @@ import { TaskTracker } from "../load/tracker";
 import type { LoadWorkspacesArgs } from "../load/workspaces";
 import { type Summary, summarize } from "../percentiles";
 import { ReportBuilder } from "../report";
-import { checkMax, formatSeconds } from "../thresholds";
+import { checkAnyReady, checkMax, formatSeconds } from "../thresholds";
 import type { LocalContext } from "./context";
 import { type Leftovers, LocalRun, SECCOMP_PROFILE, leftoverCount, readSeccompProfile, runLabel } from "./run";
 import { type ImageArgs, fidelityNotes, hardeningTable, resolveTask, settingsData } from "./settings";
@@ -167,6 +167,7 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
   checkMax(report, "p95 time to RUNNING", ms(args.maxP95Running), running?.p95, secs);
   checkMax(report, "failure rate", args.maxFailureRate, failureRate, (v) => `${v.toFixed(1)} %`);
   checkMax(report, "memory per workspace (max)", args.maxMemoryPerWorkspace, mem?.max, (v) => `${v.toFixed(1)} MiB`);
+  if (!ctx.signal.aborted) checkAnyReady(report, results.ready, args.count);
   cleanupChecks(report, left);
 
   report.data.launch = start;

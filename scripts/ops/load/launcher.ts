@@ -59,7 +59,8 @@ export async function launchAll(
         const short = size - result.tasks.length;
         stats.notLaunched += short;
         note(result.failures);
-        if (short > 0 && result.failures.length === 0) note([{ reason: "UNKNOWN: RunTask returned fewer tasks than asked" }]);
+        // No reason given (moto's answer when nothing can take them): each task not started counts once.
+        if (short > 0 && result.failures.length === 0) note(Array.from({ length: short }, () => ({ reason: "UNKNOWN: RunTask returned fewer tasks than asked" })));
         consecutiveErrors = 0;
       } catch (err) {
         if (err instanceof AbortedError) return;

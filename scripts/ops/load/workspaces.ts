@@ -11,7 +11,7 @@ import { type Summary, summarize } from "../percentiles";
 import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
 import { ReportBuilder } from "../report";
 import { drillTags, startedByFor } from "../runId";
-import { checkMax, checkMin, formatSeconds } from "../thresholds";
+import { checkAnyReady, checkMax, checkMin, formatSeconds } from "../thresholds";
 import { EcsWorkspaceTarget } from "./ecsTarget";
 import { holdReady } from "./hold";
 import { type LaunchStats, batchSizes, launchAll } from "./launcher";
@@ -283,6 +283,7 @@ function fillReport(
   checkMax(report, "failure rate", args.maxFailureRate, failureRate, (v) => `${v.toFixed(1)} %`);
   const densityMax = density.length > 0 ? Math.max(...density.map((d) => d.drillTasks)) : undefined;
   checkMin(report, "most drill tasks on one instance", args.minTasksPerInstance, densityMax, (v) => String(v));
+  if (!ctx.signal.aborted) checkAnyReady(report, results.ready, args.count);
   report.check("cleanup", "tasks left running", "0", String(stop.failed.length), stop.failed.length === 0);
 
   report.data.launch = launch;

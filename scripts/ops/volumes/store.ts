@@ -23,6 +23,7 @@ import { chunk, mapLimit } from "../concurrency";
 import { errorMessage, errorName } from "../errors";
 import type { TokenBucket } from "../rateLimiter";
 import { DRILL_KIND_TAG, DRILL_RUN_TAG } from "../runId";
+import { type WaiterDelays, waiterTiming } from "../waiters";
 
 /** Filter values per DescribeVolumes/DescribeSnapshots filter (EC2 takes up to 200). */
 const MAX_FILTER_VALUES = 200;
@@ -90,7 +91,7 @@ export interface VolumeStoreOptions {
   /** DeleteVolume, CreateSnapshot, DeleteSnapshot: EC2's mutating bucket. */
   readonly mutateBucket: TokenBucket;
   /** SDK waiter delays in seconds (tests shrink them, and cap every wait so a broken test fails fast). */
-  readonly waiterDelays?: { readonly minDelay: number; readonly maxDelay: number; readonly maxWaitCap?: number };
+  readonly waiterDelays?: WaiterDelays;
 }
 
 const tagMap = (tags: readonly Tag[] | undefined) => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
@@ -150,11 +151,6 @@ export class VolumeStore {
     return this.o.stack;
   }
 
-  private waiterTiming(maxWaitSeconds: number): { maxWaitTime: number; minDelay?: number; maxDelay?: number } {
-    const d = this.o.waiterDelays;
-    return { maxWaitTime: Math.min(maxWaitSeconds, d?.maxWaitCap ?? Infinity), ...(d ? { minDelay: d.minDelay, maxDelay: d.maxDelay } : {}) };
-  }
-
   private filters(q: { runId?: string; anyRun?: boolean; workspaceId?: string }): Filter[] {
     return [
       { Name: `tag:${VOLUME_TAGS.stack}`, Values: [this.o.stack] },
@@ -192,7 +188,7 @@ export class VolumeStore {
     for (const batch of chunk(ids, MAX_FILTER_VALUES)) {
       try {
         await waitUntilVolumeAvailable(
-          { client: this.o.ec2, ...this.waiterTiming(maxWaitSeconds), ...(abortSignal ? { abortSignal } : {}) },
+          { client: this.o.ec2, ...waiterTiming(maxWaitSeconds, this.o.waiterDelays), ...(abortSignal ? { abortSignal } : {}) },
           { Filters: [{ Name: "volume-id", Values: batch }] },
         );
       } catch {
@@ -263,7 +259,7 @@ export class VolumeStore {
     for (const batch of chunk(ids, MAX_FILTER_VALUES)) {
       try {
         await waitUntilSnapshotCompleted(
-          { client: this.o.ec2, ...this.waiterTiming(maxWaitSeconds), ...(abortSignal ? { abortSignal } : {}) },
+          { client: this.o.ec2, ...waiterTiming(maxWaitSeconds, this.o.waiterDelays), ...(abortSignal ? { abortSignal } : {}) },
           { Filters: [{ Name: "snapshot-id", Values: batch }] },
         );
       } catch {

@@ -2,15 +2,50 @@
 // volume is configured at launch (never a host path) and mounted by the agent; every
 // workspace container is unprivileged, non-root, read-only root, all capabilities dropped, no new
 // privileges; no container of either task definition is privileged or adds a capability; no
-// secret-looking variable is passed in plain environment.
-import { type ContainerDefinition, DescribeTaskDefinitionCommand, type TaskDefinition } from "@aws-sdk/client-ecs";
+// secret is passed in plain environment (by its name, or by a value shaped like one).
+import { type ContainerDefinition, DescribeTaskDefinitionCommand, type KeyValuePair, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { CONTAINERS } from "../../../../lib/names";
 import type { OpsContext } from "../../context";
 import type { ReportBuilder } from "../../report";
 import type { Audit } from "./audit";
 
 const ROOT_USERS = new Set(["0", "root", "0:0", "root:root", "0:root", "root:0"]);
-const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+
+/** Words of a variable name that make it a secret (GITHUB_TOKEN, DB_PASSWORD, PROXY_CREDENTIALS). */
+const SECRET_WORDS = new Set(["SECRET", "SECRETS", "TOKEN", "TOKENS", "PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE", "CREDENTIAL", "CREDENTIALS", "APIKEY", "PRIVATEKEY"]);
+/** Adjacent words that do (API_KEY, apiKey, PRIVATE_KEY, ACCESS_KEY, SIGNING_KEY). */
+const SECRET_PAIRS = new Set(["API KEY", "PRIVATE KEY", "ACCESS KEY", "SIGNING KEY", "ENCRYPTION KEY", "CLIENT KEY"]);
+/**
+ * A last word that makes the name a reference to something, not the thing: CREDENTIAL_PROXY_URL,
+ * DB_PASSWORD_SECRET_ARN, TOKEN_FILE. Their values are still checked.
+ */
+const REFERENCE_WORDS = new Set(["URL", "URI", "ENDPOINT", "HOST", "PORT", "ARN", "ID", "NAME", "FILE", "PATH", "DIR", "REGION"]);
+/** Values that are secrets whatever the name: a URL carrying a password, and well-known key and token shapes. */
+const SECRET_VALUES: readonly RegExp[] = [
+  /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
+  /\bsk-(?:ant-)?[A-Za-z0-9_-]{20,}/,
+  /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}/,
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
+
+function nameWords(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
+}
+
+function secretLikeName(name: string): boolean {
+  const words = nameWords(name);
+  if (words.length === 0 || REFERENCE_WORDS.has(words[words.length - 1])) return false;
+  return words.some((w, i) => SECRET_WORDS.has(w) || (i > 0 && SECRET_PAIRS.has(`${words[i - 1]} ${w}`)));
+}
+
+/** Names of plain environment variables that hold a secret, by name or by value. */
+export function secretLikeVariables(environment: readonly KeyValuePair[]): string[] {
+  return environment
+    .filter((e) => e.name && (secretLikeName(e.name) || SECRET_VALUES.some((re) => re.test(e.value ?? ""))))
+    .map((e) => e.name as string);
+}
 
 async function describe(ctx: OpsContext, taskDefinition: string): Promise<TaskDefinition | undefined> {
   const r = await ctx.api.call("DescribeTaskDefinition", () => ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })));
@@ -22,7 +57,7 @@ function commonChecks(report: ReportBuilder, group: string, c: ContainerDefiniti
   report.check(group, `${name}: privileged`, "false", String(c.privileged ?? false), c.privileged !== true);
   const added = c.linuxParameters?.capabilities?.add ?? [];
   report.check(group, `${name}: capabilities added`, "none", added.join(", ") || "none", added.length === 0);
-  const plain = (c.environment ?? []).filter((e) => e.name && SECRET_NAME.test(e.name)).map((e) => e.name);
+  const plain = secretLikeVariables(c.environment ?? []);
   report.check(group, `${name}: secret-like variables in plain environment`, "none (use secrets)", plain.join(", ") || "none", plain.length === 0);
 }
 
@@ -52,6 +87,10 @@ export function auditWorkspaceTaskDefinition(report: ReportBuilder, td: TaskDefi
   }
 }
 
+export function auditBackendTaskDefinition(report: ReportBuilder, td: TaskDefinition): void {
+  for (const c of td.containerDefinitions ?? []) commonChecks(report, "audit:task-definitions", { ...c, name: `backend/${c.name}` });
+}
+
 export const taskDefinitionAudit: Audit = {
   name: "task definitions",
   async run(ctx, _args, report) {
@@ -59,6 +98,6 @@ export const taskDefinitionAudit: Audit = {
     const workspace = await describe(ctx, out.workspaceTaskDefinitionArn);
     if (workspace) auditWorkspaceTaskDefinition(report, workspace);
     const backend = await describe(ctx, out.backendTaskDefinitionFamily);
-    for (const c of backend?.containerDefinitions ?? []) commonChecks(report, "audit:task-definitions", { ...c, name: `backend/${c.name}` });
+    if (backend) auditBackendTaskDefinition(report, backend);
   },
 };
