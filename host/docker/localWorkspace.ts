@@ -8,7 +8,7 @@
 import type { ContainerDefinition, ContainerOverride, Volume } from "@aws-sdk/client-ecs";
 import { serviceKeys } from "../../config/services";
 import { CONTAINERS } from "../../lib/names";
-import { workspaceContainers, workspaceTaskSize, workspaceVolumes } from "../../services/workspaceContainers";
+import { workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../services/workspaceContainers";
 import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } from "./api";
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
 import type { ContainerEvents, ContainerStatus } from "./events";
@@ -30,16 +30,21 @@ const POLL_MS = 100;
 export interface LocalTask {
   readonly containers: readonly ContainerDefinition[];
   readonly volumes: readonly Volume[];
+  /** The task-level CPU units the task definition sets (a CFS quota), or undefined: CPU shares only. */
+  readonly taskCpu?: number;
   /** What differs from the task definition, and why. */
   readonly notes: readonly string[];
 }
 
 /**
  * The workspace task's containers and volumes as the task definition declares them (the config's
- * default sizes), with local images. Without a proxy image the agent runs alone and does not wait
- * for the proxy (said in `notes`).
+ * default sizes and workspaceCpuHardLimit unless `cpuHardLimit` says otherwise), with local images.
+ * Without a proxy image the agent runs alone and does not wait for the proxy (said in `notes`).
  */
-export function localWorkspaceTask(images: { readonly agent: string; readonly proxy?: string }): LocalTask {
+export function localWorkspaceTask(
+  images: { readonly agent: string; readonly proxy?: string },
+  cpuHardLimit = serviceKeys.workspaceCpuHardLimit.default as boolean,
+): LocalTask {
   const containers = workspaceContainers({
     agentImage: images.agent,
     proxyImage: images.proxy ?? "(none)",
@@ -50,11 +55,14 @@ export function localWorkspaceTask(images: { readonly agent: string; readonly pr
     logGroup: "(local)",
     region: "(local)",
   });
-  if (images.proxy) return { containers, volumes: workspaceVolumes(), notes: [] };
+  // The task definition's own figure: with the credential proxy left out it stays the same.
+  const taskCpu = workspaceTaskCpu(containers, cpuHardLimit);
+  if (images.proxy) return { containers, volumes: workspaceVolumes(), taskCpu, notes: [] };
   const proxy = CONTAINERS.credentialProxy;
   return {
     containers: containers.filter((c) => c.name !== proxy).map((c) => ({ ...c, dependsOn: (c.dependsOn ?? []).filter((d) => d.containerName !== proxy) })),
     volumes: workspaceVolumes(),
+    taskCpu,
     notes: [`no credential-proxy image: the workspace runs without its sidecar, and ${CONTAINERS.workspaceAgent} does not wait for it`],
   };
 }
@@ -120,6 +128,7 @@ export class LocalWorkspace {
   readonly volumes: { readonly taskName: string; readonly dockerName: string; readonly driver: string; created: boolean }[];
   /** Why the workspace failed to start (ECS-style stop reason), once it has. */
   failure?: string;
+  private readonly taskCpu?: number;
   private readonly startAbort = new AbortController();
   private starting?: Promise<void>;
 
@@ -134,6 +143,8 @@ export class LocalWorkspace {
       return { def: applyOverride(def, overrides.find((o) => o.name === name)), name, dockerName: `${id}-${name}` };
     });
     this.volumes = task.volumes.map((v) => ({ taskName: v.name ?? "", dockerName: `${id}-${v.name}`, driver: localVolumeDriver(v), created: false }));
+    // A container override's cpu changes that container's shares, not the task-level cpu (as RunTask).
+    this.taskCpu = task.taskCpu;
   }
 
   get labels(): Record<string, string> {
@@ -166,7 +177,7 @@ export class LocalWorkspace {
       seccompProfile: this.rt.seccompProfile,
       secretValues: this.rt.secretValues,
       ulimitCeilings: this.rt.ulimitCeilings,
-      taskCpu: workspaceTaskSize(this.containers.map((x) => x.def)).cpu,
+      taskCpu: this.taskCpu,
     });
   }
 
