@@ -19,7 +19,7 @@ export const hostKeys = {
   }),
   workspaceInstanceTypes: stringList({
     description: "Instance types of the workspace pool; every type must support ENI trunking.",
-    default: ["c6a.2xlarge"],
+    default: ["m6a.4xlarge"],
     expected: "EC2 instance types with ENI trunking",
     minItems: 1,
     item: trunkingProblem,

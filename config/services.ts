@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CrossCheck } from "./problems";
-import { integer, oneOf, optional, string } from "./schema";
+import { boolean, integer, oneOf, optional, string } from "./schema";
 
 /** The project directory: build contexts are relative to it, as Pulumi runs the program there. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -103,7 +103,30 @@ export const serviceKeys = {
     description: "How the backend deploys: ECS rolling update, or ECS native blue/green behind the ALB (two target groups, traffic shifted by ECS).",
     default: "rolling",
   }),
-  workspaceAgentCpu: integer({ description: "CPU units of the workspace agent container (1024 = 1 vCPU).", default: 1024, min: 128, max: 16384, unit: "CPU units" }),
+  // A coding workspace mostly waits on the model and sometimes compiles: it reserves a share and
+  // bursts into idle cores. 384 + the credential proxy's 128 = 512 units per 2176 MiB keeps the
+  // default task bound by memory, not CPU, on general-purpose types (4 GiB per vCPU), where the
+  // advisor meets the design's cost goal (docs/scale.md).
+  workspaceAgentCpu: integer({
+    description: "CPU units of the workspace agent container (1024 = 1 vCPU): its placement reservation and its Docker CPU shares (a weight under contention, not a cap; workspaceCpuHardLimit makes the task's sum a cap).",
+    default: 384,
+    min: 128,
+    max: 16384,
+    unit: "CPU units",
+  }),
+  /**
+   * Whether the workspace task definition sets a task-level `cpu` (the sum of its containers'),
+   * which ECS on EC2 makes both the placement reservation and a hard CFS quota on the task's
+   * cgroup. false (default): no task-level cpu; the containers' cpu units are the reservation and
+   * CPU shares, so a workspace uses idle cores freely and, when the host is busy, the kernel
+   * divides the CPU by weight (every workspace gets at least its reservation, none starves
+   * another). true: a workspace never uses more than its reservation, even on an idle host
+   * (predictable, but a build runs at the reserved speed while cores sit idle).
+   */
+  workspaceCpuHardLimit: boolean({
+    description: "Cap each workspace at its CPU reservation (task-level cpu = the containers' sum, a hard CFS quota on ECS on EC2). false (default): the reservation is a weight (CPU shares): a workspace bursts into idle cores and, under contention, the kernel divides CPU by weight, so none starves another; the risk is that a workspace's speed depends on its neighbours. true: predictable, never faster than the reservation even on an idle host.",
+    default: false,
+  }),
   workspaceAgentMemoryMiB: integer({ description: "Hard memory limit of the workspace agent container.", default: 2048, min: 256, max: 61440, unit: "MiB" }),
   workspaceTmpfsMiB: integer({ description: "Size of the workspace agent's /tmp (tmpfs; the root filesystem is read-only).", default: 512, min: 16, max: 8192, unit: "MiB" }),
   alarmEmail: optional(string({

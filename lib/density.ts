@@ -3,8 +3,9 @@
 //   - memory: what ECS registers (the OS sees less than the nominal memory: AWS's example is an
 //     m4.large with 8 GiB registering 7985 MiB, ECS Developer Guide "Reserving Amazon ECS Linux
 //     container instance memory") minus ECS_RESERVED_MEMORY, divided by the task's memory;
-//   - CPU: 1024 units per vCPU, divided by the task's CPU units (a task's CPU is its placement
-//     reservation, and with task-level CPU set also its limit).
+//   - CPU: 1024 units per vCPU, divided by the task's CPU units (its placement reservation: the
+//     task-level cpu when set, which is then also a hard limit, else the sum of its containers'
+//     cpu units, which are only CPU shares, a weight).
 // Config validation and the plan's capacity model both use it.
 
 /** Share of nominal memory the OS (and so ECS) sees: 7985 / 8192 MiB in AWS's m4.large example. */

@@ -1,6 +1,7 @@
 // One line of key settings per resource type, for the plan's text view. Types without an entry
 // show their name input, if any. Later components add their types here.
 import type { CapturedResource, StackGraph } from "./graph";
+import { containerSizes } from "./workloads";
 
 type Summarize = (r: CapturedResource, g: StackGraph) => string;
 
@@ -33,12 +34,16 @@ const rollback = (r: CapturedResource) => {
   return parts.join(", ");
 };
 
+/** A task-level cpu is a cap on ECS on EC2; without one the containers' cpu units are only shares. */
+const taskCpu = (r: CapturedResource) =>
+  r.inputs.cpu !== undefined ? `${r.inputs.cpu} CPU` : `CPU shares ${containerSizes(r).reduce((s, c) => s + c.cpu, 0)} (no cap)`;
+
 const SERVICE_SUMMARIES: Record<string, Summarize> = {
   "aws:ecs/service:Service": (r) =>
     `${r.inputs.name}: ${r.inputs.desiredCount} tasks on ${r.inputs.capacityProviderStrategies?.map((s: { capacityProvider: string }) => s.capacityProvider).join(", ")}, ` +
     `${String(r.inputs.deploymentConfiguration?.strategy ?? "ROLLING").toLowerCase().replace("_", "/")}, ${rollback(r)}`,
   "aws:ecs/taskDefinition:TaskDefinition": (r) =>
-    `${r.inputs.family}: ${containerNames(r)}, ${r.inputs.networkMode}, ${r.inputs.cpu} CPU / ${r.inputs.memory} MiB, ${r.inputs.taskRoleArn ? "task role" : "no task role"}` +
+    `${r.inputs.family}: ${containerNames(r)}, ${r.inputs.networkMode}, ${taskCpu(r)} / ${r.inputs.memory} MiB, ${r.inputs.taskRoleArn ? "task role" : "no task role"}` +
     // The volume ECS creates per task at launch.
     (r.inputs.volumes ?? []).filter((v: { configureAtLaunch?: boolean }) => v.configureAtLaunch).map((v: { name: string }) => `, EBS volume ${v.name} configured at launch`).join(""),
   "aws:lb/loadBalancer:LoadBalancer": (r) =>

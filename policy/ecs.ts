@@ -1,7 +1,8 @@
 // Task definition invariants. The workspace task runs untrusted code: no task role, nothing
 // privileged, every capability dropped, a non-root user, a read-only root filesystem,
-// no-new-privileges, and the proxy's credential in the proxy container only. No task definition
-// of the platform may be privileged or share the host's network or PID namespace.
+// no-new-privileges, the proxy's credential in the proxy container only, and bounded resources
+// (hard memory limits, a CPU weight). No task definition of the platform may be privileged or
+// share the host's network or PID namespace.
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { CONTAINERS, POOL_ATTRIBUTE } from "../lib/names";
 import { asList, TYPES } from "./util";
@@ -75,6 +76,26 @@ export const workspaceSecretOnlyInProxy: ResourceValidationPolicy = {
       const secrets = asList<{ name?: string }>(c.secrets);
       if (secrets.length > 0) report(`${name}/${c.name}: receives secrets ${secrets.map((s) => s.name).join(", ")}; only ${CONTAINERS.credentialProxy} may.`);
       if (asList(c.environmentFiles).length > 0) report(`${name}/${c.name}: has environmentFiles; only ${CONTAINERS.credentialProxy} may receive secret material.`);
+    }
+  }),
+};
+
+/** The smallest task-level cpu ECS accepts on EC2; a container weight below it is a rounding error beside its neighbours'. */
+const MIN_WORKSPACE_CONTAINER_CPU = 128;
+
+export const workspaceTaskResourcesBounded: ResourceValidationPolicy = {
+  name: "workspace-task-resources-bounded",
+  description: `Every workspace container has a hard memory limit and reserves at least ${MIN_WORKSPACE_CONTAINER_CPU} CPU units (its Docker CPU shares and placement reservation), and the task has a memory limit: no workspace can take its host's memory, and when the host is busy each gets its weight of the CPU. A task-level cpu (a hard cap on ECS on EC2) is optional.`,
+  enforcementLevel: "mandatory",
+  validateResource: workspaceOnly((props, report, name) => {
+    const containers = containersOf(props);
+    if (!(Number(props.memory) > 0)) report(`${name}: the task needs a memory limit (task-level memory), got ${JSON.stringify(props.memory)}.`);
+    for (const c of containers) {
+      const where = `${name}/${c.name}`;
+      if (!(Number(c.memory) > 0)) report(`${where}: needs a hard memory limit (memory); memoryReservation alone lets it grow into its neighbours' memory.`);
+      if (!(Number(c.cpu) >= MIN_WORKSPACE_CONTAINER_CPU)) {
+        report(`${where}: cpu must be at least ${MIN_WORKSPACE_CONTAINER_CPU} units (got ${JSON.stringify(c.cpu)}): without it the container reserves no CPU and ECS gives it 2 CPU shares, so a busy host starves it.`);
+      }
     }
   }),
 };

@@ -3,7 +3,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "./data";
 import { ecsDeploymentRollbackAsDocumented } from "./deployments";
-import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "./ecs";
+import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceTaskResourcesBounded, workspaceVolumeConfiguredAtLaunch } from "./ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { logGroupsPlatformKey } from "./logs";
@@ -18,6 +18,7 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
   workspaceNoTaskRole,
   workspaceContainersHardened,
   workspaceSecretOnlyInProxy,
+  workspaceTaskResourcesBounded,
   // Workspace storage.
   workspaceVolumeConfiguredAtLaunch,
   ecsNoPrivilegedTasks,

@@ -185,6 +185,7 @@ export function buildServiceLayer(
     proxySecretArn: data.secrets.proxyCredential.arn,
     agentCpu: cfg.workspaceAgentCpu,
     agentMemoryMiB: cfg.workspaceAgentMemoryMiB,
+    cpuHardLimit: cfg.workspaceCpuHardLimit,
     tmpfsMiB: cfg.workspaceTmpfsMiB,
     // Egress proxy: HTTPS_PROXY, and NO_PROXY for the VPC endpoints' names.
     egressProxy: egressLb

@@ -1,13 +1,14 @@
 // The workspace task definition that the backend starts with RunTask, one task per conversation:
 // awsvpc (its own ENI and security group), no task role (nothing to steal from 169.254.170.2),
 // an execution role that can only pull the two images, write the workspace logs and read the
-// proxy's secret, and placement on the workspace host pool only.
+// proxy's secret, and placement on the workspace host pool only. Its memory is a hard limit; its
+// CPU is a reservation by weight with no cap unless workspaceCpuHardLimit (workspaceTaskCpu).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { poolPlacementConstraint } from "../lib/placement";
 import { executionRole, taskLogGroup } from "./taskResources";
 import type { Volume } from "@aws-sdk/client-ecs";
-import { workspaceContainers, workspaceTaskSize, workspaceVolumes } from "./workspaceContainers";
+import { workspaceContainers, workspaceTaskCpu, workspaceTaskSize, workspaceVolumes } from "./workspaceContainers";
 
 /**
  * An ECS API volume as the provider's input. The names differ: the API's configuredAtLaunch is
@@ -36,8 +37,11 @@ export interface WorkspaceTaskArgs {
   readonly proxyImage: pulumi.Input<string>;
   readonly repositoryArns: pulumi.Input<string>[];
   readonly proxySecretArn: pulumi.Input<string>;
+  /** The agent's CPU units: its CPU shares and, with the credential proxy's, the task's reservation. */
   readonly agentCpu: number;
   readonly agentMemoryMiB: number;
+  /** Set a task-level cpu (the containers' sum): a hard CFS quota on ECS on EC2. Without it the reservation is a weight only. */
+  readonly cpuHardLimit: boolean;
   readonly tmpfsMiB: number;
   /** egressMode proxy: the proxy's URL and the names reached directly (NO_PROXY). */
   readonly egressProxy?: { readonly url: pulumi.Input<string>; readonly directNames: readonly string[] };
@@ -90,7 +94,9 @@ export class WorkspaceTask extends pulumi.ComponentResource {
       requiresCompatibilities: ["EC2"],
       // No taskRoleArn: a workspace holds no AWS credentials at all.
       executionRoleArn: this.executionRole.arn,
-      cpu: size.apply((s) => String(s.cpu)),
+      // No task-level cpu unless cpuHardLimit: the containers' cpu units are then the placement
+      // reservation and CPU shares, not a cap (workspaceTaskCpu). Memory is always a hard limit.
+      ...(args.cpuHardLimit ? { cpu: containers.apply((c) => String(workspaceTaskCpu(c, true))) } : {}),
       memory: size.apply((s) => String(s.memoryMiB)),
       containerDefinitions: containers.apply((c) => JSON.stringify(c)),
       volumes: workspaceVolumes().map(taskDefinitionVolume),

@@ -20,7 +20,7 @@ export const WORKSPACE_VOLUME = "workspace";
 export const WORKSPACE_MOUNT_PATH = "/workspace";
 /** Environment variable through which the proxy receives its credential (from Secrets Manager). */
 export const PROXY_CREDENTIAL_ENV = "PROXY_CREDENTIAL";
-/** The proxy's size: it only relays requests and adds the credential. */
+/** The credential proxy's size (CPU units: shares and reservation): it only relays requests and adds the credential. */
 export const PROXY_CPU = 128;
 export const PROXY_MEMORY_MIB = 128;
 export const PROXY_TMPFS_MIB = 16;
@@ -33,7 +33,7 @@ export const ULIMITS = { nofile: 65536, nproc: PID_MAX_LIMIT } as const;
 export interface WorkspaceContainerSettings {
   readonly agentImage: string;
   readonly proxyImage: string;
-  /** CPU units and hard memory limit of the agent. */
+  /** CPU units of the agent (its CPU shares and reservation) and its hard memory limit. */
   readonly agentCpu: number;
   readonly agentMemoryMiB: number;
   readonly tmpfsMiB: number;
@@ -145,10 +145,30 @@ export function workspaceVolumes(): Volume[] {
   return [{ name: WORKSPACE_VOLUME, configuredAtLaunch: true }];
 }
 
-/** Task-level size: the sum of the containers' CPU and hard memory limits. */
+/**
+ * What the task reserves on its host: the sum of the containers' CPU units and hard memory limits.
+ * On ECS on EC2 this is what placement counts whether or not the task sets a task-level cpu.
+ */
 export function workspaceTaskSize(containers: readonly ContainerDefinition[]): { cpu: number; memoryMiB: number } {
   return {
     cpu: containers.reduce((sum, c) => sum + (c.cpu ?? 0), 0),
     memoryMiB: containers.reduce((sum, c) => sum + (c.memory ?? 0), 0),
   };
+}
+
+/**
+ * The task-level CPU units the workspace task definition sets, or undefined for none (the default).
+ * ECS on EC2: a container's cpu is its Docker CPU shares (a weight) and, summed, the task's
+ * placement reservation; a task-level cpu is optional there and, when set, is both the reservation
+ * and a hard CFS quota on the task's cgroup (ECS API Reference: ContainerDefinition.cpu and
+ * RegisterTaskDefinition's cpu). The ECS agent at aws/amazon-ecs-agent 8dfceca6cf38 does exactly
+ * that: agent/api/task/task_linux.go lines 160-224 (BuildLinuxResourceSpec: a quota and period
+ * with a task cpu, else the containers' summed shares) and agent/api/task/task.go lines 3833-3846
+ * (ToHostResources: the task cpu, else the containers' sum). A coding workspace is bursty: it
+ * mostly waits on the model and sometimes compiles, so by default it reserves a share and uses
+ * idle cores; under contention the kernel divides CPU by weight and no workspace starves another.
+ * `cpuHardLimit` caps each workspace at its reservation instead. Memory is a hard limit either way.
+ */
+export function workspaceTaskCpu(containers: readonly ContainerDefinition[], cpuHardLimit: boolean): number | undefined {
+  return cpuHardLimit ? workspaceTaskSize(containers).cpu : undefined;
 }

@@ -19,7 +19,7 @@ function definitions(): ContainerDefinition[] {
 const byName = (name: string) => definitions().find((c) => c.name === name)!;
 
 describe("ContainerDefinition → Docker create body (host/docker/containerSettings.ts)", () => {
-  it("maps every hardening setting of the workspace agent", () => {
+  it("maps every hardening setting of the workspace agent (here with a task-level cpu: workspaceCpuHardLimit)", () => {
     const { body, adaptations, notMapped } = dockerContainerSettings(byName(CONTAINERS.workspaceAgent), {
       networkMode: "container:abc",
       volumes: { workspace: "ws1-workspace" },
@@ -46,8 +46,18 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
       Mounts: [{ Type: "volume", Source: "ws1-workspace", Target: "/workspace", ReadOnly: false }],
     });
     expect(adaptations).to.have.length(1);
-    expect(adaptations[0]).to.match(/cpu 1024 → CPU shares 1024, as ECS; the task's 1152 CPU units \(1\.125 CPUs\)/);
+    expect(adaptations[0]).to.match(/^workspace-agent: the task's 1152 CPU units \(1\.125 CPUs\) cap this container with a CFS quota \(ECS puts that quota on the task's cgroup/);
     expect(notMapped.map((n) => n.split(" — ")[0])).to.deep.equal(["workspace-agent: portMappings (9000)", "workspace-agent: logConfiguration (awslogs)"]);
+  });
+
+  it("without a task-level cpu gives CPU shares only: a weight, no quota, nothing to adapt", () => {
+    // ECS on EC2 passes a container's cpu to Docker as CpuShares; only a task-level cpu sets a quota.
+    for (const name of [CONTAINERS.workspaceAgent, CONTAINERS.credentialProxy]) {
+      const { body, adaptations } = dockerContainerSettings(byName(name), { networkMode: "none", secretValues: { "arn:secret": "x" } });
+      expect(body.HostConfig.CpuShares, name).to.equal(byName(name).cpu);
+      expect(body.HostConfig, name).to.not.have.property("NanoCpus");
+      expect(adaptations, name).to.deep.equal([]);
+    }
   });
 
   it("gives the proxy its secret from the local values, and nothing else sees it", () => {
@@ -107,6 +117,20 @@ describe("the workspace task on a local engine (host/docker/localWorkspace.ts)",
     expect(task.notes).to.deep.equal([]);
     expect(startOrder([...task.containers].reverse()).map((c) => c.name)).to.deep.equal([CONTAINERS.credentialProxy, CONTAINERS.workspaceAgent]);
     expect(task.containers.find((c) => c.name === CONTAINERS.credentialProxy)?.secrets?.[0].valueFrom).to.equal(LOCAL_PROXY_SECRET);
+  });
+
+  it("sets no CPU quota by default, as the task definition sets no task-level cpu; with workspaceCpuHardLimit each container gets the task's", () => {
+    const rt = { api: {} as never, network: "n", labels: {}, secretValues: { [LOCAL_PROXY_SECRET]: "x" } };
+    const hostConfigs = (task: ReturnType<typeof localWorkspaceTask>, overrides = [] as { name: string; cpu: number }[]) =>
+      Object.fromEntries([...new LocalWorkspace("run-w9", task, rt, overrides).settings()].map(([name, s]) => [name, { shares: s.body.HostConfig.CpuShares, quota: s.body.HostConfig.NanoCpus }]));
+    const shares = localWorkspaceTask({ agent: "a", proxy: "p" });
+    expect(shares.taskCpu).to.equal(undefined);
+    expect(hostConfigs(shares)).to.deep.equal({ [CONTAINERS.credentialProxy]: { shares: 128, quota: undefined }, [CONTAINERS.workspaceAgent]: { shares: 384, quota: undefined } });
+    const capped = localWorkspaceTask({ agent: "a", proxy: "p" }, true);
+    expect(capped.taskCpu).to.equal(512);
+    expect(hostConfigs(capped)).to.deep.equal({ [CONTAINERS.credentialProxy]: { shares: 128, quota: 0.5 * S }, [CONTAINERS.workspaceAgent]: { shares: 384, quota: 0.5 * S } });
+    // RunTask's container override changes that container's shares, not the task-level cpu.
+    expect(hostConfigs(capped, [{ name: CONTAINERS.workspaceAgent, cpu: 1024 }])[CONTAINERS.workspaceAgent]).to.deep.equal({ shares: 1024, quota: 0.5 * S });
   });
 
   it("without a proxy image the agent runs alone and waits for nothing, and says so", () => {

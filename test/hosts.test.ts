@@ -14,13 +14,13 @@ import { buildStack, configErrorOf, STACKS } from "./helpers/stacks";
 const EXPECTED = {
   staging: {
     backend: { min: 1, max: 2, types: ["m6i.large", "m5.large"], spot: true, warm: 0, target: 100 },
-    workspace: { min: 1, max: 3, types: ["c6a.2xlarge"], spot: false, warm: 1, target: 100 },
+    workspace: { min: 1, max: 3, types: ["m6a.xlarge"], spot: false, warm: 1, target: 100 },
     rootGiB: 50,
     stopTimeout: "30s",
   },
   prod: {
     backend: { min: 2, max: 4, types: ["m6i.large"], spot: false, warm: 0, target: 100 },
-    workspace: { min: 2, max: 10, types: ["c6a.2xlarge"], spot: false, warm: 2, target: 90 },
+    workspace: { min: 2, max: 10, types: ["m6a.4xlarge"], spot: false, warm: 2, target: 90 },
     rootGiB: 100,
     stopTimeout: "60s",
   },

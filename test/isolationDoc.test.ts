@@ -33,7 +33,15 @@ describe("docs/isolation.md", () => {
     const c = workspaceCapacity(await buildStack("prod"), utilization)!;
     const today = c.byType[0];
     expect(doc).to.include(`the workspace task asks for ${c.task.cpu} CPU units and ${c.task.memoryMiB} MiB`);
-    expect(doc).to.include(`a ${today.instanceType} ($${today.instanceHourly} an hour) holds **${today.density.workspaces}** (bound by ${today.density.boundBy})`);
+    expect(doc).to.include(`${today.instanceType} ($${today.instanceHourly} an hour) holds **${today.density.workspaces}** (bound by ${today.density.boundBy})`);
+    expect(doc).to.include(`**${today.density.workspaces} to an ${today.instanceType}** in production`);
+    expect(doc).to.include(`(up to ${today.density.workspaces} in production)`);
+    expect(doc).to.include(`| Workspaces per ${today.instanceType} | ${today.density.workspaces} (today) |`);
+    // The CPU row: the task definition sets no task-level cpu, so the reservation is a weight.
+    expect(c.task).to.not.have.property("cpuLimit");
+    expect(doc).to.include("**no task-level cpu**, so no CPU cap (`workspaceCpuHardLimit: false`, the default)");
+    const [proxy, agent] = ["credential-proxy", "workspace-agent"].map((n) => c.task.containers.find((x) => x.name === n)!.cpu);
+    expect(doc).to.include(`(agent ${agent} + credential proxy ${proxy} = ${c.task.cpu} units)`);
     expect(doc).to.include(`**${usd(c.perWorkspaceHour!.atUtilization)}** at ${cfg.costWorkspaceUtilizationPercent}% of slots in use`);
     expect(doc).to.include(`**${usd(c.perWorkspaceHour!.atFull)}** at 100%`);
     expect(doc).to.include(`up to ${INSTANCE_WARMUP_SECONDS} s`);
@@ -45,11 +53,12 @@ describe("docs/isolation.md", () => {
     expect(doc).to.include(`**${usd(one.atUtilization)}** per workspace-hour at ${cfg.costWorkspaceUtilizationPercent}% of instances in use, ${usd(one.atFull)} at 100%`);
     expect(doc).to.include(`${(one.atUtilization / c.perWorkspaceHour!.atUtilization).toFixed(2)} times as much`);
     expect(doc).to.include(`production's ${c.instances.max}-instance maximum holds ${c.instances.max} workspaces instead of ${today.slots.max}`);
+    expect(doc).to.include(`1 per instance instead of ${today.density.workspaces}:`);
     // Fargate.
     expect(doc).to.include(`**${usd(c.fargate!.hourly)}** per task-hour at ${c.fargate!.size.vcpu} vCPU / ${c.fargate!.size.memoryGiB} GB`);
     expect(doc).to.include(`would be ${usd(c.fargate!.exactHourly)}`);
     // Sandboxes: the same instance, fewer workspaces.
-    const row = [7, 6, 5, 4, 3].map((n) => usd(costPerWorkspaceHour(today.instanceHourly!, n, utilization)));
+    const row = [today.density.workspaces, 25, 20, 15, 10].map((n) => usd(costPerWorkspaceHour(today.instanceHourly!, n, utilization)));
     expect(doc).to.include(`| Per workspace-hour at ${cfg.costWorkspaceUtilizationPercent}% | ${row.join(" | ")} |`);
   });
 

@@ -28,8 +28,8 @@ describe("plan: posture, cost and capacity in every format", () => {
     expect(text).to.match(/Total: \$[\d,]+\.\d\d a month at the host pools' minimum size, \$[\d,]+\.\d\d at their maximum \(seed: \$850–1,500 a month for prod\)/);
     expect(text).to.include("AWS Network Firewall: not used by this stack");
     expect(text).to.include("Left out:\n    - ");
-    expect(text).to.match(/Capacity model:\n {2}workspace task remote-claude-prod-workspace: 1152 CPU units \/ 2176 MiB/);
-    expect(text).to.include("→ 7 workspaces (bound by memory)");
+    expect(text).to.match(/Capacity model:\n {2}workspace task remote-claude-prod-workspace: 512 CPU units \/ 2176 MiB \(credential-proxy 128\/128 \+ workspace-agent 384\/2048\); CPU a reservation and weight, no cap/);
+    expect(text).to.include("→ 29 workspaces (bound by memory)");
     expect(text).to.include("seed: ECS+EC2 $0.08 and Fargate $0.20 per task-hour");
   });
 
@@ -41,11 +41,13 @@ describe("plan: posture, cost and capacity in every format", () => {
     expect(cost.priceTable).to.deep.include({ region: "ap-northeast-1", date: "2026-12" });
     expect(cost.total.min).to.be.greaterThan(0);
     expect(cost.lines.reduce((s: number, l: { monthly: { min: number } }) => s + l.monthly.min, 0)).to.be.closeTo(cost.total.min, 1e-6);
-    expect(cost.prices["ec2.c6a"]).to.include({ status: "estimate" });
+    expect(cost.prices["ec2.m6a"]).to.include({ status: "estimate" });
     expect(plan.sections["Security posture"].map((r: { layer: string }) => r.layer)).to.include("Egress mode");
     expect(plan.sections["Capacity model"].byType[0].density.workspaces).to.equal(7);
     expect(plan.sections["Capacity model"].ceilings.binding).to.include({ limit: "pool maximum", workspaces: 21 });
-    expect(plan.sections["Instance-type advisor"].recommended).to.include({ instanceType: "c6a.2xlarge" });
+    expect(plan.sections["Capacity model"].task).to.not.have.property("cpuLimit");
+    expect(plan.sections["Instance-type advisor"].recommended).to.include({ instanceType: "m6a.4xlarge" });
+    expect(plan.sections["Instance-type advisor"].cpuCapped).to.equal(false);
   });
 
   it("takes --format text|json|html, --json as --format json, and refuses the two disagreeing", async () => {
@@ -72,9 +74,9 @@ describe("plan: posture, cost and capacity in every format", () => {
       "remote-claude:workspaceInstanceTypes": '["c6a.8xlarge"]',
       "aws:region": "ap-northeast-1",
     });
-    expect(planConfig("prod", undefined, { "remote-claude:workspaceMaxSize": "1429" })).to.include({ workspaceMaxSize: 1429 });
-    // 1429 c6a.8xlarge hosts put 477 x 28 = 13,356 tasks in one AZ's /20: refused as the stack file would be.
-    expect(() => planConfig("prod", undefined, args.set)).to.throw(ConfigError, /remote-claude:workspaceMaxSize = 1429: expected at most 438/);
+    expect(planConfig("prod", undefined, { "remote-claude:workspaceMaxSize": "345" })).to.include({ workspaceMaxSize: 345 });
+    // 1429 c6a.8xlarge hosts put 477 x 29 = 13,833 tasks in one AZ's /20: refused as the stack file would be.
+    expect(() => planConfig("prod", undefined, args.set)).to.throw(ConfigError, /remote-claude:workspaceMaxSize = 1429: expected at most 423/);
     await parsePlanArgs(["--set", "workspaceMaxSize"], true).then(() => expect.fail("accepted"), (err: Error) => expect(err.message).to.match(/--set takes KEY=VALUE/));
   });
 

@@ -10,7 +10,7 @@ import { PLAN_SECTIONS, planText } from "../offline/plan";
 import { evaluatePolicies, resourceArgs, runPolicies, runResourcePolicy, runStackPolicy, stackResources } from "../offline/policies";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "../policy/data";
 import { ecsDeploymentRollbackAsDocumented } from "../policy/deployments";
-import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
+import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceTaskResourcesBounded, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
 import { logGroupsPlatformKey } from "../policy/logs";
@@ -75,7 +75,7 @@ describe("policy pack", () => {
   it("has uniquely named, mandatory policies", () => {
     const names = allPolicies.map((p) => p.name);
     expect(new Set(names).size).to.equal(names.length);
-    expect(names).to.have.length(23);
+    expect(names).to.have.length(24);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).to.equal("mandatory");
       expect(p.description, p.name).to.have.length.greaterThan(20);
@@ -96,7 +96,8 @@ describe("policy pack", () => {
     expect(text).to.include("  pass  workspace-subnets-no-internet-route");
     expect(text).to.include(`${allPolicies.length} of ${allPolicies.length} policies pass`);
     expect(text).to.match(/ecs\.Service\s+backend-service\s+remote-claude-prod-backend: 3 tasks on remote-claude-prod-backend, blue\/green, circuit breaker off, alarm rollback \(1\), bake 10 min/);
-    expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, \d+ CPU \/ \d+ MiB, no task role/);
+    expect(text).to.match(/ecs\.TaskDefinition\s+workspace-task\s+remote-claude-prod-workspace: credential-proxy \+ workspace-agent, awsvpc, CPU shares 512 \(no cap\) \/ 2176 MiB, no task role/);
+    expect(text).to.match(/ecs\.TaskDefinition\s+backend-task\s+remote-claude-prod-backend: backend, awsvpc, \d+ CPU \/ \d+ MiB/);
   });
 
   for (const stack of STACKS) {
@@ -144,6 +145,21 @@ describe("policies catch deliberately broken resources", () => {
     expect(breakAgent((a) => (a.linuxParameters.capabilities.drop = ["NET_RAW"]))).to.have.length(1).and.have.property("0").that.matches(/drop must include "ALL"/);
     expect(breakAgent((a) => (a.linuxParameters.capabilities.add = ["NET_ADMIN"]))).to.have.length(1).and.have.property("0").that.matches(/NET_ADMIN/);
     expect(breakAgent((a) => (a.dockerSecurityOptions = []))).to.have.length(1).and.have.property("0").that.matches(/no-new-privileges/);
+  });
+
+  it("workspace-task-resources-bounded: a container without a hard memory limit or a CPU weight, a task without memory", () => {
+    for (const g of [staging, prod]) expect(violationsOf(workspaceTaskResourcesBounded, workspaceTask(g))).to.deep.equal([]);
+    const t = workspaceTask(staging);
+    const breakAgent = (edit: (agent: any) => void) => violationsOf(workspaceTaskResourcesBounded, withContainers(t, (cs) => edit(cs.find((c) => c.name === "workspace-agent"))));
+    // A soft limit only: the container can grow into its neighbours' memory.
+    expect(breakAgent((a) => { delete a.memory; a.memoryReservation = 2048; })).to.have.length(1).and.have.property("0").that.matches(/workspace-agent: needs a hard memory limit/);
+    // No cpu: ECS reserves nothing and gives it 2 shares.
+    expect(breakAgent((a) => delete a.cpu)).to.have.length(1).and.have.property("0").that.matches(/workspace-agent: cpu must be at least 128 units/);
+    expect(breakAgent((a) => (a.cpu = 64))).to.have.length(1);
+    expect(violationsOf(workspaceTaskResourcesBounded, withInputs(t, { memory: undefined }))).to.have.length(1).and.have.property("0").that.matches(/task-level memory/);
+    // A task-level cpu (workspaceCpuHardLimit) is allowed, not required.
+    expect(violationsOf(workspaceTaskResourcesBounded, withInputs(t, { cpu: "512" }))).to.deep.equal([]);
+    expect(runResourcePolicy(workspaceTaskResourcesBounded, resourceArgs(backendTask(staging))).applicable).to.equal(false);
   });
 
   it("workspace-secret-only-in-proxy: a secret or an environment file in the agent", () => {
@@ -521,7 +537,7 @@ describe("policies catch deliberately broken resources", () => {
       workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
       launchTemplateBlocksTaskImds, ecsDeploymentRollbackAsDocumented, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
       iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed, dnsFirewallBlocksInProduction,
-      workspaceVolumeConfiguredAtLaunch, logGroupsPlatformKey,
+      workspaceVolumeConfiguredAtLaunch, logGroupsPlatformKey, workspaceTaskResourcesBounded,
       workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,
       // Their broken cases are in test/reachability.test.ts (no EC2 endpoint, name, flow) and
       // test/endpointPerimeter.test.ts (AWS's default policy, no aws:ResourceAccount, no policy, two accounts).

@@ -17,7 +17,7 @@ import { planText, PLAN_SECTIONS } from "../offline/plan";
 import { ECS_API_LIMITS as TOOL_LIMITS } from "../scripts/ops/rateLimiter";
 import { SCENARIOS, simulatedRun } from "../scripts/ops/sim/simulatedRun";
 import { PROJECT_DIR } from "../offline/plan";
-import { buildStack, configErrorOf, stackConfig, STACKS } from "./helpers/stacks";
+import { buildStack, configErrorOf, stackConfig } from "./helpers/stacks";
 
 // As the CLI: the pinned SDK's Node 20 notice is no part of the run (the simulated run's ECS client).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -36,8 +36,8 @@ function problemFor(err: ConfigError, key: string) {
   return found[0];
 }
 
-/** The workspace task of both stacks: agent 1024 / 2048 plus the credential proxy's 128 / 128. */
-const TASK = { cpu: 1152, memoryMiB: 2176 };
+/** The workspace task of both stacks: agent 384 / 2048 plus the credential proxy's 128 / 128. */
+const TASK = { cpu: 512, memoryMiB: 2176 };
 
 describe("instance catalog", () => {
   // Outside judge: AWS's own ECS table (archived 2023-04-18) for every type the catalog marks confirmed.
@@ -113,25 +113,39 @@ describe("instance-type advisor", () => {
     expect(advice.rows.filter((r) => r.excluded).every((r) => r.architecture === "arm64" && /x86_64 AMI/.test(r.excluded!))).to.equal(true);
   });
 
-  it("recommends c6a.2xlarge for the workspace task: 7 per instance, $0.3852 / 7 an hour", () => {
-    // c6a.2xlarge: 15970 − 512 = 15458 MiB / 2176 = 7; 8192 / 1152 = 7; ENI 40. c6i.2xlarge holds the
-    // same 7 for $0.428: AMD's sixth generation costs 10 % less. c6a.4xlarge and larger cost the same per
-    // workspace; the smaller instance scales in finer steps.
-    expect(advice.recommended).to.include({ instanceType: "c6a.2xlarge", hourly: 0.3852 });
-    expect(advice.recommended?.density.workspaces).to.equal(7);
-    expect(advice.recommended?.perWorkspaceHour.atFull).to.be.closeTo(0.3852 / 7, 1e-12);
-    expect(eligible.slice(0, 4).map((r) => r.instanceType)).to.deep.equal(["c6a.2xlarge", "c6a.4xlarge", "c6a.8xlarge", "c6a.12xlarge"]);
+  it("recommends m6a.4xlarge for the workspace task: 29 per instance, bound by memory, $0.8928 / 29 an hour", () => {
+    // m6a.4xlarge: 65536 x 7985/8192 = 63880 − 512 = 63368 MiB / 2176 = 29.1 → 29; 16384 / 512 = 32; ENI 60.
+    // m6a.8xlarge and m6a.12xlarge hold 2 and 3 times as many for 2 and 3 times the price (equal: the
+    // smaller first). m6a.xlarge and m6a.2xlarge lose a slot to the rounding (15458 / 2176 = 7.1 → 7,
+    // 30916 / 2176 = 14.2 → 14): $0.2232 / 7 = $0.0319 against $0.0308. r6a has the memory but is bound by CPU.
+    expect(advice.recommended).to.include({ instanceType: "m6a.4xlarge", hourly: 0.8928 });
+    expect(advice.recommended?.density).to.include({ byMemory: 29, byCpu: 32, byEni: 60, workspaces: 29, boundBy: "memory" });
+    expect(advice.recommended?.perWorkspaceHour.atFull).to.be.closeTo(0.8928 / 29, 1e-12);
+    expect(eligible.slice(0, 5).map((r) => r.instanceType)).to.deep.equal(["m6a.4xlarge", "m6a.8xlarge", "m6a.12xlarge", "m6a.xlarge", "m6a.2xlarge"]);
+    expect(eligible.find((r) => r.instanceType === "r6a.2xlarge")?.density).to.include({ byMemory: 29, byCpu: 16, boundBy: "CPU" });
   });
 
-  it("says the $0.05 goal is out of reach at 1152 CPU units per task, and at how many it is not", () => {
-    // At 80 %: $0.3852 / (7 x 0.8) = $0.0688. The goal needs $0.05 x 0.8 / 1.125 vCPU = $0.0356 per
-    // vCPU-hour; the cheapest x86_64 rate is c6a's $0.04815. m6a.12xlarge ($2.6784) must hold
-    // 2.6784 / 0.04 = 66.96 → 67 workspaces (memory allows 87, ENI 120): 49152 / 67 = 733 CPU units each.
-    expect(advice.goal).to.deep.include({ usd: WORKSPACE_HOUR_GOAL.usd, utilization: 0.8, met: false });
-    expect(advice.goal.best).to.be.closeTo(0.3852 / 5.6, 1e-12);
-    expect(advice.goal.reachableAt).to.deep.include({ taskCpu: 733, instanceType: "m6a.12xlarge", workspaces: 67 });
-    const lines = advisorLines(advice, "c6a.2xlarge").join("\n");
-    expect(lines).to.include("NOT met at 1152 CPU units per task").and.include("≤ $0.0356").and.include("≤ 733 CPU units per task on m6a.12xlarge");
+  it("meets the $0.05 goal at 512 CPU units per task: $0.8928 / (29 x 0.8)", () => {
+    expect(advice.goal).to.deep.include({ usd: WORKSPACE_HOUR_GOAL.usd, utilization: 0.8, met: true, reachableAt: undefined });
+    expect(advice.goal.best).to.be.closeTo(0.8928 / (29 * 0.8), 1e-12);
+    expect(advice.cpuCapped).to.equal(false);
+    expect(advisorLines(advice, "m6a.4xlarge").join("\n")).to.include("512 CPU units reserved / 2176 MiB").and.include("met ($0.0385)");
+  });
+
+  it("says the goal is out of reach at 1152 CPU units per task, at how many it is not, and what to change", () => {
+    // At 80 %: the cheapest is c6a.2xlarge, $0.3852 / (7 x 0.8) = $0.0688. The goal needs $0.05 x 0.8 /
+    // 1.125 vCPU = $0.0356 per vCPU-hour; the cheapest x86_64 rate is c6a's $0.04815. m6a.12xlarge
+    // ($2.6784) must hold 2.6784 / 0.04 = 66.96 → 67 workspaces (memory allows 87, ENI 120): 49152 / 67 = 733 units each.
+    for (const capped of [false, true]) {
+      const big = adviseInstanceType({ cpu: 1152, memoryMiB: 2176 }, 512, capped);
+      expect(big.recommended).to.include({ instanceType: "c6a.2xlarge" });
+      expect(big.goal).to.deep.include({ met: false });
+      expect(big.goal.best).to.be.closeTo(0.3852 / 5.6, 1e-12);
+      expect(big.goal.reachableAt).to.deep.include({ taskCpu: 733, instanceType: "m6a.12xlarge", workspaces: 67 });
+      const lines = advisorLines(big, "c6a.2xlarge").join("\n");
+      expect(lines).to.include("NOT met at 1152 CPU units per task").and.include("≤ $0.0356").and.include("≤ 733 CPU units per task on m6a.12xlarge");
+      expect(lines).to.include(capped ? "set workspaceCpuHardLimit false" : "a reservation and weight (CPU shares), not a cap");
+    }
   });
 
   it("meets the goal with a task that reserves 640 CPU units, on a general-purpose type bound by CPU", () => {
@@ -142,61 +156,73 @@ describe("instance-type advisor", () => {
     expect(small.goal).to.include({ met: true });
   });
 
-  for (const stack of STACKS) {
-    it(`${stack} runs the advisor's first choice and its stack file says so`, async () => {
-      const c = workspaceCapacity(await buildStack(stack), 0.7);
-      expect(c?.byType.map((t) => t.instanceType)).to.deep.equal([advice.recommended?.instanceType]);
-      const file = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-      expect(file).to.match(/instance-type advisor's first choice/);
-    });
-  }
+  it("prod runs the advisor's first choice and its stack file says so", async () => {
+    const c = workspaceCapacity(await buildStack("prod"), 0.7);
+    expect(c?.byType.map((t) => t.instanceType)).to.deep.equal([advice.recommended?.instanceType]);
+    expect(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")).to.match(/instance-type advisor's first choice/);
+  });
+
+  it("staging runs another type, says why in its stack file, and still meets the goal", async () => {
+    const c = workspaceCapacity(await buildStack("staging"), 0.7);
+    const type = c?.byType[0]?.instanceType;
+    expect(type).to.not.equal(advice.recommended?.instanceType);
+    const file = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.staging.yaml"), "utf8");
+    expect(file).to.match(/not the instance-type advisor's first choice \(m6a\.4xlarge/).and.match(/Why: /);
+    const row = eligible.find((r) => r.instanceType === type);
+    expect(row?.perWorkspaceHour.atGoal).to.be.at.most(WORKSPACE_HOUR_GOAL.usd);
+    expect(row?.density.boundBy).to.equal("memory");
+    // Its family is the first choice's, and it is one of the advisor's five cheapest.
+    expect(eligible.slice(0, 5).map((r) => r.instanceType)).to.include(type);
+  });
 });
 
 describe("stack ceilings", () => {
-  it("holds prod to 70 workspaces by its pool maximum, and names what each other limit allows", async () => {
+  it("holds prod to 290 workspaces by its pool maximum, and names what each other limit allows", async () => {
     const g = await buildStack("prod");
     const c = ceilingsOf(g, workspaceCapacity(g, 0.7), stackConfig("prod"));
     expect(c).to.not.equal(undefined);
     const by = Object.fromEntries(c!.rows.map((r) => [r.limit, r.workspaces]));
     // Independent counts from the prod stack file and AWS's rules:
-    //   pool: 10 instances x 7. Workspace subnets: 3 x /20, 4096 − 5 = 4091 each.
+    //   pool: 10 instances x 29. Workspace subnets: 3 x /20, 4096 − 5 = 4091 each.
     //   Private /19s (8187 addresses) per AZ: 14 endpoints, 1 NLB node, ceil(2/3) proxy tasks,
     //   ceil(12/3) backend tasks, ceil(4/3) x 2 backend host interfaces, ceil(2/3) warm host, 1 AMI build
-    //   instance = 26, leaving (8187 − 26) / 2 = 4080 hosts x 3 AZs x 7.
-    //   Cluster: (5000 − 4 backend hosts) x 7.
+    //   instance = 26, leaving (8187 − 26) / 2 = 4080 hosts x 3 AZs x 29.
+    //   Cluster: (5000 − 4 backend hosts) x 29.
     //   Interfaces: 5000 − (42 endpoint + 3 NAT + 6 load balancer + 2 RDS + 2 Redis + 8 backend host
-    //   + 12 backend task + 2 proxy task + 2 warm + 1 build) = 4920; n + 2 ceil(n/7) ≤ 4920 → 3826.
+    //   + 12 backend task + 2 proxy task + 2 warm + 1 build) = 4920; n + 2 ceil(n/29) ≤ 4920 → 4602
+    //   (4602 + 2 x 159 = 4920).
     expect(by).to.deep.equal({
-      "pool maximum": 70,
+      "pool maximum": 290,
       "workspace subnets": 12273,
-      "private subnets": 3 * 4080 * 7,
-      "container instances": 4996 * 7,
-      "network interfaces": 3826,
+      "private subnets": 3 * 4080 * 29,
+      "container instances": 4996 * 29,
+      "network interfaces": 4602,
     });
     expect(c!.fixedInterfaces.total).to.equal(80);
-    expect(c!.binding).to.include({ limit: "pool maximum", workspaces: 70, key: "workspaceMaxSize" });
-    expect(c!.burst).to.include({ workspaces: 70, runTaskCalls: 7, seconds: 0, hosts: 10 });
+    expect(c!.binding).to.include({ limit: "pool maximum", workspaces: 290, key: "workspaceMaxSize" });
+    expect(c!.burst).to.include({ workspaces: 290, runTaskCalls: 29, seconds: 0, hosts: 10 });
   });
 
   it("names another limit first as the pool grows, and follows the quota keys", async () => {
-    const big = { workspaceMaxSize: 1000 };
+    // 400 instances: ceil(400 / 3) = 134 per AZ x 29 = 3886 tasks, within a /20's 4091.
+    const big = { workspaceMaxSize: 400 };
     const g = await buildStack("prod", big);
     const c = ceilingsOf(g, workspaceCapacity(g, 0.7), stackConfig("prod", big));
-    expect(c!.binding).to.include({ limit: "network interfaces", workspaces: 3826 });
+    expect(c!.binding).to.include({ limit: "network interfaces", workspaces: 4602 });
     const raised = { ...big, quotaNetworkInterfacesPerRegion: 20000 };
     const r = ceilingsOf(g, workspaceCapacity(g, 0.7), stackConfig("prod", raised));
-    expect(r!.binding).to.include({ limit: "pool maximum", workspaces: 7000 });
-    expect(r!.burst).to.include({ runTaskCalls: 700, seconds: 15 }); // (700 − 100) / 40
+    expect(r!.binding).to.include({ limit: "pool maximum", workspaces: 11600 });
+    expect(r!.burst).to.include({ runTaskCalls: 1160, seconds: 26.5 }); // (1160 − 100) / 40
   });
 
   it("sizes prod for 10,000 workspaces: instances, subnets, interfaces to ask AWS for, launch time", async () => {
     const g = await buildStack("prod");
     const t = ceilingsOf(g, workspaceCapacity(g, 0.7), stackConfig("prod"))!.target;
-    // 10000 / 7 → 1429 instances; ceil(1429 / 3) = 477 per AZ x 7 = 3339 tasks: a /20 (4091) holds them, a /21 (2043) not.
-    expect(t).to.deep.include({ workspaces: 10000, instances: 1429, cells: 1, tasksPerAz: 3339, workspacePrefixNeeded: 20, workspacePrefix: 20 });
-    expect(t.networkInterfaces).to.equal(80 + 10000 + 2 * 1429);
-    expect(t.raise).to.deep.equal([{ quota: DEFAULT_QUOTAS.networkInterfacesPerRegion.name, key: "quotaNetworkInterfacesPerRegion", need: 12938, have: 5000 }]);
-    expect(t.onDemandVcpus).to.equal(1429 * 8 + 4 * 2); // c6a.2xlarge hosts and the m6i.large backend hosts
+    // 10000 / 29 → 345 instances; ceil(345 / 3) = 115 per AZ x 29 = 3335 tasks: a /20 (4091) holds them, a /21 (2043) not.
+    expect(t).to.deep.include({ workspaces: 10000, instances: 345, cells: 1, tasksPerAz: 3335, workspacePrefixNeeded: 20, workspacePrefix: 20 });
+    expect(t.networkInterfaces).to.equal(80 + 10000 + 2 * 345);
+    expect(t.raise).to.deep.equal([{ quota: DEFAULT_QUOTAS.networkInterfacesPerRegion.name, key: "quotaNetworkInterfacesPerRegion", need: 10770, have: 5000 }]);
+    expect(t.onDemandVcpus).to.equal(345 * 16 + 4 * 2); // m6a.4xlarge hosts and the m6i.large backend hosts
     expect(t.burst).to.include({ runTaskCalls: 1000, seconds: 22.5 }); // (1000 − 100) / 40
   });
 
@@ -226,15 +252,15 @@ describe("stack ceilings", () => {
     const config = stackConfig("prod");
     const text = planText(g, PLAN_SECTIONS.map((s) => s(g, config)));
     expect(text).to.match(/ceilings: concurrent workspaces under each limit/);
-    expect(text).to.match(/pool maximum +70 +10 instances \(workspaceMaxSize\) x 7 per c6a\.2xlarge +← binds first/);
-    expect(text).to.include("first to bind: pool maximum, 70 workspaces (workspaceMaxSize)");
-    expect(text).to.include("for 10,000 concurrent workspaces (capacityTargetWorkspaces): 1,429 c6a.2xlarge instances");
+    expect(text).to.match(/pool maximum +290 +10 instances \(workspaceMaxSize\) x 29 per m6a\.4xlarge +← binds first/);
+    expect(text).to.include("first to bind: pool maximum, 290 workspaces (workspaceMaxSize)");
+    expect(text).to.include("for 10,000 concurrent workspaces (capacityTargetWorkspaces): 345 m6a.4xlarge instances");
     expect(text).to.match(/Instance-type advisor:\n/);
-    expect(text).to.include("recommendation: c6a.2xlarge, which this stack's workspace pool uses");
+    expect(text).to.include("recommendation: m6a.4xlarge, which this stack's workspace pool uses");
     const html = renderPlanHtml({ graph: g, config });
-    expect(html).to.include('id="headline-ceiling">70 workspaces');
+    expect(html).to.include('id="headline-ceiling">290 workspaces');
     expect(html.match(/class="ceiling-row/g)).to.have.length(5);
-    expect(html).to.include('class="advisor-row configured" data-type="c6a.2xlarge"');
+    expect(html).to.include('class="advisor-row configured" data-type="m6a.4xlarge"');
   });
 });
 
@@ -265,7 +291,7 @@ describe("config refuses a workspace pool the stack cannot hold", () => {
 
   it("a task no listed type can hold, and a Graviton type", () => {
     expect(problemFor(configErrorOf("staging", { workspaceAgentMemoryMiB: 20480 }), "workspaceInstanceTypes").expected)
-      .to.match(/types that hold at least one workspace task \(1152 CPU units \/ 20608 MiB.*c6a\.2xlarge hold none$/);
+      .to.match(/types that hold at least one workspace task \(512 CPU units \/ 20608 MiB.*m6a\.xlarge hold none$/);
     expect(problemFor(configErrorOf("staging", { workspaceInstanceTypes: ["m7g.2xlarge"] }), "workspaceInstanceTypes").expected)
       .to.match(/"m7g\.2xlarge" is an arm64 \(Graviton\) type: the hosts run the x86_64 ECS-optimized AMI/);
   });

@@ -5,6 +5,7 @@ import { PID_MAX_LIMIT } from "../lib/taskLimits";
 import type { StackGraph } from "../offline/graph";
 import {
   AGENT_PORT,
+  PROXY_CPU,
   PROXY_CREDENTIAL_ENV,
   PROXY_PORT,
   WORKSPACE_MOUNT_PATH,
@@ -181,9 +182,22 @@ for (const stack of STACKS) {
       });
       expect(containersOf(taskDef())).to.deep.equal(JSON.parse(JSON.stringify(expected)));
       const size = workspaceTaskSize(expected);
-      expect(taskDef().inputs.cpu).to.equal(String(size.cpu));
+      // No task-level cpu (workspaceCpuHardLimit false): the containers' cpu units are the
+      // reservation and CPU shares. Memory is a hard limit at both levels.
+      expect(cfg.workspaceCpuHardLimit).to.equal(false);
+      expect(taskDef().inputs).to.not.have.property("cpu");
       expect(taskDef().inputs.memory).to.equal(String(size.memoryMiB));
-      expect(containerNamed(taskDef(), CONTAINERS.workspaceAgent).memory).to.equal(cfg.workspaceAgentMemoryMiB);
+      expect(containerNamed(taskDef(), CONTAINERS.workspaceAgent)).to.include({ cpu: cfg.workspaceAgentCpu, memory: cfg.workspaceAgentMemoryMiB });
+    });
+
+    it("with workspaceCpuHardLimit sets the task-level cpu to the containers' sum, and changes nothing else", async () => {
+      const capped = await buildStack(stack, { workspaceCpuHardLimit: true });
+      const t = capped.ofType(aws.ecs.TaskDefinition).find((x) => x.inputs.family === `remote-claude-${stack}-workspace`)!;
+      const cfg = stackConfig(stack);
+      expect(t.inputs.cpu).to.equal(String(cfg.workspaceAgentCpu + PROXY_CPU));
+      const { cpu, ...rest } = t.inputs;
+      expect(cpu).to.not.equal(undefined);
+      expect(JSON.stringify(rest)).to.equal(JSON.stringify(taskDef().inputs));
     });
 
     it("has an execution role that pulls only its two images, writes only its logs and reads only the proxy's secret", () => {

@@ -68,7 +68,10 @@ export interface LocalContainerContext {
   readonly seccompProfile?: string;
   /** Values of the container's secrets by `valueFrom` (ECS reads them from Secrets Manager). */
   readonly secretValues?: Readonly<Record<string, string>>;
-  /** The task's CPU units (its CFS quota on ECS); default: the container's own. */
+  /**
+   * The task definition's task-level CPU units, when it sets them (a CFS quota on ECS on EC2);
+   * unset: no quota, the container's cpu is only its CPU shares.
+   */
   readonly taskCpu?: number;
   /** The task's process budget (ECS_TASK_PIDS_LIMIT: pids.max on the task's cgroup on ECS); unset: none. */
   readonly taskPidsLimit?: number;
@@ -129,17 +132,15 @@ export function dockerContainerSettings(def: ContainerDefinition, ctx: LocalCont
     if (value === undefined || ORCHESTRATION_FIELDS.has(field) || field === "image") continue;
     switch (field) {
       case "cpu":
-      {
-        // ECS on EC2: container cpu units are Docker CPU shares (a weight), and the task's cpu is a
-        // CFS quota on the task's cgroup, shared by its containers. A local engine has no task
-        // cgroup, so each container gets the task's whole quota: the agent can use no more CPU
-        // than on ECS, the small proxy can still burst.
+        // ECS on EC2: container cpu units are Docker CPU shares (a weight, no cap), as here. A
+        // task-level cpu is a CFS quota on the task's cgroup, shared by its containers; a local
+        // engine has no task cgroup, so each container gets the task's whole quota: the agent can
+        // use no more CPU than on ECS, the small credential proxy can still burst.
         host.CpuShares = Math.max(MIN_CPU_SHARES, value as number);
-        const quotaUnits = ctx.taskCpu ?? (value as number);
-        host.NanoCpus = Math.round((quotaUnits / 1024) * SECOND_NS);
-        adaptations.push(`${name}: cpu ${value} → CPU shares ${host.CpuShares}, as ECS; the task's ${quotaUnits} CPU units (${(quotaUnits / 1024).toFixed(3)} CPUs) cap this container with a CFS quota (ECS puts that quota on the task's cgroup, shared)`);
+        if (ctx.taskCpu === undefined) break;
+        host.NanoCpus = Math.round((ctx.taskCpu / 1024) * SECOND_NS);
+        adaptations.push(`${name}: the task's ${ctx.taskCpu} CPU units (${(ctx.taskCpu / 1024).toFixed(3)} CPUs) cap this container with a CFS quota (ECS puts that quota on the task's cgroup, shared by its containers)`);
         break;
-      }
       case "memory":
         host.Memory = (value as number) * MIB;
         break;

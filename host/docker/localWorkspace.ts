@@ -9,7 +9,7 @@ import type { ContainerDefinition, ContainerOverride, Volume } from "@aws-sdk/cl
 import { serviceKeys } from "../../config/services";
 import { CONTAINERS } from "../../lib/names";
 import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
-import { workspaceContainers, workspaceTaskSize, workspaceVolumes } from "../../services/workspaceContainers";
+import { workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../services/workspaceContainers";
 import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } from "./api";
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
 import type { ContainerEvents, ContainerStatus } from "./events";
@@ -33,16 +33,21 @@ export interface LocalTask {
   readonly volumes: readonly Volume[];
   /** The task's process budget: what ECS_TASK_PIDS_LIMIT gives every task on the hosts. */
   readonly pidsLimit?: number;
+  /** The task-level CPU units the task definition sets (a CFS quota), or undefined: CPU shares only. */
+  readonly taskCpu?: number;
   /** What differs from the task definition, and why. */
   readonly notes: readonly string[];
 }
 
 /**
  * The workspace task's containers and volumes as the task definition declares them (the config's
- * default sizes), with local images. Without a proxy image the agent runs alone and does not wait
- * for the proxy (said in `notes`).
+ * default sizes and workspaceCpuHardLimit unless `cpuHardLimit` says otherwise), with local images.
+ * Without a proxy image the agent runs alone and does not wait for the proxy (said in `notes`).
  */
-export function localWorkspaceTask(images: { readonly agent: string; readonly proxy?: string }): LocalTask {
+export function localWorkspaceTask(
+  images: { readonly agent: string; readonly proxy?: string },
+  cpuHardLimit = serviceKeys.workspaceCpuHardLimit.default as boolean,
+): LocalTask {
   const containers = workspaceContainers({
     agentImage: images.agent,
     proxyImage: images.proxy ?? "(none)",
@@ -53,12 +58,15 @@ export function localWorkspaceTask(images: { readonly agent: string; readonly pr
     logGroup: "(local)",
     region: "(local)",
   });
-  if (images.proxy) return { containers, volumes: workspaceVolumes(), pidsLimit: TASK_PIDS_LIMIT, notes: [] };
+  // The task definition's own figure: with the credential proxy left out it stays the same.
+  const taskCpu = workspaceTaskCpu(containers, cpuHardLimit);
+  if (images.proxy) return { containers, volumes: workspaceVolumes(), taskCpu, pidsLimit: TASK_PIDS_LIMIT, notes: [] };
   const proxy = CONTAINERS.credentialProxy;
   return {
     containers: containers.filter((c) => c.name !== proxy).map((c) => ({ ...c, dependsOn: (c.dependsOn ?? []).filter((d) => d.containerName !== proxy) })),
     volumes: workspaceVolumes(),
     pidsLimit: TASK_PIDS_LIMIT,
+    taskCpu,
     notes: [`no credential-proxy image: the workspace runs without its sidecar, and ${CONTAINERS.workspaceAgent} does not wait for it`],
   };
 }
@@ -125,6 +133,7 @@ export class LocalWorkspace {
   readonly pidsLimit?: number;
   /** Why the workspace failed to start (ECS-style stop reason), once it has. */
   failure?: string;
+  private readonly taskCpu?: number;
   private readonly startAbort = new AbortController();
   private starting?: Promise<void>;
 
@@ -140,6 +149,8 @@ export class LocalWorkspace {
     });
     this.volumes = task.volumes.map((v) => ({ taskName: v.name ?? "", dockerName: `${id}-${v.name}`, driver: localVolumeDriver(v), created: false }));
     this.pidsLimit = task.pidsLimit;
+    // A container override's cpu changes that container's shares, not the task-level cpu (as RunTask).
+    this.taskCpu = task.taskCpu;
   }
 
   get labels(): Record<string, string> {
@@ -172,7 +183,7 @@ export class LocalWorkspace {
       seccompProfile: this.rt.seccompProfile,
       secretValues: this.rt.secretValues,
       ulimitCeilings: this.rt.ulimitCeilings,
-      taskCpu: workspaceTaskSize(this.containers.map((x) => x.def)).cpu,
+      taskCpu: this.taskCpu,
       taskPidsLimit: this.pidsLimit,
     });
   }

@@ -40,7 +40,10 @@ export interface GoalVerdict {
 }
 
 export interface Advice {
+  /** What the task reserves per workspace (placement counts it). */
   readonly task: TaskSize;
+  /** Whether the reservation is also each workspace's CPU cap (a task-level cpu); otherwise it is a weight only. */
+  readonly cpuCapped: boolean;
   readonly reservedMemoryMiB: number;
   /** Eligible types cheapest first, then the excluded ones. */
   readonly rows: readonly AdvisorRow[];
@@ -99,8 +102,8 @@ function reachableAt(rows: readonly AdvisorRow[]): GoalVerdict["reachableAt"] {
   return best;
 }
 
-/** Every catalog type for this task, cheapest eligible first. */
-export function adviseInstanceType(task: TaskSize, reservedMemoryMiB: number): Advice {
+/** Every catalog type for this task, cheapest eligible first. Placement counts the reservation, capped or not. */
+export function adviseInstanceType(task: TaskSize, reservedMemoryMiB: number, cpuCapped = false): Advice {
   const all = Object.keys(INSTANCE_TYPES).map((t) => row(t, task, reservedMemoryMiB)).filter((r): r is AdvisorRow => r !== undefined);
   const eligible = all.filter((r) => !r.excluded).sort(cheaperFirst);
   const excluded = all.filter((r) => r.excluded).sort(cheaperFirst);
@@ -109,6 +112,7 @@ export function adviseInstanceType(task: TaskSize, reservedMemoryMiB: number): A
   const met = best !== undefined && best <= WORKSPACE_HOUR_GOAL.usd;
   return {
     task,
+    cpuCapped,
     reservedMemoryMiB,
     rows: [...eligible, ...excluded],
     recommended,

@@ -1,6 +1,7 @@
 // The capacity model: how many workspaces one instance of the workspace pool holds (lib/density.ts),
 // and what a workspace-hour costs on it, compared with Fargate for the same task and with the
-// seed's figures.
+// seed's figures. It reads the task's reservation from the graph: the task-level cpu when the task
+// definition sets one, else the sum of its containers' cpu units, as ECS places it.
 import { familyOf, INSTANCE_TYPES, instanceTypeInfo } from "../../lib/instanceCatalog";
 import { CPU_UNITS_PER_VCPU, type Density, density, type InstanceShape, type TaskSize } from "../../lib/density";
 import type { StackGraph } from "../graph";
@@ -32,7 +33,12 @@ export interface PoolCapacity {
 
 export interface CapacityModel {
   readonly pool: string;
-  readonly task: TaskSize & { readonly family: string; readonly containers: readonly { name: string; cpu: number; memoryMiB: number }[] };
+  /**
+   * `cpu` is what placement reserves: the task-level cpu when set, else the containers' sum (what
+   * the ECS agent reports for the task either way). `cpuLimit` is the task-level cpu, a hard CFS
+   * quota on ECS on EC2; unset, the containers' cpu units are only CPU shares (a weight).
+   */
+  readonly task: TaskSize & { readonly family: string; readonly containers: readonly { name: string; cpu: number; memoryMiB: number }[]; readonly cpuLimit?: number };
   readonly instances: { readonly min: number; readonly max: number };
   readonly byType: readonly PoolCapacity[];
   readonly utilization: number;
@@ -62,11 +68,13 @@ export function workspaceCapacity(graph: StackGraph, utilization: number): Capac
   const td = workspaceTaskDefinition(graph);
   if (!pool || !td) return undefined;
   const containers = containerSizes(td);
+  const cpuLimit = td.inputs.cpu !== undefined ? Number(td.inputs.cpu) : undefined;
   const task = {
     family: String(td.inputs.family),
     containers,
-    cpu: Number(td.inputs.cpu ?? containers.reduce((s, c) => s + c.cpu, 0)),
+    cpu: cpuLimit ?? containers.reduce((s, c) => s + c.cpu, 0),
     memoryMiB: Number(td.inputs.memory ?? containers.reduce((s, c) => s + c.memoryMiB, 0)),
+    ...(cpuLimit !== undefined ? { cpuLimit } : {}),
   };
   const byType = pool.instanceTypes.flatMap((type) => {
     const info = instanceTypeInfo(type);
@@ -91,6 +99,7 @@ export function workspaceCapacity(graph: StackGraph, utilization: number): Capac
       atTarget: target !== undefined ? costPerWorkspaceHour(first.instanceHourly, first.density.workspaces, target / 100) : undefined,
     }
     : undefined;
+  // Fargate needs a task size (and makes it a cap): the smallest that holds the reservations.
   const size = fargateSizeFor(task.cpu, task.memoryMiB, PRICES.fargateVcpuHour, PRICES.fargateGiBHour);
   const single = first ? smallestHolding(familyOf(first.instanceType), pool.reservedMemoryMiB, task) : undefined;
   const singleHourly = single ? ec2HourlyPrice(single)?.usd : undefined;

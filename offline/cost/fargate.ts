@@ -1,6 +1,6 @@
 // Fargate for comparison: the task sizes Fargate accepts and what a task of a given size costs
-// there. A task on Fargate must take one of these CPU/memory combinations, so a workspace of
-// 1.125 vCPU / 2.125 GB is billed as the smallest valid size that holds it.
+// there. A task on Fargate must take one of these CPU/memory combinations (and is capped at it), so
+// a workspace reserving 0.5 vCPU / 2.125 GB is billed as the smallest valid size that holds it.
 // Source: AWS ECS Developer Guide, "Task CPU and memory" (Fargate supported configurations).
 import type { Price } from "./prices";
 

@@ -83,7 +83,11 @@ export function capacityLines(c: CapacityModel | undefined, e?: CostEstimate): s
   if (!c) return ["no workspace pool or workspace task definition in this stack"];
   const t = c.task;
   const out = [
-    `workspace task ${t.family}: ${t.cpu} CPU units / ${t.memoryMiB} MiB (${t.containers.map((x) => `${x.name} ${x.cpu}/${x.memoryMiB}`).join(" + ")})`,
+    `workspace task ${t.family}: ${t.cpu} CPU units / ${t.memoryMiB} MiB (${t.containers.map((x) => `${x.name} ${x.cpu}/${x.memoryMiB}`).join(" + ")}); ` +
+      (t.cpuLimit !== undefined
+        ? `CPU capped at ${t.cpuLimit} units (task-level cpu, workspaceCpuHardLimit)`
+        : "CPU a reservation and weight, no cap (CPU shares; no task-level cpu)") +
+      ", memory a hard limit",
   ];
   for (const p of c.byType) {
     const d = p.density;
@@ -103,7 +107,7 @@ export function capacityLines(c: CapacityModel | undefined, e?: CostEstimate): s
   }
   if (c.fargate) {
     out.push(
-      `Fargate for the same task: ${c.fargate.size.vcpu} vCPU / ${c.fargate.size.memoryGiB} GB (smallest valid size) = ${usd(c.fargate.hourly, 4)} per task-hour; ` +
+      `Fargate for the same task: ${c.fargate.size.vcpu} vCPU / ${c.fargate.size.memoryGiB} GB (the smallest valid size holding its reservations; Fargate needs a task size and caps the task at it) = ${usd(c.fargate.hourly, 4)} per task-hour; ` +
         `the exact ${t.cpu / 1024} vCPU / ${(t.memoryMiB / 1024).toFixed(3)} GB would be ${usd(c.fargate.exactHourly, 4)}`,
     );
   }
@@ -171,7 +175,9 @@ export function capacitySection(graph: StackGraph, config?: StackConfig): PlanSe
 /** The advisor for the stack's workspace task, or undefined without a workspace pool and task. */
 export function adviceOf(capacity: CapacityModel | undefined): Advice | undefined {
   const reserved = capacity?.byType[0]?.reservedMemoryMiB;
-  return capacity && reserved !== undefined ? adviseInstanceType({ cpu: capacity.task.cpu, memoryMiB: capacity.task.memoryMiB }, reserved) : undefined;
+  return capacity && reserved !== undefined
+    ? adviseInstanceType({ cpu: capacity.task.cpu, memoryMiB: capacity.task.memoryMiB }, reserved, capacity.task.cpuLimit !== undefined)
+    : undefined;
 }
 
 /** Eligible rows the text shows; the JSON has them all. */
@@ -186,7 +192,7 @@ export function advisorLines(a: Advice | undefined, configured?: string): string
   const goalPct = Math.round(a.goal.utilization * 100);
   const flags = (r: Advice["rows"][number]) => [r.priceStatus === "estimate" ? "price est." : "", r.trunkingStatus === "estimate" ? "ENI est." : ""].filter(Boolean).join(", ");
   const out = [
-    `for the workspace task (${a.task.cpu} CPU units / ${a.task.memoryMiB} MiB, ECS_RESERVED_MEMORY ${a.reservedMemoryMiB} MiB), every ${HOST_ARCHITECTURE} type of the catalog (lib/instanceCatalog.ts: ENI trunking figures and ${PRICE_REGION} On-Demand prices as of ${CATALOG_DATE}), cheapest per workspace-hour first; On-Demand and one type, as the warm pool requires:`,
+    `for the workspace task (${a.task.cpu} CPU units reserved${a.cpuCapped ? " and capped" : ""} / ${a.task.memoryMiB} MiB, ECS_RESERVED_MEMORY ${a.reservedMemoryMiB} MiB), every ${HOST_ARCHITECTURE} type of the catalog (lib/instanceCatalog.ts: ENI trunking figures and ${PRICE_REGION} On-Demand prices as of ${CATALOG_DATE}), cheapest per workspace-hour first; On-Demand and one type, as the warm pool requires:`,
     `  rank  type           vCPU  GiB   per instance (ENI / memory / CPU → workspaces)   $/hour    per workspace-hour: 100%    ${goalPct}%`,
   ];
   for (const r of shown) {
@@ -214,7 +220,10 @@ export function advisorLines(a: Advice | undefined, configured?: string): string
       `goal ≤ ${usd(g.usd)} per workspace-hour at ${goalPct}% of slots in use: NOT met at ${a.task.cpu} CPU units per task (best ${usd(g.best ?? 0, 4)}, ${a.recommended?.instanceType}): ` +
         `a workspace reserves ${vcpus} vCPU, so the goal needs a vCPU-hour at ≤ ${usd((g.usd * g.utilization) / vcpus, 4)}, and the cheapest ${HOST_ARCHITECTURE} one here costs ${usd(cheapestVcpu, 4)}` +
         (g.reachableAt
-          ? `; it is met at ≤ ${g.reachableAt.taskCpu} CPU units per task on ${g.reachableAt.instanceType} (${g.reachableAt.workspaces} workspaces, ${usd(g.reachableAt.perWorkspaceHour, 4)}), but the task-level CPU (workspaceAgentCpu + the credential proxy's) is each workspace's reservation and also its limit`
+          ? `; it is met at ≤ ${g.reachableAt.taskCpu} CPU units per task on ${g.reachableAt.instanceType} (${g.reachableAt.workspaces} workspaces, ${usd(g.reachableAt.perWorkspaceHour, 4)}): ` +
+            (a.cpuCapped
+              ? "lower workspaceAgentCpu, or set workspaceCpuHardLimit false so the reservation is a weight (CPU shares) and not also each workspace's cap"
+              : "lower workspaceAgentCpu, a reservation and weight (CPU shares), not a cap")
           : ""),
     );
   }

@@ -171,7 +171,8 @@ function containersRow(graph: StackGraph): PostureRow {
     layer: "Containers",
     verdict,
     detail: `ECS_DISABLE_PRIVILEGED=true on ${count(noPrivileged, hs.length)} hosts; privileged containers: ${privileged.length ? privileged.join(", ") : "none"} in ${defs.length} task definitions; ` +
-      `workspace containers with all capabilities dropped, read-only root, no-new-privileges and a non-root user: ${count(hardened, ws.length)}`,
+      `workspace containers with all capabilities dropped, read-only root, no-new-privileges and a non-root user: ${count(hardened, ws.length)}` +
+      (workspace ? `; ${workspaceResources(workspace, ws)}` : ""),
     evidence: [...hs.map((h) => h.lt.id), ...defs.map((d) => d.id)],
   };
 }
@@ -201,6 +202,20 @@ function processesRow(graph: StackGraph): PostureRow {
         : `(per uid across the host; unset or at the kernel's PID ceiling it never binds, so no workspace can starve another)`),
     evidence: [...hs.map((h) => h.lt.id), ...(workspace ? [workspace.id] : [])],
   };
+}
+
+/**
+ * What bounds one workspace's use of its host: memory by hard limits; CPU by a task-level cap, or
+ * only by weight (CPU shares), in which case a workspace bursts into idle cores and, under
+ * contention, the kernel divides CPU by weight (docs/isolation.md, noisy neighbours).
+ */
+function workspaceResources(td: CapturedResource, ws: Record<string, any>[]): string {
+  const unlimited = ws.filter((c) => !(Number(c.memory) > 0)).map((c) => String(c.name));
+  const memory = unlimited.length === 0 ? `memory hard limits on ${ws.length}/${ws.length} containers` : `NO hard memory limit on ${unlimited.join(", ")}`;
+  const cpu = td.inputs.cpu !== undefined
+    ? `CPU capped at ${td.inputs.cpu} units per task (task-level cpu)`
+    : `CPU by weight, no cap (shares ${ws.map((c) => `${c.name} ${Number(c.cpu ?? 0)}`).join(", ")}; no task-level cpu)`;
+  return `workspace task: ${memory}, ${cpu}`;
 }
 
 function groupRole(sg: CapturedResource | undefined): string {

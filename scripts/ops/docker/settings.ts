@@ -54,7 +54,7 @@ export function hardeningTable(report: ReportBuilder, settings: ReadonlyMap<stri
         ulimits(b),
         h.PidsLimit ? String(h.PidsLimit) : "-",
         h.Memory ? `${h.Memory / MIB} MiB` : "-",
-        h.CpuShares ? `shares ${h.CpuShares}, quota ${((h.NanoCpus ?? 0) / 1e9).toFixed(3)} CPUs` : "-",
+        h.CpuShares ? `shares ${h.CpuShares}, ${h.NanoCpus ? `quota ${(h.NanoCpus / 1e9).toFixed(3)} CPUs` : "no quota"}` : "-",
         h.NetworkMode.startsWith("container:") ? "the task's (joined)" : h.NetworkMode,
         healthCheck(b),
       ];
