@@ -13,16 +13,20 @@
 export const TASK_PIDS_LIMIT = 4096;
 
 /**
- * The first ECS agent that reads ECS_TASK_PIDS_LIMIT (aws/amazon-ecs-agent CHANGELOG 1.77.0, PR
- * #3923; agent/config/parse_linux.go parseTaskPidsLimit). An older agent ignores the variable, and
- * the agent applies it only with task CPU/memory limits on (ECS_ENABLE_TASK_CPU_MEM_LIMIT, default
- * true): the task cgroup is where pids.max goes.
+ * The first ECS agent that reads ECS_TASK_PIDS_LIMIT, and how it does, in aws/amazon-ecs-agent at
+ * commit 8dfceca6cf38: CHANGELOG.md:481-482 (1.77.0, PR #3923); agent/config/parse_linux.go:131-152
+ * parseTaskPidsLimit reads it (1 to 4194304, anything else ignored with a warning). An older agent
+ * ignores the variable, and the agent applies it only with task CPU/memory limits on:
+ * agent/config/config.go:555 reads ECS_ENABLE_TASK_CPU_MEM_LIMIT (default true),
+ * agent/api/task/task_linux.go:88 keeps it on the task, :91-101 builds no task cgroup without it,
+ * and :181-186 put the limit on that cgroup as pids.max.
  */
 export const ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT = "1.77.0";
 
 /**
  * The kernel's ceiling for pid_max on 64-bit (PID_MAX_LIMIT, 4 × 1024 × 1024, include/linux/threads.h;
- * also the largest ECS_TASK_PIDS_LIMIT the agent accepts). No uid can ever have more processes than
- * the host has PIDs, so an nproc ulimit of this size never binds and never couples workspaces.
+ * also the largest ECS_TASK_PIDS_LIMIT the agent accepts, agent/config/parse_linux.go:147 at the
+ * commit above). No uid can ever have more processes than the host has PIDs, so an nproc ulimit of
+ * this size never binds and never couples workspaces.
  */
 export const PID_MAX_LIMIT = 4 * 1024 * 1024;
