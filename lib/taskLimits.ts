@@ -30,3 +30,27 @@ export const ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT = "1.77.0";
  * this size never binds and never couples workspaces.
  */
 export const PID_MAX_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * ECS_TASK_PIDS_LIMIT as the agent reads it (agent/config/parse_linux.go:131-152 at the commit
+ * above): trimmed, a decimal integer (Go's strconv.Atoi: an optional sign, digits), from 1 to
+ * PID_MAX_LIMIT; anything else (unset included) gives tasks no pids.max.
+ */
+export function agentTaskPidsLimit(value: string | undefined): number | undefined {
+  const v = value?.trim() ?? "";
+  if (!/^[+-]?\d+$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= 1 && n <= PID_MAX_LIMIT ? n : undefined;
+}
+
+/** The strings Go's strconv.ParseBool reads as false. */
+const GO_FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
+
+/**
+ * Whether the agent keeps task CPU/memory limits on, and with them the task cgroup that carries
+ * pids.max, for a value of ECS_ENABLE_TASK_CPU_MEM_LIMIT: agent/config/parse.go:272-291 reads it
+ * with strconv.ParseBool, unset or unreadable leaving it on, so only a false value turns it off.
+ */
+export function agentTaskCgroupsOn(value: string | undefined): boolean {
+  return !GO_FALSE.has(value?.trim() ?? "");
+}

@@ -64,7 +64,7 @@ describe("the upstream lines the code cites (test/fixtures/upstream)", () => {
 
   it("notices a citation moved off its recorded lines, a commit not named, a range no longer cited", () => {
     const moved = new Map(citing);
-    moved.set("lib/taskLimits.ts", citing.get("lib/taskLimits.ts")!.replace("parse_linux.go:131-152", "parse_linux.go:131-153"));
+    moved.set("lib/taskLimits.ts", citing.get("lib/taskLimits.ts")!.replaceAll("parse_linux.go:131-152", "parse_linux.go:131-153"));
     expect(citationProblems(moved, record)).to.include.members([
       "lib/taskLimits.ts:17 cites agent/config/parse_linux.go:131-153, which is not on record (scripts/record-citations.ts)",
       "aws/amazon-ecs-agent agent/config/parse_linux.go:131-152 is on record but nothing cites it",
