@@ -24,6 +24,14 @@ export const TASK_PIDS_LIMIT = 4096;
 export const ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT = "1.77.0";
 
 /**
+ * The first ECS-optimized AMI release that carries that agent: aws/amazon-ecs-ami at commit
+ * a2532d3503f2, CHANGELOG.md:1257-1258 (release 20230929, ecs version 1.77.0-1; the release before,
+ * :1270-1271, carries 1.76.0). The release is the date in the AMI's name, as the repository's
+ * release pages name them (al2023-ami-ecs-hvm-2023.0.<release>-kernel-6.1-x86_64).
+ */
+export const ECS_AMI_FIRST_RELEASE_FOR_PIDS_LIMIT = "20230929";
+
+/**
  * The kernel's ceiling for pid_max on 64-bit (PID_MAX_LIMIT, 4 × 1024 × 1024, include/linux/threads.h;
  * also the largest ECS_TASK_PIDS_LIMIT the agent accepts, agent/config/parse_linux.go:147 at the
  * commit above). No uid can ever have more processes than the host has PIDs, so an nproc ulimit of

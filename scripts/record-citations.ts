@@ -13,6 +13,7 @@ import {
   CITING_FILES,
   type CitedFile,
   type CitedRange,
+  type CodeCitation,
   citationRecordText,
   citationsIn,
   judgeRange,
@@ -20,12 +21,14 @@ import {
   ROOT,
   sha256,
   showAt,
+  sourceOfCitation,
   splitLines,
   type UpstreamSource,
 } from "../test/helpers/upstreamCitations";
 
 const record = readCitationRecord();
-const cited = CITING_FILES.flatMap((f) => citationsIn(fs.readFileSync(path.join(ROOT, f), "utf8"), f));
+const texts = new Map<string, string>(CITING_FILES.map((f) => [f, fs.readFileSync(path.join(ROOT, f), "utf8")]));
+const cited = [...texts].flatMap(([f, text]) => citationsIn(text, f));
 const problems: string[] = [];
 
 const clones = new Map<UpstreamSource, string>();
@@ -36,18 +39,17 @@ for (const s of record.sources) {
 }
 if (problems.length) fail();
 
-/** The source a path belongs to: the one already recording it, else the one clone that has it. */
-function sourceOf(file: string): UpstreamSource | undefined {
-  const known = record.sources.find((s) => s.files.some((f) => f.path === file));
-  if (known) return known;
-  const having = record.sources.filter((s) => blobAt(clones.get(s)!, s.commit, file));
-  if (having.length !== 1) problems.push(`${file}: ${having.length ? `in ${having.map((s) => s.repo).join(" and ")}` : "in none of the clones"} at the pinned commits`);
-  return having.length === 1 ? having[0] : undefined;
+/** The source a citation belongs to, among the clones that have its path at their commits. */
+function sourceOf(c: CodeCitation): UpstreamSource | undefined {
+  const having = record.sources.filter((s) => blobAt(clones.get(s)!, s.commit, c.path));
+  const s = sourceOfCitation(having, texts.get(c.at.slice(0, c.at.lastIndexOf(":")))!, c);
+  if (!s) problems.push(`${c.at}: ${c.path} is ${having.length ? `in ${having.map((x) => x.repo).join(" and ")}, and the text names none of their commits before it` : "in none of the clones at the pinned commits"}`);
+  return s;
 }
 
 const wanted = new Map<UpstreamSource, Map<string, Set<string>>>();
 for (const c of cited) {
-  const s = sourceOf(c.path);
+  const s = sourceOf(c);
   if (!s) continue;
   const files = wanted.get(s) ?? wanted.set(s, new Map()).get(s)!;
   (files.get(c.path) ?? files.set(c.path, new Set()).get(c.path)!).add(`${c.from}-${c.to}`);

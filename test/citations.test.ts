@@ -23,6 +23,7 @@ import {
   ROOT,
   sha256,
   showAt,
+  sourceOfCitation,
   splitLines,
   CITATIONS_FILE,
 } from "./helpers/upstreamCitations";
@@ -60,6 +61,16 @@ describe("the upstream lines the code cites (test/fixtures/upstream)", () => {
 
   it("has every cited line on record, at a commit the citing file names, and records nothing uncited", () => {
     expect(citationProblems(citing, record)).to.deep.equal([]);
+  });
+
+  it("gives a path several repositories have (CHANGELOG.md) to the one whose commit the text names last before it", () => {
+    const text = citing.get("lib/taskLimits.ts")!;
+    const changelogs = citationsIn(text, "lib/taskLimits.ts").filter((c) => c.path === "CHANGELOG.md");
+    const having = record.sources.filter((s) => s.files.some((f) => f.path === "CHANGELOG.md"));
+    expect(having.map((s) => s.repo)).to.deep.equal(["aws/amazon-ecs-agent", "aws/amazon-ecs-ami"]);
+    expect(changelogs.map((c) => `${sourceOfCitation(having, text, c)?.repo} ${c.from}-${c.to}`)).to.deep.equal([
+      "aws/amazon-ecs-agent 481-482", "aws/amazon-ecs-ami 1257-1258", "aws/amazon-ecs-ami 1270-1271",
+    ]);
   });
 
   it("notices a citation moved off its recorded lines, a commit not named, a range no longer cited", () => {

@@ -61,6 +61,8 @@ export interface CodeCitation {
   readonly to: number;
   /** The citing file, and the line of it where the citation stands. */
   readonly at: string;
+  /** Where in the citing file's text it stands. */
+  readonly index: number;
 }
 
 // An upstream path is a relative path with one of the extensions the cited repositories' files
@@ -82,7 +84,7 @@ export function citationsIn(text: string, file: string): CodeCitation[] {
     if (!last) throw new Error(`${at}: a line citation (${m[0]}) before any upstream path`);
     for (const item of list.split(",")) {
       const [from, to] = item.split("-").map(Number);
-      out.push({ path: last, from, to: to ?? from, at });
+      out.push({ path: last, from, to: to ?? from, at, index: m.index });
     }
   }
   return out;
@@ -135,28 +137,32 @@ export function judgeRange(content: string, range: CitedRange): { text: string; 
  */
 export function citationProblems(citing: ReadonlyMap<string, string>, record: CitationRecord): string[] {
   const problems: string[] = [];
-  const sourceOf = new Map<string, UpstreamSource>();
-  for (const s of record.sources) {
-    for (const f of s.files) {
-      if (sourceOf.has(f.path)) problems.push(`${f.path} is recorded under ${sourceOf.get(f.path)!.repo} and ${s.repo}`);
-      sourceOf.set(f.path, s);
-    }
-  }
   const used = new Set<string>();
   for (const [file, text] of citing) {
     for (const c of citationsIn(text, file)) {
-      const s = sourceOf.get(c.path);
+      const s = sourceOfCitation(record.sources.filter((x) => x.files.some((f) => f.path === c.path)), text, c);
       const range = s?.files.find((f) => f.path === c.path)?.cited.find((r) => r.lines[0] === c.from && r.lines[1] === c.to);
       if (!s || !range) {
         problems.push(`${c.at} cites ${c.path}:${c.from === c.to ? c.from : `${c.from}-${c.to}`}, which is not on record (scripts/record-citations.ts)`);
         continue;
       }
       if (!text.includes(s.commit.slice(0, 12))) problems.push(`${c.at} cites ${s.repo} ${c.path} without naming the commit it is read at (${s.commit.slice(0, 12)})`);
-      used.add(`${c.path}:${c.from}-${c.to}`);
+      used.add(`${s.repo} ${c.path}:${c.from}-${c.to}`);
     }
   }
   for (const s of record.sources) {
-    for (const f of s.files) for (const r of f.cited) if (!used.has(`${f.path}:${r.lines[0]}-${r.lines[1]}`)) problems.push(`${s.repo} ${f.path}:${r.lines.join("-")} is on record but nothing cites it`);
+    for (const f of s.files) for (const r of f.cited) if (!used.has(`${s.repo} ${f.path}:${r.lines[0]}-${r.lines[1]}`)) problems.push(`${s.repo} ${f.path}:${r.lines.join("-")} is on record but nothing cites it`);
   }
   return problems;
+}
+
+/**
+ * Which of the sources that have the cited path a citation means: the only one, or (a path such as
+ * CHANGELOG.md that several have) the one whose commit the citing text names last before it.
+ */
+export function sourceOfCitation<S extends { readonly commit: string }>(candidates: readonly S[], text: string, c: CodeCitation): S | undefined {
+  if (candidates.length <= 1) return candidates[0];
+  const before = text.slice(0, c.index);
+  const named = candidates.map((s) => ({ s, at: before.lastIndexOf(s.commit.slice(0, 12)) })).filter((x) => x.at >= 0).sort((a, b) => b.at - a.at);
+  return named[0]?.s;
 }
