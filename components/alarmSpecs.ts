@@ -17,7 +17,8 @@ export type AlarmKey =
   // Egress proxy, egressMode proxy only.
   | "egress-proxy-running-below-desired"
   | "egress-proxy-unhealthy-targets"
-  | "egress-proxy-denied-requests";
+  | "egress-proxy-denied-requests"
+  | "egress-proxy-non-public-destinations";
 
 /**
  * S is the type of values only known once resources exist (ARN suffixes, identifiers): plain
@@ -70,7 +71,16 @@ export interface EgressProxyAlarmInputs<S = string> {
   readonly metricsNamespace: string;
   readonly deniedMetricName: string;
   readonly deniedThreshold: number;
+  /** The refusals of allowed names that resolved to an address that is not public. */
+  readonly nonPublicDestinationsMetricName: string;
 }
+
+/**
+ * Refused non-public destinations in 5 minutes that raise the alarm: one. No workspace has any
+ * business inside the VPC or on link-local addresses through the egress proxy, so each refusal is
+ * a workspace trying to reach inside or an allowed name whose records point inside; both need a look.
+ */
+export const NON_PUBLIC_DESTINATION_ALARM_THRESHOLD = 1;
 
 export const alarmName = (prefix: string, key: AlarmKey) => `${prefix}-${key}`;
 
@@ -145,6 +155,17 @@ export function alarmSpecs<S = string>(i: AlarmInputs<S>): AlarmSpec<S | string>
         metrics: { m: { namespace: e.metricsNamespace, metricName: e.deniedMetricName, dimensions: {}, stat: "Sum" } },
         comparison: "GreaterThanOrEqualToThreshold",
         threshold: e.deniedThreshold,
+        periodSeconds: 300,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: "notBreaching",
+      }),
+      spec("egress-proxy-non-public-destinations", {
+        description: "The egress proxy refused an allowed name that resolved to an address that is not public (private, loopback, link-local: IMDS, ECS credentials) " +
+          "in the last 5 minutes: a workspace trying to reach inside, or a name whose records point inside. Read the decision log's ERR_NON_PUBLIC_DESTINATION lines.",
+        metrics: { m: { namespace: e.metricsNamespace, metricName: e.nonPublicDestinationsMetricName, dimensions: {}, stat: "Sum" } },
+        comparison: "GreaterThanOrEqualToThreshold",
+        threshold: NON_PUBLIC_DESTINATION_ALARM_THRESHOLD,
         periodSeconds: 300,
         evaluationPeriods: 1,
         datapointsToAlarm: 1,

@@ -3,6 +3,7 @@
 // Both pools run awsvpc tasks, so every type must support ENI trunking (instanceTypes.ts).
 import { PTRACE_CHOICES } from "../host/seccomp";
 import type { Pool } from "../lib/names";
+import { ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT, ECS_AMI_FIRST_RELEASE_FOR_PIDS_LIMIT } from "../lib/taskLimits";
 import { trunkingProblem } from "./instanceTypes";
 import type { CrossCheck } from "./problems";
 import { boolean, integer, oneOf, optional, string, stringList } from "./schema";
@@ -59,7 +60,9 @@ export const hostKeys = {
   }),
   amiId: optional(
     string({
-      description: "A pinned AMI for both pools (e.g. one an earlier build produced); unset = build the hardened AMI with EC2 Image Builder.",
+      description: "A pinned AMI for both pools (e.g. one an earlier build produced); unset = build the hardened AMI with EC2 Image Builder. " +
+        `It must carry ECS agent ${ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT} or later (ECS-optimized AMIs of release ${ECS_AMI_FIRST_RELEASE_FOR_PIDS_LIMIT} or later): ` +
+        "an older agent ignores ECS_TASK_PIDS_LIMIT and tasks get no process budget.",
       expected: "an AMI id such as ami-0123456789abcdef0",
       check: (v) => (AMI_ID_PATTERN.test(v) ? undefined : "is not an AMI id (ami- and 8 or 17 hex digits)"),
     }),

@@ -4,7 +4,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "./data";
 import { ecsDeploymentRollbackAsDocumented } from "./deployments";
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceTaskResourcesBounded, workspaceVolumeConfiguredAtLaunch } from "./ecs";
-import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "./hosts";
+import { launchTemplateBlocksTaskImds, launchTemplateImdsv2, launchTemplateTaskPidsLimit } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { logGroupsPlatformKey } from "./logs";
 import { dnsFirewallBlocksInProduction, dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
@@ -25,6 +25,7 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
   ecsDeploymentRollbackAsDocumented,
   launchTemplateImdsv2,
   launchTemplateBlocksTaskImds,
+  launchTemplateTaskPidsLimit,
   rdsEncryptedPrivate,
   elasticacheEncryptedAuthenticated,
   prodDataMultiAzProtected,

@@ -235,6 +235,7 @@ export function buildServiceLayer(
         metricsNamespace: egressProxy.metricsNamespace,
         deniedMetricName: EGRESS_PROXY_METRICS.denied,
         deniedThreshold: cfg.egressDeniedThreshold,
+        nonPublicDestinationsMetricName: EGRESS_PROXY_METRICS.nonPublicDestinations,
       }
       : undefined,
     tags,

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { configSchema } from "../config";
 import { renderConfigTable, renderProjectFile } from "../config/docs";
+import { ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT } from "../lib/taskLimits";
 import { projectWithStack } from "./helpers/projectDir";
 import { MASKED_SECRET, projectDefaults, readStackFiles } from "../offline/stackFiles";
 
@@ -25,6 +26,14 @@ describe("config documentation", () => {
         expect(declared[key].description, key).to.be.a("string").and.not.equal("");
       }
     }
+  });
+
+  it("says what a pinned amiId must carry: the ECS agent that reads ECS_TASK_PIDS_LIMIT (config, README, docs/hardening.md)", () => {
+    const needs = `ECS agent ${ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT} or later`;
+    expect(configSchema.amiId.description).to.include(needs).and.include("ECS_TASK_PIDS_LIMIT");
+    expect(renderConfigTable().split("\n").find((l) => l.startsWith("| `remote-claude:amiId`"))).to.include(needs);
+    const hardening = fs.readFileSync(path.join(root, "docs/hardening.md"), "utf8");
+    expect(hardening).to.match(new RegExp(`pinned \`amiId\`[^.]*${needs.replace(/\./g, "\\.")}`));
   });
 
   it("the README's config reference is the generated table", () => {

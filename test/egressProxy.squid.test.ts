@@ -506,6 +506,18 @@ describe("egress proxy in the real Squid, configured and started as the program 
     expect(parsed.stderr).to.not.match(/FATAL|ERROR|WARNING: (?!HTTP requires the use of Via)/);
   });
 
+  it("loads its error pages without an error or warning (Squid's cache log at startup)", () => {
+    // Squid builds every page in error_directory at startup and logs what it cannot (e.g.
+    // "ERROR: …/ERR_NON_PUBLIC_DESTINATION: Unsupported error page %code", announced by "WARNING:
+    // The following configuration error will be fatal in future Squid versions").
+    for (const port of [SQUID_PORT, CONTROL_PORT]) {
+      const log = fs.readFileSync(path.join(dir, `cache-${port}.log`), "utf8").split("\n");
+      const startup = log.slice(0, log.findIndex((l) => /Accepting HTTP Socket connections/.test(l)));
+      expect(startup.length, `cache-${port}.log`).to.be.greaterThan(5);
+      expect(startup.filter((l) => /\b(ERROR|WARNING|FATAL)\b/.test(l)), `cache-${port}.log`).to.deep.equal([]);
+    }
+  });
+
   it("tunnels to an allowed name on 443, resolving it itself, and logs the workspace's own address", async () => {
     const { status, socket } = await ask({ port: lb!.port, from: "127.0.0.11" }, connect("allowed.test:443"));
     expect(status).to.match(/^HTTP\/1\.1 200/);

@@ -1,10 +1,12 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { type AlarmKey, alarmSpecs } from "../components/alarmSpecs";
+import { type AlarmKey, alarmSpecs, IMPACT_ALARMS } from "../components/alarmSpecs";
+import { matchesSpaceDelimited, NON_PUBLIC_DESTINATION_PATTERN } from "../services/egressProxy/decisionLog";
 import { WORKSPACE_LAUNCH_FAILURES, workspaceLaunchFailureDatum } from "../lib/metrics";
 import type { StackGraph } from "../offline/graph";
 import { FULL_STAGING } from "./helpers/services";
 import { STAGING_PROXY } from "./helpers/egress";
+import { SQUID_LINES } from "./ops/helpers/egress";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
 
 const KEYS: AlarmKey[] = [
@@ -20,7 +22,7 @@ const KEYS: AlarmKey[] = [
   "redis-memory",
 ];
 /** egressMode proxy (prod) adds the egress proxy's alarms. */
-const EGRESS_KEYS: AlarmKey[] = ["egress-proxy-running-below-desired", "egress-proxy-unhealthy-targets", "egress-proxy-denied-requests"];
+const EGRESS_KEYS: AlarmKey[] = ["egress-proxy-running-below-desired", "egress-proxy-unhealthy-targets", "egress-proxy-denied-requests", "egress-proxy-non-public-destinations"];
 const keysOf = (stack: string) => (stack === "prod" ? [...KEYS, ...EGRESS_KEYS] : KEYS);
 
 for (const stack of STACKS) {
@@ -146,6 +148,27 @@ describe("egress proxy alarms (egressMode proxy)", () => {
     expect(denied).to.deep.include({ namespace: filter.inputs.metricTransformation.namespace, metricName: filter.inputs.metricTransformation.name, stat: "Sum" });
     expect(alarm("egress-proxy-denied-requests").inputs).to.include({ threshold: stackConfig("prod").egressDeniedThreshold, comparisonOperator: "GreaterThanOrEqualToThreshold" });
     expect(g.outputs.egressProxy.metricsNamespace).to.equal(denied.namespace);
+  });
+
+  it("alarms on a single refused non-public destination, counted by the metric filter on the decision log, to the topic", () => {
+    const a = alarm("egress-proxy-non-public-destinations");
+    const [m] = metricsOf("egress-proxy-non-public-destinations");
+    const filter = g.one(aws.cloudwatch.LogMetricFilter, "egress-proxy-non-public-destinations");
+    expect(filter.inputs.pattern).to.equal(NON_PUBLIC_DESTINATION_PATTERN);
+    expect(m).to.deep.equal({ namespace: filter.inputs.metricTransformation.namespace, metricName: filter.inputs.metricTransformation.name, dimensions: {}, stat: "Sum", period: 300 });
+    expect(a.inputs).to.include({ threshold: 1, comparisonOperator: "GreaterThanOrEqualToThreshold", evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: "notBreaching" });
+    expect(a.inputs.alarmActions).to.deep.equal([g.one(aws.sns.Topic).state.arn]);
+    // A refusal as the real Squid logs it (test/fixtures/egress, held to the real Squid by
+    // test/egressProxy.squid.test.ts) matches the filter, and each match counts the filter's value:
+    // one refusal alone reaches the threshold.
+    expect(SQUID_LINES.filter((l) => matchesSpaceDelimited(NON_PUBLIC_DESTINATION_PATTERN, l))).to.have.length.greaterThan(0);
+    expect(Number(filter.inputs.metricTransformation.value)).to.be.at.least(a.inputs.threshold);
+    // Not an FIS stop condition: a refusal hurts no user (the stop conditions stay within FIS's 5).
+    expect(IMPACT_ALARMS).to.not.include("egress-proxy-non-public-destinations");
+    for (const t of g.ofType(aws.fis.ExperimentTemplate)) {
+      expect(t.inputs.stopConditions.map((s: any) => s.value), t.name).to.not.include(a.state.arn);
+      expect(t.inputs.stopConditions, t.name).to.have.length.at.most(5);
+    }
   });
 
   it("exists only in proxy mode", async () => {

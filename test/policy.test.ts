@@ -11,7 +11,7 @@ import { evaluatePolicies, resourceArgs, runPolicies, runResourcePolicy, runStac
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "../policy/data";
 import { ecsDeploymentRollbackAsDocumented } from "../policy/deployments";
 import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceTaskResourcesBounded, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
-import { launchTemplateBlocksTaskImds, launchTemplateImdsv2 } from "../policy/hosts";
+import { launchTemplateBlocksTaskImds, launchTemplateImdsv2, launchTemplateTaskPidsLimit } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
 import { logGroupsPlatformKey } from "../policy/logs";
 import { dnsFirewallBlocksInProduction, dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
@@ -270,6 +270,41 @@ describe("policies catch deliberately broken resources", () => {
         .to.have.length(1).and.have.property("0").that.matches(/ECS_DISABLE_PRIVILEGED to false/);
       expect(violationsOf(launchTemplateBlocksTaskImds, template({ metadataOptions: compliant.metadataOptions }))).to.have.length(1).and.have.property("0").that.matches(/no user data/);
     });
+
+    it("launch-template-task-pids-limit: a missing, ignored or cgroup-less process budget, read as the ECS agent reads it", () => {
+      const pids = (lines: string) => violationsOf(launchTemplateTaskPidsLimit, template({ ...compliant, userData: userData(`${GOOD_CONFIG}${lines}`) }));
+      expect(pids("ECS_TASK_PIDS_LIMIT=4096\n")).to.deep.equal([]);
+      expect(pids("ECS_TASK_PIDS_LIMIT=4096\nECS_ENABLE_TASK_CPU_MEM_LIMIT=true\n")).to.deep.equal([]);
+      // The agent's edges (parse_linux.go: strings.TrimSpace, strconv.Atoi, 1..4194304).
+      for (const ok of ["1", "4194304", "\"4096\"", "+4096", "04096"]) expect(pids(`ECS_TASK_PIDS_LIMIT=${ok}\n`), ok).to.deep.equal([]);
+      for (const ignored of ["0", "-1", "4194305", "4k", "4096.0", "\"\""]) {
+        expect(pids(`ECS_TASK_PIDS_LIMIT=${ignored}\n`), ignored).to.have.length(1).and.have.property("0").that.matches(/which the ECS agent ignores: it takes a whole number from 1 to 4194304/);
+      }
+      expect(pids("")).to.have.length(1).and.have.property("0").that.matches(/does not set ECS_TASK_PIDS_LIMIT/);
+      expect(pids("echo ECS_TASK_PIDS_LIMIT=4096 >> /etc/ecs/ecs.config\n"), "an echo line is not a setting line").to.have.length(1);
+      expect(pids("ECS_TASK_PIDS_LIMIT=4096\nECS_TASK_PIDS_LIMIT=0\n")).to.have.length(1).and.have.property("0").that.matches(/to 0, which/);
+      // Every value Go's strconv.ParseBool reads as false turns the task cgroup off; anything else leaves it on.
+      for (const off of ["false", "False", "FALSE", "f", "F", "0"]) {
+        expect(pids(`ECS_TASK_PIDS_LIMIT=4096\nECS_ENABLE_TASK_CPU_MEM_LIMIT=${off}\n`), off).to.have.length(1).and.have.property("0").that.matches(/ECS_ENABLE_TASK_CPU_MEM_LIMIT to .*no task cgroup/);
+      }
+      for (const on of ["true", "1", "T", "yes"]) expect(pids(`ECS_TASK_PIDS_LIMIT=4096\nECS_ENABLE_TASK_CPU_MEM_LIMIT=${on}\n`), on).to.deep.equal([]);
+      expect(violationsOf(launchTemplateTaskPidsLimit, template({ metadataOptions: compliant.metadataOptions }))).to.have.length(1).and.have.property("0").that.matches(/no user data/);
+    });
+  });
+
+  it("launch-template-task-pids-limit: both host pools' templates, without the budget or with task limits off", () => {
+    for (const g of [staging, prod]) {
+      const templates = g.ofType(aws.ec2.LaunchTemplate);
+      expect(templates.map((t) => t.name).sort()).to.deep.equal(["hosts-backend-lt", "hosts-workspace-lt"]);
+      for (const lt of templates) {
+        const script = Buffer.from(String(lt.inputs.userData), "base64").toString("utf8");
+        const edited = (edit: (s: string) => string) => withInputs(lt, { userData: Buffer.from(edit(script)).toString("base64") });
+        expect(violationsOf(launchTemplateTaskPidsLimit, lt), lt.name).to.deep.equal([]);
+        expect(violationsOf(launchTemplateTaskPidsLimit, edited((s) => s.replace(/^ECS_TASK_PIDS_LIMIT=.*\n/m, ""))), lt.name).to.have.length(1).and.have.property("0").that.matches(/does not set ECS_TASK_PIDS_LIMIT/);
+        expect(violationsOf(launchTemplateTaskPidsLimit, edited((s) => s.replace(/^ECS_ENABLE_TASK_CPU_MEM_LIMIT=true$/m, "ECS_ENABLE_TASK_CPU_MEM_LIMIT=false"))), lt.name)
+          .to.have.length(1).and.have.property("0").that.matches(/ECS_ENABLE_TASK_CPU_MEM_LIMIT to false/);
+      }
+    }
   });
 
   it("rds-encrypted-private: unencrypted or public databases", () => {
@@ -535,7 +570,7 @@ describe("policies catch deliberately broken resources", () => {
   it("every policy has a broken case above", () => {
     const covered = [
       workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
-      launchTemplateBlocksTaskImds, ecsDeploymentRollbackAsDocumented, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
+      launchTemplateBlocksTaskImds, launchTemplateTaskPidsLimit, ecsDeploymentRollbackAsDocumented, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
       iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed, dnsFirewallBlocksInProduction,
       workspaceVolumeConfiguredAtLaunch, logGroupsPlatformKey, workspaceTaskResourcesBounded,
       workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,

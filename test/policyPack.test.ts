@@ -91,7 +91,7 @@ describe("policy pack served over the analyzer protocol", function () {
     expect((await analyze(db, false)).map((d) => d.policy)).to.deep.equal(["prod-data-multi-az-protected"]);
   });
 
-  it("blocks a launch template without IMDSv2 hop limit 1 or the ECS agent's IMDS block", async () => {
+  it("blocks a launch template without IMDSv2 hop limit 1, the ECS agent's IMDS block or a task process budget", async () => {
     const diagnostics = await analyze({
       type: "aws:ec2/launchTemplate:LaunchTemplate",
       name: "hosts",
@@ -102,6 +102,7 @@ describe("policy pack served over the analyzer protocol", function () {
       "launch-template-imdsv2-hop-limit-1",
       "launch-template-imdsv2-hop-limit-1",
       "launch-template-ecs-agent-hardening",
+      "launch-template-task-pids-limit",
     ]);
     expect(diagnostics.map((d) => d.message).join("\n")).to.include('httpTokens must be "required"').and.include("httpPutResponseHopLimit must be 1, not 2");
   });

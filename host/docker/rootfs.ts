@@ -88,19 +88,37 @@ export function assembleRootfs(root: string, spec: RootfsSpec): void {
     fs.cpSync(tree.from, path.join(root, tree.to ?? tree.from), {
       recursive: true,
       dereference: false,
+      // As they are: otherwise Node rewrites a relative link to the host's absolute path, and a
+      // file written through it below lands on the host.
+      verbatimSymlinks: true,
       // Compiled Python (__pycache__) is only valid next to sources with their original times.
       preserveTimestamps: tree.preserveTimestamps ?? false,
       filter: (src) => !exclude.has(path.basename(src)),
     });
   }
   for (const [link, target] of spec.links ?? []) {
-    fs.mkdirSync(path.dirname(path.join(root, link)), { recursive: true });
-    if (!fs.existsSync(path.join(root, link))) fs.symlinkSync(target, path.join(root, link));
+    const at = insideRoot(root, link);
+    if (!fs.existsSync(at)) fs.symlinkSync(target, at);
   }
   for (const [file, content] of Object.entries(spec.files ?? {})) {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), content);
+    const at = insideRoot(root, file);
+    // A copied symlink in its place is replaced, not written through.
+    if (fs.lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(at);
+    fs.writeFileSync(at, content);
   }
+}
+
+/** `file`'s place in the root, its directory made, refused if a symlink on the way leads out of the root. */
+function insideRoot(root: string, file: string): string {
+  const dir = path.dirname(path.join(root, file));
+  // Judged on the deepest directory that exists, before anything is made under it.
+  let existing = dir;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const real = fs.realpathSync(existing);
+  const realRoot = fs.realpathSync(root);
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw new Error(`${file}: its directory resolves to ${real}, outside the root ${realRoot}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, path.basename(file));
 }
 
 /** Debian's python3 (not a pyenv or venv one): the interpreter and its standard library. */

@@ -9,7 +9,7 @@ import {
   BASE_PROFILE, effectiveRules, FAMILY_NAMES, PTRACE_CHOICES, type PtraceChoice, renderSeccompProfile, type SeccompProfile, type SeccompRule,
   SOCKET_FAMILY_LIMIT, socketFamilyAllowed,
 } from "../../host/seccomp";
-import { ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT, PID_MAX_LIMIT } from "../../lib/taskLimits";
+import { agentTaskCgroupsOn, agentTaskPidsLimit, ECS_AGENT_MIN_VERSION_FOR_PIDS_LIMIT, PID_MAX_LIMIT } from "../../lib/taskLimits";
 import { hostHardening, type HostHardening } from "../hostBundle";
 import { containerDefinitions, workspaceTaskDefinition } from "../workloads";
 import { interfaceEndpointServices } from "../../lib/awsServices";
@@ -181,9 +181,8 @@ function processesRow(graph: StackGraph): PostureRow {
   const hs = hosts(graph);
   const limits = hs.map(({ hardening }) => {
     const c = hardening?.ecsConfig ?? {};
-    const n = Number(c.ECS_TASK_PIDS_LIMIT);
     // The agent ignores values outside 1..4194304, and puts pids.max on the task cgroup only with task limits on.
-    return Number.isInteger(n) && n >= 1 && n <= PID_MAX_LIMIT && c.ECS_ENABLE_TASK_CPU_MEM_LIMIT !== "false" ? n : undefined;
+    return agentTaskCgroupsOn(c.ECS_ENABLE_TASK_CPU_MEM_LIMIT) ? agentTaskPidsLimit(c.ECS_TASK_PIDS_LIMIT) : undefined;
   });
   const set = limits.filter((n) => n !== undefined);
   const workspace = workspaceTaskDefinition(graph);
