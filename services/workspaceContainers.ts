@@ -10,7 +10,7 @@
 import type { ContainerDefinition, Volume } from "@aws-sdk/client-ecs";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
 import { PID_MAX_LIMIT } from "../lib/taskLimits";
-import { awslogs, lockedDown } from "./containerBasics";
+import { awslogs, lockedDown, type TmpfsChoice } from "./containerBasics";
 
 export const AGENT_PORT = 9000;
 export const PROXY_PORT = 8080;
@@ -51,10 +51,10 @@ export function httpHealthCommand(port: number, path = "/health"): string[] {
 }
 
 /** Settings both containers share: nothing privileged, nothing writable but what is mounted. */
-function hardened(tmpfsMiB: number): Pick<ContainerDefinition, "user" | "privileged" | "readonlyRootFilesystem" | "dockerSecurityOptions" | "linuxParameters" | "ulimits"> {
+function hardened(tmpfs: TmpfsChoice): Pick<ContainerDefinition, "user" | "privileged" | "readonlyRootFilesystem" | "dockerSecurityOptions" | "linuxParameters" | "ulimits"> {
   return {
     user: WORKSPACE_USER,
-    ...lockedDown({ sizeMiB: tmpfsMiB }),
+    ...lockedDown(tmpfs),
     ulimits: [
       { name: "nofile", softLimit: ULIMITS.nofile, hardLimit: ULIMITS.nofile },
       { name: "nproc", softLimit: ULIMITS.nproc, hardLimit: ULIMITS.nproc },
@@ -72,7 +72,8 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
     portMappings: [{ name: "proxy", containerPort: PROXY_PORT, protocol: "tcp" }],
     environment: [{ name: "PROXY_LISTEN", value: `127.0.0.1:${PROXY_PORT}` }],
     secrets: [{ name: PROXY_CREDENTIAL_ENV, valueFrom: s.proxySecretArn }],
-    ...hardened(PROXY_TMPFS_MIB),
+    // The credential proxy runs only its own image's program: nothing it writes may run.
+    ...hardened({ sizeMiB: PROXY_TMPFS_MIB, exec: false }),
     healthCheck: { command: httpHealthCommand(PROXY_PORT), interval: 5, timeout: 3, retries: 3, startPeriod: 5 },
     stopTimeout: 10,
     logConfiguration: awslogs(s, LOG_STREAM_PREFIX.workspace),
@@ -91,7 +92,10 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
       { name: "CREDENTIAL_PROXY_URL", value: `http://127.0.0.1:${PROXY_PORT}` },
     ],
     mountPoints: [{ sourceVolume: WORKSPACE_VOLUME, containerPath: WORKSPACE_MOUNT_PATH, readOnly: false }],
-    ...hardened(s.tmpfsMiB),
+    // A coding workspace builds and runs programs in /tmp (go test and go run execute their binaries
+    // from $TMPDIR; native addons, test runners' scratch builds): exec, said explicitly
+    // (docs/hardening.md, "/tmp: exec in the workspace, noexec elsewhere").
+    ...hardened({ sizeMiB: s.tmpfsMiB, exec: true }),
     dependsOn: [{ containerName: CONTAINERS.credentialProxy, condition: "HEALTHY" }],
     healthCheck: { command: httpHealthCommand(AGENT_PORT), interval: 10, timeout: 3, retries: 3, startPeriod: 10 },
     stopTimeout: 30,

@@ -38,7 +38,7 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges", 'seccomp={"defaultAction":"SCMP_ACT_ERRNO"}'],
       Init: true,
-      Tmpfs: { "/tmp": "rw,nosuid,nodev,size=512m" },
+      Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=512m" },
       Ulimits: [{ Name: "nofile", Soft: ULIMITS.nofile, Hard: ULIMITS.nofile }, { Name: "nproc", Soft: ULIMITS.nproc, Hard: ULIMITS.nproc }],
       Memory: 2048 * MIB,
       CpuShares: 1024,
@@ -63,7 +63,7 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
   it("gives the proxy its secret from the local values, and nothing else sees it", () => {
     const { body } = dockerContainerSettings(byName(CONTAINERS.credentialProxy), { networkMode: "net", secretValues: { "arn:secret": "s3cret" } });
     expect(body.Env).to.include(`${PROXY_CREDENTIAL_ENV}=s3cret`);
-    expect(body.HostConfig).to.deep.include({ Memory: 128 * MIB, CpuShares: 128, Tmpfs: { "/tmp": "rw,nosuid,nodev,size=16m" } });
+    expect(body.HostConfig).to.deep.include({ Memory: 128 * MIB, CpuShares: 128, Tmpfs: { "/tmp": "rw,nosuid,nodev,noexec,size=16m" } });
     expect(() => dockerContainerSettings(byName(CONTAINERS.credentialProxy), { networkMode: "net" })).to.throw(/no local value for secret PROXY_CREDENTIAL \(arn:secret\)/);
   });
 

@@ -90,7 +90,7 @@ describe("the drills on the local Docker engine (--target docker)", function () 
     const expected = dockerContainerSettings(def, { networkMode: "x" }).body;
     const host = agent.HostConfig as Record<string, any>;
     expect(agent.Config).to.deep.include({ User: "1000:1000", Healthcheck: expected.Healthcheck });
-    expect(host).to.deep.include({ ReadonlyRootfs: true, Privileged: false, CapDrop: ["ALL"], Init: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,size=512m" }, Memory: 2048 * 1024 * 1024, CpuShares: 384 });
+    expect(host).to.deep.include({ ReadonlyRootfs: true, Privileged: false, CapDrop: ["ALL"], Init: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=512m" }, Memory: 2048 * 1024 * 1024, CpuShares: 384 });
     // No task-level cpu in the task definition, so no CFS quota: the engine reports none.
     expect([host.NanoCpus ?? 0, host.CpuQuota ?? 0]).to.deep.equal([0, 0]);
     expect(host.SecurityOpt[0]).to.equal("no-new-privileges");
