@@ -43,8 +43,8 @@ def wait_for_credential_proxy():
                 sys.stderr.write("workspace-agent: credential proxy at %s answered after %d tries\n" % (PROXY_URL, tries))
                 return
             last = "GET /health answered %d" % status
-        except OSError as e:
-            last = "%s" % (e.strerror or e)
+        except (OSError, http.client.HTTPException) as e:
+            last = "%s" % (getattr(e, "strerror", None) or e or type(e).__name__)
         finally:
             conn.close()
         if tries == 1:
