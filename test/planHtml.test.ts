@@ -27,7 +27,7 @@ describe("plan as a picture (HTML)", function () {
     expect(edges).to.deep.include({ from: "in:0.0.0.0/0", to: "sg:alb", ports: ["tcp/443", "tcp/80"] });
     expect(edges).to.deep.include({ from: "sg:backend", to: "sg:workspace", ports: ["tcp/9000"] });
     expect(nodes.find((n) => n.id === "sg:database")?.members).to.deep.equal(["rds.Instance remote-claude-staging-db"]);
-    expect(nodes.find((n) => n.id === "sg:endpoints")?.members).to.deep.equal(["ec2.VpcEndpoint x14"]);
+    expect(nodes.find((n) => n.id === "sg:endpoints")?.members).to.deep.equal(["ec2.VpcEndpoint x13"]);
   });
 
   it("is self-contained: no external URL, script source, stylesheet or font", async () => {

@@ -47,7 +47,7 @@ describe("security posture read from the graph", () => {
       }
       expect(row(rows, "Task roles").detail).to.match(new RegExp(`workspace remote-claude-${stack}-workspace: no task role`));
       expect(row(rows, "Encryption").detail).to.include("RDS storage (KMS) 1/1; Redis at rest (KMS) and TLS required 1/1; host root volumes 2/2");
-      expect(row(rows, "Endpoint perimeter").detail).to.match(/^14\/14 interface endpoints serve only account 123456789012's principals on its resources and named AWS-owned resources \(ssm, imagebuilder, bedrock-runtime\); 1\/1 gateway endpoints only the buckets they name, read only$/);
+      expect(row(rows, "Endpoint perimeter").detail).to.match(/^13\/13 interface endpoints serve only account 123456789012's principals on its resources and named AWS-owned resources \(ssm, imagebuilder, bedrock-runtime\); 1\/1 gateway endpoints only the buckets they name, read only$/);
       const logGroups = (await buildStack(stack)).ofType("aws:cloudwatch/logGroup:LogGroup").length;
       expect(row(rows, "Encryption").detail).to.match(new RegExp(`; log groups \\(KMS\\) ${logGroups}/${logGroups}$`));
     });
@@ -59,7 +59,7 @@ describe("security posture read from the graph", () => {
       ? inputsChanged(r, { policy: undefined }) : undefined);
     const perimeter = row(postureRows(broken), "Endpoint perimeter");
     expect(perimeter.verdict).to.equal("partial");
-    expect(perimeter.detail).to.include("13/14 interface endpoints").and.include("OPEN to other accounts: logs (no policy: AWS's default policy serves every principal of every account)");
+    expect(perimeter.detail).to.include("12/13 interface endpoints").and.include("OPEN to other accounts: logs (no policy: AWS's default policy serves every principal of every account)");
   });
 
   it("shows a DNS Firewall whose catch-all only ALERTs as a warning, saying names off the list resolve", async () => {
