@@ -75,11 +75,13 @@ export const AGENT_STARTUP_WAIT_SECONDS = 30;
  *   interval × retries = 15 s.
  * - timeout 5 s (ECS's default): a check on a busy host may take seconds to start; a slow answer
  *   is not a failure.
- * - startPeriod: failures before it do not count, as long as the agent may still be waiting for
- *   the proxy (AGENT_STARTUP_WAIT_SECONDS), so a slow start ends in the agent's own reason, not
- *   in UNHEALTHY.
+ * - startPeriod: failures before it do not count. The agent's wait (AGENT_STARTUP_WAIT_SECONDS)
+ *   begins only once its process runs, which on a host starting many workspaces at once can take
+ *   as long again (measured: 40 s for ten at once on a 2-core machine with a load average of 50),
+ *   so twice the wait: a slow start ends in the agent's own reason, not in UNHEALTHY. It costs
+ *   nothing when the start is fast: the first passing check ends the start period.
  */
-export const HEALTH_CHECK = { interval: 5, timeout: 5, retries: 3, startPeriod: AGENT_STARTUP_WAIT_SECONDS } as const;
+export const HEALTH_CHECK = { interval: 5, timeout: 5, retries: 3, startPeriod: 2 * AGENT_STARTUP_WAIT_SECONDS } as const;
 
 /** An HTTP GET of 127.0.0.1:<port><path> that fails on any error: the images ship Python 3. */
 export function httpHealthCommand(port: number, path = "/health"): string[] {

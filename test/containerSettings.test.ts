@@ -31,7 +31,7 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
     expect(body.Labels).to.deep.equal({ run: "r1" });
     expect(body.Env).to.deep.equal(["AGENT_PORT=9000", "WORKSPACE_DIR=/workspace", "CREDENTIAL_PROXY_URL=http://127.0.0.1:8080", "AGENT_STARTUP_WAIT_SECONDS=30"]);
     // ECS has no start interval, and neither does the create body: on Docker 25+ the engine's default applies.
-    expect(body.Healthcheck).to.deep.equal({ Test: httpHealthCommand(9000), Interval: 5 * S, Timeout: 5 * S, Retries: 3, StartPeriod: 30 * S });
+    expect(body.Healthcheck).to.deep.equal({ Test: httpHealthCommand(9000), Interval: 5 * S, Timeout: 5 * S, Retries: 3, StartPeriod: 60 * S });
     expect(body.HostConfig).to.deep.equal({
       NetworkMode: "container:abc",
       Privileged: false,
