@@ -21,6 +21,7 @@ import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
 import { PROXY_CREDENTIAL_ENV } from "../../services/workspaceContainers";
 import { type CliRun, ROOT, runCli } from "../ops/helpers/harness";
 import { projectDaemonEngine } from "../helpers/docker";
+import { tsNodeArgs } from "../helpers/tsProcess";
 
 const ENTRY = path.join(ROOT, "scripts", "ops.ts");
 
@@ -174,10 +175,10 @@ describe("the drills on the local Docker engine (--target docker)", function () 
     });
 
     function start(runId: string): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "load", "workspaces", "--target", "docker",
-        "--count", "10", "--concurrency", "2", "--run-id", runId, "--json"], {
+      const child = spawn(process.execPath, tsNodeArgs(ENTRY, "load", "workspaces", "--target", "docker",
+        "--count", "10", "--concurrency", "2", "--run-id", runId, "--json"), {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: e.host, TS_NODE_TRANSPILE_ONLY: "true" },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: e.host },
         stdio: ["ignore", "pipe", "pipe"],
       });
       children.push(child);
