@@ -30,7 +30,6 @@ const BY_PREFIX: Readonly<Record<string, string>> = {
   secretsmanager: "secretsmanager",
   ssm: "ssm",
   ssmmessages: "ssmmessages",
-  ec2messages: "ec2messages",
   imagebuilder: "imagebuilder",
   ec2: "ec2",
 };

@@ -46,13 +46,22 @@ export const DEFAULT_QUOTAS = {
     source:
       "VPC User Guide, 'Amazon VPC quotas' (5,000, adjustable; account-wide in the Region, shared with everything else there); every awsvpc task takes one (ECS Best Practices Guide, 'Handle Amazon ECS service quotas and API throttling limits')",
   },
+  // The latest figure AWS itself published that could be read here: 300, not adjustable (the ECS
+  // Developer Guide's source, awsdocs/amazon-ecs-developer-guide@4d9b316 doc_source/service-quotas.md,
+  // 2022-04-14: "Tasks in the PROVISIONING state per cluster | Each supported Region: 300 | No";
+  // aws/containers-roadmap#1780, 2022-07, quotes the same page at 300). Before it, 100 (AWS
+  // Containers blog, "Deep dive on Amazon ECS cluster auto scaling", 2020). The live page
+  // (docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html) renders the table
+  // from Service Quotas and its row was not in the stored copy; third-party copies of 2026 say 500.
+  // The lower figure, so a plan never promises waiting room an account lacks; where the account's
+  // Service Quotas console says more, quotaTasksProvisioningPerCluster takes it.
   tasksProvisioningPerCluster: {
     name: "Tasks in the PROVISIONING state per cluster",
-    value: 500,
+    value: 300,
     adjustable: false,
     status: "estimate",
     source:
-      "ECS service quotas: 500 in current third-party copies of the table, 300 in a Service Quotas export of 2022-08; AWS's page could not be read here. Tasks beyond it cannot wait in PROVISIONING for the capacity provider to add hosts (ECS Best Practices Guide, 'Handle Amazon ECS service quotas')",
+      "ECS Developer Guide, 'Amazon ECS service quotas' (300, not adjustable, as of its last public source, 2022-04; the live table not readable here, third-party copies say 500: check the account's Service Quotas console). Tasks beyond it cannot wait in PROVISIONING for the capacity provider to add hosts (ECS Best Practices Guide, 'Handle Amazon ECS service quotas')",
   },
 } as const satisfies Record<string, DefaultQuota>;
 

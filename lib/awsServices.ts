@@ -72,8 +72,9 @@ const INTERFACE_SERVICES: readonly InterfaceEndpointService[] = [
   { id: "ecs-agent", service: "ecs-agent", names: (r) => [ECS_AGENT_NAMES.acs(r)], usedBy: "ECS agent (ACS)" },
   { id: "ecs-telemetry", service: "ecs-telemetry", names: (r) => [ECS_AGENT_NAMES.tcs(r)], usedBy: "ECS agent (TCS)" },
   { id: "ssm", service: "ssm", names: simple("ssm"), usedBy: "SSM agent on hosts, AMI parameter" },
-  { id: "ssmmessages", service: "ssmmessages", names: simple("ssmmessages"), usedBy: "Session Manager" },
-  { id: "ec2messages", service: "ec2messages", names: simple("ec2messages"), usedBy: "SSM agent" },
+  // The SSM agent's messages (Run Command as well as Session Manager) go through ssmmessages; the
+  // retired ec2messages gets no endpoint (REFUSED_NAMES says why).
+  { id: "ssmmessages", service: "ssmmessages", names: simple("ssmmessages"), usedBy: "SSM agent (Run Command and Session Manager messages)" },
   // The AMI build instance runs in the private subnets with the hosts' security group (no route
   // out but the endpoints): AWSTOE on it fetches the component document from Image Builder.
   { id: "imagebuilder", service: "imagebuilder", names: simple("imagebuilder"), usedBy: "AMI build instance (AWSTOE GetComponent)" },
@@ -163,8 +164,7 @@ export const NAME_AUDIT: readonly NameEvidence[] = [
   { host: regional("monitoring"), resolvedBy: "backend (PutMetricData)", source: "lib/metrics.ts (the backend's WorkspaceLaunchFailures); services/backend.ts METRICS_NAMESPACE", botocoreService: "cloudwatch" },
   { host: regional("secretsmanager"), resolvedBy: "ECS agent (task secrets)", source: `${ECS_AGENT_AT} agent/asm/factory/factory.go:63`, botocoreService: "secretsmanager" },
   { host: regional("ssm"), resolvedBy: "SSM agent (enabled in the ECS AMI); Image Builder's Run Command", source: `${ECS_AMI_AT} scripts/enable-services.sh:6`, botocoreService: "ssm" },
-  { host: regional("ssmmessages"), resolvedBy: "SSM agent (Session Manager channels)", source: `${SSM_AGENT_AT} agent/session/config/config.go:29` },
-  { host: regional("ec2messages"), resolvedBy: "SSM agent (Run Command message delivery)", source: `${SSM_AGENT_AT} agent/runcommand/mds/service.go:92` },
+  { host: regional("ssmmessages"), resolvedBy: "SSM agent (Session Manager channels; Run Command documents through the Message Gateway Service since agent 3.3.40.0)", source: `${SSM_AGENT_AT} agent/session/config/config.go:29; Systems Manager User Guide, "Reference: ec2messages, ssmmessages, and other API operations"` },
   { host: regional("ec2"), resolvedBy: "backend (find and snapshot workspace volumes for the resume path)", source: "services/iam.ts workspaceResumeStatements (ec2:DescribeVolumes, DescribeSnapshots, CreateSnapshot)", botocoreService: "ec2" },
   { host: regional("imagebuilder"), resolvedBy: "AWSTOE on the AMI build and test instances (GetComponent)", source: "Image Builder User Guide, VPC endpoints; components/hostImage.ts (imagebuilder:GetComponent)", botocoreService: "imagebuilder" },
   { host: bucketHost("ec2imagebuilder-toe-"), resolvedBy: "the AMI build and test instances downloading AWSTOE", source: "Image Builder User Guide, Manage AWSTOE (ec2imagebuilder-toe-<region>-prod)" },
@@ -201,6 +201,16 @@ export const REFUSED_NAMES: readonly RefusedName[] = [
   {
     host: (r) => `amazon-ecs-agent-${r}.s3.${r}.amazonaws.com`,
     why: `ecs-init downloads the agent only when its cache is empty (${ECS_AGENT_AT} ecs-init/engine/engine.go:191-209); the ECS AMI ships it cached (packaging/amazon-linux-ami-integrated/ecs-agent.spec:296-298), and agent updates are off (agent/config/config.go:542)`,
+  },
+  {
+    // Checked 2026-12-05. AWS's notice, as quoted in ministryofjustice/modernisation-platform#13918
+    // (2026-09-04): "AWS retires the ec2messages SSM endpoint on 30 Sep 2026 (extended from 16 Jun
+    // 2026)"; the fix it names is SSM Agent >= 3.3.40.0, which "uses ssmmessages whenever available".
+    // The Systems Manager User Guide ("Reference: ec2messages, ssmmessages, and other API
+    // operations"; VPC endpoints: com.amazonaws.<region>.ec2messages) says the same of 3.3.40.0:
+    // Command documents come through ssmmessages when it is reachable, ec2messages only otherwise.
+    host: regional("ec2messages"),
+    why: `retired 2026-09-30; the SSM agent (>= 3.3.40.0, as every ECS AMI of 2026 ships) takes its messages through ssmmessages, which has an endpoint. Its legacy delivery path is still in the agent's source (${SSM_AGENT_AT} agent/runcommand/mds/service.go:92) and only runs when ssmmessages is unreachable`,
   },
   { host: regional("sts"), why: "nothing on a host calls STS: the instance role comes from IMDS, task roles from the ECS agent" },
   { host: regional("kms"), why: "hosts decrypt nothing themselves: Secrets Manager (kms:ViaService, services/iam.ts), EBS, ECR and CloudWatch Logs decrypt server-side" },

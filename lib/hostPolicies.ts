@@ -75,11 +75,5 @@ export function ssmAgentStatements(): PolicyStatement[] {
       Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
       Resource: "*",
     },
-    {
-      Sid: "RunCommandMessages",
-      Effect: "Allow",
-      Action: ["ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"],
-      Resource: "*",
-    },
   ];
 }

@@ -112,7 +112,7 @@ export function backendContainer(s: BackendContainerSettings): ContainerDefiniti
     portMappings: [{ name: "http", containerPort: BACKEND_PORT, protocol: "tcp" }],
     environment: Object.entries(s.environment).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
     secrets: Object.entries(s.secrets).sort(([a], [b]) => a.localeCompare(b)).map(([name, valueFrom]) => ({ name, valueFrom })),
-    ...lockedDown({ sizeMiB: 256 }),
+    ...lockedDown({ sizeMiB: 256, exec: false }),
     ulimits: [{ name: "nofile", softLimit: 65536, hardLimit: 65536 }],
     healthCheck: { command: httpHealthCommand(BACKEND_PORT, s.healthCheckPath), interval: 15, timeout: 5, retries: 3, startPeriod: 30 },
     // Long streams get time to finish when a task is replaced (the ALB drains for longer).

@@ -7,7 +7,21 @@ import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 /** Bounded buffer of the non-blocking awslogs mode: lines beyond it are dropped, not waited for. */
 export const LOG_MAX_BUFFER_SIZE = "4m";
 
-export function lockedDown(tmpfs: { readonly sizeMiB: number; readonly noexec?: boolean }): Pick<ContainerDefinition, "privileged" | "readonlyRootFilesystem" | "dockerSecurityOptions" | "linuxParameters"> {
+/**
+ * The writable /tmp. `exec` is always stated, never left to defaults: Docker mounts a HostConfig
+ * tmpfs `noexec,nosuid,nodev` and then applies the given options over them, the last word per flag
+ * winning (moby/moby@b985e2313a86 daemon/oci_linux.go:525,530; vendor/github.com/moby/sys/mount/
+ * flags_unix.go:21-22,74), and the ECS agent hands Docker the HostConfig as ECS sent it, tmpfs
+ * included (aws/amazon-ecs-agent@8dfceca6cf38 agent/api/task/task.go:2087, dockerHostConfig).
+ * Left unsaid, /tmp is noexec on ECS and locally alike; stated, both do what the line says.
+ */
+export interface TmpfsChoice {
+  readonly sizeMiB: number;
+  /** true: programs built in /tmp may run there (a coding workspace's builds and tests). */
+  readonly exec: boolean;
+}
+
+export function lockedDown(tmpfs: TmpfsChoice): Pick<ContainerDefinition, "privileged" | "readonlyRootFilesystem" | "dockerSecurityOptions" | "linuxParameters"> {
   return {
     privileged: false,
     readonlyRootFilesystem: true,
@@ -17,7 +31,7 @@ export function lockedDown(tmpfs: { readonly sizeMiB: number; readonly noexec?: 
     linuxParameters: {
       capabilities: { drop: ["ALL"], add: [] },
       initProcessEnabled: true,
-      tmpfs: [{ containerPath: "/tmp", size: tmpfs.sizeMiB, mountOptions: ["nosuid", "nodev", ...(tmpfs.noexec ? ["noexec"] : [])] }],
+      tmpfs: [{ containerPath: "/tmp", size: tmpfs.sizeMiB, mountOptions: ["nosuid", "nodev", tmpfs.exec ? "exec" : "noexec"] }],
     },
   };
 }

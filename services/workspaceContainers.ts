@@ -4,13 +4,19 @@
 //
 // workspace-agent: :9000, non-root, read-only root filesystem (the workspace volume and a tmpfs
 // /tmp are the only writable places), every capability dropped, no-new-privileges, an init
-// process, ulimits, a health check, and it starts only once the proxy is HEALTHY.
+// process, ulimits, a health check. It starts as soon as the credential proxy has started
+// (dependsOn START), and its image waits until the proxy answers GET /health before its first
+// request and before it opens its own port (bounded: AGENT_STARTUP_WAIT_SECONDS, then it exits
+// with the reason and the task stops). Waiting on the proxy's HEALTHY instead would add Docker's
+// first health-check delay (at least 5 s: see HEALTH_CHECK) to every start.
 // credential-proxy: :8080, the only container that receives the credential secret, hardened the
 // same way, essential (if it dies the task stops: the agent cannot work without it).
+// HEALTHY still means both answer: the task is HEALTHY only when every essential container with a
+// health check is (ECS API Reference: HealthCheck).
 import type { ContainerDefinition, Volume } from "@aws-sdk/client-ecs";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
 import { PID_MAX_LIMIT } from "../lib/taskLimits";
-import { awslogs, lockedDown } from "./containerBasics";
+import { awslogs, lockedDown, type TmpfsChoice } from "./containerBasics";
 
 export const AGENT_PORT = 9000;
 export const PROXY_PORT = 8080;
@@ -18,6 +24,8 @@ export const PROXY_PORT = 8080;
 export const WORKSPACE_USER = "1000:1000";
 export const WORKSPACE_VOLUME = "workspace";
 export const WORKSPACE_MOUNT_PATH = "/workspace";
+/** Environment variable that tells the agent where the credential proxy is (and that it must wait for it). */
+export const PROXY_URL_ENV = "CREDENTIAL_PROXY_URL";
 /** Environment variable through which the proxy receives its credential (from Secrets Manager). */
 export const PROXY_CREDENTIAL_ENV = "PROXY_CREDENTIAL";
 /** The credential proxy's size (CPU units: shares and reservation): it only relays requests and adds the credential. */
@@ -45,16 +53,44 @@ export interface WorkspaceContainerSettings {
   readonly egressProxy?: EgressProxySettings;
 }
 
+/**
+ * How long the agent waits for the credential proxy to answer before it exits (its image reads
+ * AGENT_STARTUP_WAIT_SECONDS): a proxy that is not up by then will not come up, and the task
+ * stops with the agent's reason in its log instead of waiting for ever.
+ */
+export const AGENT_STARTUP_WAIT_SECONDS = 30;
+
+/**
+ * Both containers' health checks. ECS takes interval 5-300 s, timeout 2-60 s, retries 1-10,
+ * startPeriod 0-300 s, and has no start interval (ECS API Reference: HealthCheck). The ECS agent
+ * creates each container from the Docker config ECS sends and sets no start interval of its own
+ * (its source names StartInterval only in its vendored Docker client), and learns health from
+ * Docker's health_status events (aws/amazon-ecs-agent 8dfceca6cf38
+ * agent/dockerclient/dockerapi/docker_client.go:1114-1117).
+ * The hosts' Docker (25.0.16 on the ECS-optimized AL2023 AMI) then checks every 5 s during the
+ * start period (its default start interval, moby/moby daemon/health.go defaultStartInterval) and
+ * every interval after; Docker before 25 checks every interval from the start. So a container is
+ * HEALTHY 5 s after its start at the soonest, on ECS and locally.
+ * - interval 5 s, ECS's minimum: the first check on engines before 25, and an outage seen within
+ *   interval × retries = 15 s.
+ * - timeout 5 s (ECS's default): a check on a busy host may take seconds to start; a slow answer
+ *   is not a failure.
+ * - startPeriod: failures before it do not count, as long as the agent may still be waiting for
+ *   the proxy (AGENT_STARTUP_WAIT_SECONDS), so a slow start ends in the agent's own reason, not
+ *   in UNHEALTHY.
+ */
+export const HEALTH_CHECK = { interval: 5, timeout: 5, retries: 3, startPeriod: AGENT_STARTUP_WAIT_SECONDS } as const;
+
 /** An HTTP GET of 127.0.0.1:<port><path> that fails on any error: the images ship Python 3. */
 export function httpHealthCommand(port: number, path = "/health"): string[] {
   return ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}${path}', timeout=3)`];
 }
 
 /** Settings both containers share: nothing privileged, nothing writable but what is mounted. */
-function hardened(tmpfsMiB: number): Pick<ContainerDefinition, "user" | "privileged" | "readonlyRootFilesystem" | "dockerSecurityOptions" | "linuxParameters" | "ulimits"> {
+function hardened(tmpfs: TmpfsChoice): Pick<ContainerDefinition, "user" | "privileged" | "readonlyRootFilesystem" | "dockerSecurityOptions" | "linuxParameters" | "ulimits"> {
   return {
     user: WORKSPACE_USER,
-    ...lockedDown({ sizeMiB: tmpfsMiB }),
+    ...lockedDown(tmpfs),
     ulimits: [
       { name: "nofile", softLimit: ULIMITS.nofile, hardLimit: ULIMITS.nofile },
       { name: "nproc", softLimit: ULIMITS.nproc, hardLimit: ULIMITS.nproc },
@@ -72,8 +108,9 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
     portMappings: [{ name: "proxy", containerPort: PROXY_PORT, protocol: "tcp" }],
     environment: [{ name: "PROXY_LISTEN", value: `127.0.0.1:${PROXY_PORT}` }],
     secrets: [{ name: PROXY_CREDENTIAL_ENV, valueFrom: s.proxySecretArn }],
-    ...hardened(PROXY_TMPFS_MIB),
-    healthCheck: { command: httpHealthCommand(PROXY_PORT), interval: 5, timeout: 3, retries: 3, startPeriod: 5 },
+    // The credential proxy runs only its own image's program: nothing it writes may run.
+    ...hardened({ sizeMiB: PROXY_TMPFS_MIB, exec: false }),
+    healthCheck: { command: httpHealthCommand(PROXY_PORT), ...HEALTH_CHECK },
     stopTimeout: 10,
     logConfiguration: awslogs(s, LOG_STREAM_PREFIX.workspace),
   };
@@ -88,12 +125,19 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
       { name: "AGENT_PORT", value: String(AGENT_PORT) },
       { name: "WORKSPACE_DIR", value: WORKSPACE_MOUNT_PATH },
       // The agent reaches the credential only through the proxy, never directly.
-      { name: "CREDENTIAL_PROXY_URL", value: `http://127.0.0.1:${PROXY_PORT}` },
+      { name: PROXY_URL_ENV, value: `http://127.0.0.1:${PROXY_PORT}` },
+      { name: "AGENT_STARTUP_WAIT_SECONDS", value: String(AGENT_STARTUP_WAIT_SECONDS) },
     ],
     mountPoints: [{ sourceVolume: WORKSPACE_VOLUME, containerPath: WORKSPACE_MOUNT_PATH, readOnly: false }],
-    ...hardened(s.tmpfsMiB),
-    dependsOn: [{ containerName: CONTAINERS.credentialProxy, condition: "HEALTHY" }],
-    healthCheck: { command: httpHealthCommand(AGENT_PORT), interval: 10, timeout: 3, retries: 3, startPeriod: 10 },
+    // A coding workspace builds and runs programs in /tmp (go test and go run execute their binaries
+    // from $TMPDIR; native addons, test runners' scratch builds): exec, said explicitly
+    // (docs/hardening.md, "/tmp: exec in the workspace, noexec elsewhere").
+    ...hardened({ sizeMiB: s.tmpfsMiB, exec: true }),
+    // Started together: the ECS agent starts a container with a START dependency once the
+    // dependency runs (aws/amazon-ecs-agent 8dfceca6cf38 agent/engine/dependencygraph/graph.go:437-452),
+    // and the agent's image waits for the proxy's answer itself (AGENT_STARTUP_WAIT_SECONDS).
+    dependsOn: [{ containerName: CONTAINERS.credentialProxy, condition: "START" }],
+    healthCheck: { command: httpHealthCommand(AGENT_PORT), ...HEALTH_CHECK },
     stopTimeout: 30,
     logConfiguration: awslogs(s, LOG_STREAM_PREFIX.workspace),
   };

@@ -29,8 +29,9 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
     });
     expect(body).to.deep.include({ Image: "agent:1", User: "1000:1000", StopTimeout: 30 });
     expect(body.Labels).to.deep.equal({ run: "r1" });
-    expect(body.Env).to.deep.equal(["AGENT_PORT=9000", "WORKSPACE_DIR=/workspace", "CREDENTIAL_PROXY_URL=http://127.0.0.1:8080"]);
-    expect(body.Healthcheck).to.deep.equal({ Test: httpHealthCommand(9000), Interval: 10 * S, Timeout: 3 * S, Retries: 3, StartPeriod: 10 * S });
+    expect(body.Env).to.deep.equal(["AGENT_PORT=9000", "WORKSPACE_DIR=/workspace", "CREDENTIAL_PROXY_URL=http://127.0.0.1:8080", "AGENT_STARTUP_WAIT_SECONDS=30"]);
+    // ECS has no start interval, and neither does the create body: on Docker 25+ the engine's default applies.
+    expect(body.Healthcheck).to.deep.equal({ Test: httpHealthCommand(9000), Interval: 5 * S, Timeout: 5 * S, Retries: 3, StartPeriod: 30 * S });
     expect(body.HostConfig).to.deep.equal({
       NetworkMode: "container:abc",
       Privileged: false,
@@ -38,7 +39,7 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges", 'seccomp={"defaultAction":"SCMP_ACT_ERRNO"}'],
       Init: true,
-      Tmpfs: { "/tmp": "rw,nosuid,nodev,size=512m" },
+      Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=512m" },
       Ulimits: [{ Name: "nofile", Soft: ULIMITS.nofile, Hard: ULIMITS.nofile }, { Name: "nproc", Soft: ULIMITS.nproc, Hard: ULIMITS.nproc }],
       Memory: 2048 * MIB,
       CpuShares: 1024,
@@ -63,7 +64,7 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
   it("gives the proxy its secret from the local values, and nothing else sees it", () => {
     const { body } = dockerContainerSettings(byName(CONTAINERS.credentialProxy), { networkMode: "net", secretValues: { "arn:secret": "s3cret" } });
     expect(body.Env).to.include(`${PROXY_CREDENTIAL_ENV}=s3cret`);
-    expect(body.HostConfig).to.deep.include({ Memory: 128 * MIB, CpuShares: 128, Tmpfs: { "/tmp": "rw,nosuid,nodev,size=16m" } });
+    expect(body.HostConfig).to.deep.include({ Memory: 128 * MIB, CpuShares: 128, Tmpfs: { "/tmp": "rw,nosuid,nodev,noexec,size=16m" } });
     expect(() => dockerContainerSettings(byName(CONTAINERS.credentialProxy), { networkMode: "net" })).to.throw(/no local value for secret PROXY_CREDENTIAL \(arn:secret\)/);
   });
 
@@ -133,10 +134,11 @@ describe("the workspace task on a local engine (host/docker/localWorkspace.ts)",
     expect(hostConfigs(capped, [{ name: CONTAINERS.workspaceAgent, cpu: 1024 }])[CONTAINERS.workspaceAgent]).to.deep.equal({ shares: 1024, quota: 0.5 * S });
   });
 
-  it("without a proxy image the agent runs alone and waits for nothing, and says so", () => {
+  it("without a proxy image the agent runs alone and waits for nothing (no CREDENTIAL_PROXY_URL), and says so", () => {
     const task = localWorkspaceTask({ agent: "a" });
     expect(task.containers.map((c) => c.name)).to.deep.equal([CONTAINERS.workspaceAgent]);
     expect(task.containers[0].dependsOn).to.deep.equal([]);
+    expect(task.containers[0].environment?.map((e) => e.name)).to.not.include("CREDENTIAL_PROXY_URL");
     expect(task.notes[0]).to.match(/no credential-proxy image/);
   });
 

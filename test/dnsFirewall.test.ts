@@ -69,7 +69,6 @@ for (const stack of STACKS) {
         `secretsmanager.${region}.amazonaws.com`,
         `ssm.${region}.amazonaws.com`,
         `ssmmessages.${region}.amazonaws.com`,
-        `ec2messages.${region}.amazonaws.com`,
         `bedrock-runtime.${region}.amazonaws.com`,
         `ec2.${region}.amazonaws.com`,
         ...stackConfig(stack).dnsAllowedDomains,

@@ -86,11 +86,18 @@ describe("a local workspace as the drill sees it (scripts/ops/docker/target.ts)"
   });
 
   it("cannot be HEALTHY before the health check intervals along its HEALTHY dependencies have passed", () => {
-    // Docker 20.10: the first check one interval after the start (proxy 5 s, then the agent 10 s).
-    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers, 20)).to.equal(5 + 10);
-    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a" }).containers, 20)).to.equal(10);
-    // Docker 25+: 5 s after the start while in the start period (both have one).
-    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers, 25)).to.equal(5 + 5);
+    // The workspace's containers start together (START): the floor is one first check, 5 s, on
+    // Docker 20.10 (one interval after the start) and from 25 on (5 s into the start period).
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers, 20)).to.equal(5);
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a" }).containers, 20)).to.equal(5);
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers, 25)).to.equal(5);
+    // A HEALTHY dependency adds the dependency's first check before the dependent even starts.
+    const chain = [
+      { name: "p", healthCheck: { command: ["CMD", "true"], interval: 10, startPeriod: 0 } },
+      { name: "a", healthCheck: { command: ["CMD", "true"], interval: 20, startPeriod: 30 }, dependsOn: [{ containerName: "p", condition: "HEALTHY" as const }] },
+    ];
+    expect(healthyFloorSeconds(chain, 20)).to.equal(10 + 20);
+    expect(healthyFloorSeconds(chain, 25)).to.equal(10 + 5);
     expect(healthyFloorSeconds([{ name: "x" }], 25)).to.equal(0);
     expect(dockerMajor("20.10.24+dfsg1")).to.equal(20);
   });
@@ -106,7 +113,7 @@ describe("a local workspace as the drill sees it (scripts/ops/docker/target.ts)"
     expect(observeWorkspace(w, new Map([["credential-proxy", died], ["workspace-agent", created]]), t0, "e")).to.deep.include({
       lastStatus: "STOPPED", stopReason: "EssentialContainerExited: credential-proxy exited 137 (OOMKilled)",
     });
-    w.failure = "DependencyFailed: workspace-agent waits for credential-proxy HEALTHY: it is UNHEALTHY";
+    w.failure = "DependencyFailed: workspace-agent waits for credential-proxy START: not START within 180 s (startTimeout)";
     expect(observeWorkspace(w, new Map(), t0, "e")).to.deep.include({ lastStatus: "STOPPED", stopReason: w.failure });
     expect(observeWorkspace(ws(), new Map([["credential-proxy", undefined], ["workspace-agent", undefined]]), t0, "e").lastStatus).to.equal("MISSING");
   });

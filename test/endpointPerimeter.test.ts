@@ -46,7 +46,6 @@ function sample(id: string): { action: string; own: string; foreign: string } {
     ssm: { action: "ssm:GetParameter", resource: (a) => arn("ssm", "parameter/app/secret", a) },
     // A channel action names no resource: it acts in the caller's own account.
     ssmmessages: { action: "ssmmessages:OpenDataChannel", resource: () => "*" },
-    ec2messages: { action: "ec2messages:GetMessages", resource: () => "*" },
     imagebuilder: { action: "imagebuilder:GetComponent", resource: (a) => arn("imagebuilder", "component/c/1.0.0/1", a) },
     ec2: { action: "ec2:CreateSnapshot", resource: (a) => arn("ec2", "volume/vol-0123456789abcdef0", a) },
     "bedrock-runtime": { action: "bedrock:InvokeModel", resource: (a) => arn("bedrock", "inference-profile/apac.anthropic.claude-sonnet-4-20250514-v1:0", a) },

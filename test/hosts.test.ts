@@ -106,7 +106,7 @@ for (const stack of STACKS) {
           expect(onInstances.Resource).to.equal(`arn:aws:ecs:ap-northeast-1:123456789012:container-instance/remote-claude-${stack}/*`);
           // Only calls without resource-level permissions use "*".
           for (const s of statements.filter((x) => x.Resource === "*")) {
-            expect(s.Sid, JSON.stringify(s)).to.be.oneOf(["EcsAgentDiscover", "SsmAgent", "SessionManagerChannels", "RunCommandMessages"]);
+            expect(s.Sid, JSON.stringify(s)).to.be.oneOf(["EcsAgentDiscover", "SsmAgent", "SessionManagerChannels"]);
           }
         });
 

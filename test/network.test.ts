@@ -125,7 +125,7 @@ for (const stack of STACKS) {
       const endpoints = g.ofType(aws.ec2.VpcEndpoint).filter((e) => e.inputs.vpcEndpointType === "Interface");
       const services = endpoints.map((e) => String(e.inputs.serviceName).replace("com.amazonaws.ap-northeast-1.", "")).sort();
       expect(services).to.deep.equal([
-        "bedrock-runtime", "ec2", "ec2messages", "ecr.api", "ecr.dkr", "ecs", "ecs-agent", "ecs-telemetry", "imagebuilder",
+        "bedrock-runtime", "ec2", "ecr.api", "ecr.dkr", "ecs", "ecs-agent", "ecs-telemetry", "imagebuilder",
         "logs", "monitoring", "secretsmanager", "ssm", "ssmmessages",
       ]);
       const privateIds = subnetsOfTier(g, "private").map((s) => s.physicalId);

@@ -32,7 +32,6 @@ const PRIVATE_APIS: Record<string, (region: string) => string> = {
   "ssm:ListInstanceAssociations": (r) => `ssm.${r}.amazonaws.com`,
   "ssm:UpdateInstanceAssociationStatus": (r) => `ssm.${r}.amazonaws.com`,
   "ssmmessages:*": (r) => `ssmmessages.${r}.amazonaws.com`,
-  "ec2messages:*": (r) => `ec2messages.${r}.amazonaws.com`,
 };
 
 /**

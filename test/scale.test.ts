@@ -184,21 +184,21 @@ describe("stack ceilings", () => {
     const by = Object.fromEntries(c!.rows.map((r) => [r.limit, r.workspaces]));
     // Independent counts from the prod stack file and AWS's rules:
     //   pool: 10 instances x 29. Workspace subnets: 3 x /20, 4096 − 5 = 4091 each.
-    //   Private /19s (8187 addresses) per AZ: 14 endpoints, 1 NLB node, ceil(2/3) proxy tasks,
+    //   Private /19s (8187 addresses) per AZ: 13 endpoints, 1 NLB node, ceil(2/3) proxy tasks,
     //   ceil(12/3) backend tasks, ceil(4/3) x 2 backend host interfaces, ceil(2/3) warm host, 1 AMI build
-    //   instance = 26, leaving (8187 − 26) / 2 = 4080 hosts x 3 AZs x 29.
+    //   instance = 25, leaving (8187 − 25) / 2 = 4081 hosts x 3 AZs x 29.
     //   Cluster: (5000 − 4 backend hosts) x 29.
-    //   Interfaces: 5000 − (42 endpoint + 3 NAT + 6 load balancer + 2 RDS + 2 Redis + 8 backend host
-    //   + 12 backend task + 2 proxy task + 2 warm + 1 build) = 4920; n + 2 ceil(n/29) ≤ 4920 → 4602
-    //   (4602 + 2 x 159 = 4920).
+    //   Interfaces: 5000 − (39 endpoint + 3 NAT + 6 load balancer + 2 RDS + 2 Redis + 8 backend host
+    //   + 12 backend task + 2 proxy task + 2 warm + 1 build) = 4923; n + 2 ceil(n/29) ≤ 4923 → 4605
+    //   (4605 + 2 x 159 = 4923).
     expect(by).to.deep.equal({
       "pool maximum": 290,
       "workspace subnets": 12273,
-      "private subnets": 3 * 4080 * 29,
+      "private subnets": 3 * 4081 * 29,
       "container instances": 4996 * 29,
-      "network interfaces": 4602,
+      "network interfaces": 4605,
     });
-    expect(c!.fixedInterfaces.total).to.equal(80);
+    expect(c!.fixedInterfaces.total).to.equal(77);
     expect(c!.binding).to.include({ limit: "pool maximum", workspaces: 290, key: "workspaceMaxSize" });
     expect(c!.burst).to.include({ workspaces: 290, runTaskCalls: 29, seconds: 0, hosts: 10 });
   });
@@ -208,7 +208,7 @@ describe("stack ceilings", () => {
     const big = { workspaceMaxSize: 400 };
     const g = await buildStack("prod", big);
     const c = ceilingsOf(g, workspaceCapacity(g, 0.7), stackConfig("prod", big));
-    expect(c!.binding).to.include({ limit: "network interfaces", workspaces: 4602 });
+    expect(c!.binding).to.include({ limit: "network interfaces", workspaces: 4605 });
     const raised = { ...big, quotaNetworkInterfacesPerRegion: 20000 };
     const r = ceilingsOf(g, workspaceCapacity(g, 0.7), stackConfig("prod", raised));
     expect(r!.binding).to.include({ limit: "pool maximum", workspaces: 11600 });
@@ -220,8 +220,8 @@ describe("stack ceilings", () => {
     const t = ceilingsOf(g, workspaceCapacity(g, 0.7), stackConfig("prod"))!.target;
     // 10000 / 29 → 345 instances; ceil(345 / 3) = 115 per AZ x 29 = 3335 tasks: a /20 (4091) holds them, a /21 (2043) not.
     expect(t).to.deep.include({ workspaces: 10000, instances: 345, cells: 1, tasksPerAz: 3335, workspacePrefixNeeded: 20, workspacePrefix: 20 });
-    expect(t.networkInterfaces).to.equal(80 + 10000 + 2 * 345);
-    expect(t.raise).to.deep.equal([{ quota: DEFAULT_QUOTAS.networkInterfacesPerRegion.name, key: "quotaNetworkInterfacesPerRegion", need: 10770, have: 5000 }]);
+    expect(t.networkInterfaces).to.equal(77 + 10000 + 2 * 345);
+    expect(t.raise).to.deep.equal([{ quota: DEFAULT_QUOTAS.networkInterfacesPerRegion.name, key: "quotaNetworkInterfacesPerRegion", need: 10767, have: 5000 }]);
     expect(t.onDemandVcpus).to.equal(345 * 16 + 4 * 2); // m6a.4xlarge hosts and the m6i.large backend hosts
     expect(t.burst).to.include({ runTaskCalls: 1000, seconds: 22.5 }); // (1000 − 100) / 40
   });
@@ -243,8 +243,8 @@ describe("stack ceilings", () => {
   it("counts a staging stack's other interfaces from its graph", async () => {
     const g = await buildStack("staging");
     const fixed = fixedInterfaces(g, 2, 1);
-    // 14 endpoints x 2 AZs, 1 NAT, 2 ALB nodes, 1 RDS, 1 Redis, 2 backend hosts x 2, 6 backend tasks, 1 warm host, 1 AMI build.
-    expect(fixed.total).to.equal(28 + 1 + 2 + 1 + 1 + 4 + 6 + 1 + 1);
+    // 13 endpoints x 2 AZs, 1 NAT, 2 ALB nodes, 1 RDS, 1 Redis, 2 backend hosts x 2, 6 backend tasks, 1 warm host, 1 AMI build.
+    expect(fixed.total).to.equal(26 + 1 + 2 + 1 + 1 + 4 + 6 + 1 + 1);
   });
 
   it("prints the ceilings and the advisor in the text and the HTML plan", async () => {

@@ -70,8 +70,9 @@ describe("workspace containers (pure)", () => {
     expect(workspaceVolumes()).to.deep.equal([{ name: WORKSPACE_VOLUME, configuredAtLaunch: true }]);
   });
 
-  it("starts the agent only once the proxy is HEALTHY, and health-checks both on their ports", () => {
-    expect(agent.dependsOn).to.deep.equal([{ containerName: CONTAINERS.credentialProxy, condition: "HEALTHY" }]);
+  it("starts the agent once the proxy has started (its image waits for the proxy's answer), and health-checks both on their ports", () => {
+    expect(agent.dependsOn).to.deep.equal([{ containerName: CONTAINERS.credentialProxy, condition: "START" }]);
+    expect(proxy.dependsOn).to.equal(undefined);
     expect(proxy.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${PROXY_PORT}/health`);
     expect(agent.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${AGENT_PORT}/health`);
     expect(agent.healthCheck?.command?.[0]).to.equal("CMD");

@@ -273,6 +273,9 @@ function mapLinuxParameters(def: ContainerDefinition, body: ContainerCreateBody,
         host.Init = value as boolean;
         break;
       case "tmpfs":
+        // The mount options as given, as the ECS agent passes them on: Docker lays them over its
+        // own noexec,nosuid,nodev, so exec holds only where the task definition says "exec"
+        // (services/containerBasics.ts; test/docker/tmpfsExec.test.ts asks the kernel).
         host.Tmpfs = Object.fromEntries((def.linuxParameters!.tmpfs ?? []).map((t) => [
           t.containerPath ?? "",
           ["rw", ...(t.mountOptions ?? []), `size=${t.size}m`].join(","),

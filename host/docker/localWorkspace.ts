@@ -2,14 +2,14 @@
 // pure builders as the ECS task definition (services/workspaceContainers.ts), with the stack
 // config's default sizes, and each container is created through the one mapping in
 // containerSettings.ts. Like the ECS agent, it creates the task's volumes (one named volume per
-// workspace for the workspace volume), starts the containers in dependency order (the agent only
-// once the credential proxy is HEALTHY), and the containers share one network namespace (awsvpc:
-// one per task): the first container started holds it and the others join it.
+// workspace for the workspace volume), starts the containers in dependency order (the agent as
+// soon as the credential proxy has started: dependsOn START), and the containers share one network
+// namespace (awsvpc: one per task): the first container started holds it and the others join it.
 import type { ContainerDefinition, ContainerOverride, Volume } from "@aws-sdk/client-ecs";
 import { serviceKeys } from "../../config/services";
 import { CONTAINERS } from "../../lib/names";
 import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
-import { workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../services/workspaceContainers";
+import { PROXY_URL_ENV, workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../services/workspaceContainers";
 import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } from "./api";
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
 import type { ContainerEvents, ContainerStatus } from "./events";
@@ -42,7 +42,8 @@ export interface LocalTask {
 /**
  * The workspace task's containers and volumes as the task definition declares them (the config's
  * default sizes and workspaceCpuHardLimit unless `cpuHardLimit` says otherwise), with local images.
- * Without a proxy image the agent runs alone and does not wait for the proxy (said in `notes`).
+ * Without a proxy image the agent runs alone: no dependency on the proxy and no
+ * CREDENTIAL_PROXY_URL, so its image waits for nothing (said in `notes`).
  */
 export function localWorkspaceTask(
   images: { readonly agent: string; readonly proxy?: string },
@@ -63,11 +64,15 @@ export function localWorkspaceTask(
   if (images.proxy) return { containers, volumes: workspaceVolumes(), taskCpu, pidsLimit: TASK_PIDS_LIMIT, notes: [] };
   const proxy = CONTAINERS.credentialProxy;
   return {
-    containers: containers.filter((c) => c.name !== proxy).map((c) => ({ ...c, dependsOn: (c.dependsOn ?? []).filter((d) => d.containerName !== proxy) })),
+    containers: containers.filter((c) => c.name !== proxy).map((c) => ({
+      ...c,
+      dependsOn: (c.dependsOn ?? []).filter((d) => d.containerName !== proxy),
+      environment: (c.environment ?? []).filter((e) => e.name !== PROXY_URL_ENV),
+    })),
     volumes: workspaceVolumes(),
     pidsLimit: TASK_PIDS_LIMIT,
     taskCpu,
-    notes: [`no credential-proxy image: the workspace runs without its sidecar, and ${CONTAINERS.workspaceAgent} does not wait for it`],
+    notes: [`no credential-proxy image: the workspace runs without its sidecar, and ${CONTAINERS.workspaceAgent} gets no ${PROXY_URL_ENV} and does not wait for it`],
   };
 }
 

@@ -41,7 +41,7 @@ export function egressProxyContainer(s: EgressProxyContainerSettings): Container
     environment: [{ name: SQUID_CONFIG_ENV, value: egressProxySquidConfig(s) }],
     user: EGRESS_PROXY_USER,
     // /tmp holds the configuration and core dumps; Squid keeps no disk cache.
-    ...lockedDown({ sizeMiB: 64, noexec: true }),
+    ...lockedDown({ sizeMiB: 64, exec: false }),
     // Two descriptors per tunnel: Squid sizes its tables from this limit.
     ulimits: [{ name: "nofile", softLimit: 65536, hardLimit: 65536 }],
     // A TCP connect: the port requires a PROXY header, so no request is made (and none logged).

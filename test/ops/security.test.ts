@@ -6,7 +6,7 @@ import { DescribeImageScanFindingsCommand, ECRClient } from "@aws-sdk/client-ecr
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import { GetFirewallConfigCommand, GetFirewallRuleGroupAssociationCommand, ListFirewallDomainsCommand, ListFirewallRulesCommand, Route53ResolverClient } from "@aws-sdk/client-route53resolver";
+import { GetFirewallConfigCommand, GetFirewallRuleGroupAssociationCommand, GetFirewallRuleGroupCommand, ListFirewallDomainsCommand, ListFirewallRulesCommand, ListTagsForResourceCommand, Route53ResolverClient } from "@aws-sdk/client-route53resolver";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { EventEmitter } from "node:events";
@@ -35,7 +35,7 @@ function projectWithProbe(source = PROBE_SOURCE): string {
 }
 
 /** What a probe reports in a stack of this egress mode (its gaps open, its n/a checks skipped), plus overrides. */
-function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean }> = {}, mode: EgressMode = "dns-firewall", ptrace: PtraceChoice = o.seccompPtrace): ProbeVerdict {
+function verdict(overrides: Record<string, { blocked: boolean; skipped?: boolean; detail?: string }> = {}, mode: EgressMode = "dns-firewall", ptrace: PtraceChoice = o.seccompPtrace): ProbeVerdict {
   const natural = (expect: string) => (expect === "n/a" ? { blocked: false, skipped: true } : { blocked: expect === "blocked" });
   return {
     schema: PROBE_SCHEMA,
@@ -102,7 +102,7 @@ function mockAll() {
   ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [{ NodeGroups: [{ PrimaryEndpoint: { Address: "redis.internal", Port: 6379 } }] }] });
   resolver.on(ListFirewallRulesCommand).resolves({ FirewallRules: [
     { Name: "allow", Action: "ALLOW", Priority: 100, FirewallDomainListId: "rslvr-fdl-allow" },
-    { Name: "block-all", Action: "BLOCK", Priority: 1000, FirewallDomainListId: "rslvr-fdl-all" },
+    { Name: "block-all", Action: "BLOCK", Priority: 1000, FirewallDomainListId: o.dnsFirewallCatchAllDomainListId },
   ] });
   resolver.on(ListFirewallDomainsCommand).resolves({ Domains: ["*.github.com.", "registry.npmjs.org.", "github.com.", "api.ecr.ap-northeast-1.amazonaws.com."] });
   resolver.on(GetFirewallRuleGroupAssociationCommand).resolves({ FirewallRuleGroupAssociation: { FirewallRuleGroupId: o.dnsFirewallRuleGroupId, VpcId: o.vpcId, Status: "COMPLETE", MutationProtection: "ENABLED" } });
@@ -215,6 +215,41 @@ describe("ops security", () => {
       expect(refused.code, refused.stderr).to.equal(0);
       expect(row(refused)).to.include({ result: "pass", observed: "blocked: EPERM" });
       expect(refused.report.summary.join("\n")).to.include("(egress mode dns-firewall, ptrace denied)");
+    });
+
+    // The catch-all rule's action is read from the deployed rule group (ListFirewallRules). moto
+    // 5.2.1's route53resolver implements endpoints, resolver rules, query log configs and DNSSEC
+    // but no DNS Firewall API (no firewall rule groups, rules or domain lists), so these run on
+    // aws-sdk-client-mock answers and not in the moto suite.
+    it("with the deployed catch-all in ALERT, a name off the list resolving is a known gap of the staged rollout, with the config line that ends it", async () => {
+      const resolving = verdict({ "dns-blocked-domain": { blocked: false, detail: "example.com -> 93.184.215.14" } });
+      m.logs.on(GetLogEventsCommand).callsFake((input) => ({ events: input.nextToken ? [] : [{ message: VERDICT_PREFIX + JSON.stringify(resolving) }], nextForwardToken: "f/1" }));
+      m.resolver.on(ListFirewallRulesCommand).resolves({ FirewallRules: [
+        { Name: "allow", Action: "ALLOW", Priority: 100, FirewallDomainListId: "rslvr-fdl-allow" },
+        { Name: "catch-all", Action: "ALERT", Priority: 1000, FirewallDomainListId: o.dnsFirewallCatchAllDomainListId },
+      ] });
+      const run = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
+      expect(run.code, JSON.stringify(run.report?.checks.filter((c: any) => c.result === "fail"))).to.equal(0);
+      expect(run.report.checks.find((c: any) => c.name === "dns-blocked-domain")).to.deep.include({
+        result: "gap",
+        observed: "allowed: example.com -> 93.184.215.14; known gap of the staged rollout: the deployed catch-all rule is in ALERT (names off the allow list resolve and are logged); " +
+          "ends with `pulumi config set dnsFirewallCatchAllAction BLOCK --stack staging` once `ops egress report` is clean",
+      });
+      expect(m.resolver.commandCalls(ListFirewallRulesCommand)[0].args[0].input).to.deep.equal({ FirewallRuleGroupId: o.dnsFirewallRuleGroupId });
+      expect(run.report.summary.join("\n")).to.match(/0 failed, \d+ skipped, 2 known gaps of dns-firewall mode \(docs\/egress.md\), 1 open while the DNS Firewall's catch-all is in ALERT\./);
+    });
+
+    it("with the deployed catch-all in BLOCK (or unreadable), a name off the list resolving fails", async () => {
+      const resolving = verdict({ "dns-blocked-domain": { blocked: false, detail: "example.com -> 93.184.215.14" } });
+      m.logs.on(GetLogEventsCommand).callsFake((input) => ({ events: input.nextToken ? [] : [{ message: VERDICT_PREFIX + JSON.stringify(resolving) }], nextForwardToken: "f/1" }));
+      const blocked = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
+      expect(blocked.code).to.equal(1);
+      expect(blocked.report.checks.find((c: any) => c.name === "dns-blocked-domain")).to.include({ result: "fail", observed: "allowed: example.com -> 93.184.215.14" });
+      m.resolver.on(ListFirewallRulesCommand).rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDeniedException" }));
+      const unread = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock() });
+      expect(unread.code).to.equal(1);
+      expect(unread.report.checks.find((c: any) => c.name === "dns-blocked-domain")).to.include({ result: "fail" });
+      expect(unread.report.notes).to.include("the catch-all rule's action not read: AccessDeniedException: User is not authorized");
     });
 
     it("needs the egress mode from the stack outputs", async () => {
@@ -330,6 +365,56 @@ describe("ops security", () => {
       const open = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: proxyOutputs });
       expect(open.code).to.equal(1);
       expect(open.report.checks.find((c: any) => c.name === "workspace (sg-workspace)").observed).to.equal("not allowed: out tcp/443 0.0.0.0/0; missing: out tcp/3128 sg:egressProxyLb");
+    });
+
+    it("reports a catch-all in ALERT as the staged rollout it is (a known gap), and fails it in production without the acknowledgement", async () => {
+      const alerting = [
+        { Name: "allow", Action: "ALLOW" as const, Priority: 100, FirewallDomainListId: "rslvr-fdl-allow" },
+        { Name: "catch-all", Action: "ALERT" as const, Priority: 1000, FirewallDomainListId: o.dnsFirewallCatchAllDomainListId },
+      ];
+      m.resolver.on(ListFirewallRulesCommand).resolves({ FirewallRules: alerting });
+      const staging = await runCli(["security", "--only", "audit", "--json", "--no-metrics"], { clock: new VirtualClock() });
+      expect(staging.code, JSON.stringify(staging.report?.checks.filter((c: any) => c.result === "fail"))).to.equal(0);
+      const rows = (run: typeof staging) => Object.fromEntries(run.report.checks.filter((c: any) => c.group === "audit:dns-firewall").map((c: any) => [c.name, c]));
+      expect(rows(staging)["last rule"]).to.include({ result: "pass", observed: `ALERT catch-all (list ${o.dnsFirewallCatchAllDomainListId}, priority 1000)` });
+      expect(rows(staging)["catch-all action"]).to.include({
+        result: "gap",
+        observed: "ALERT: known gap of the staged rollout: the deployed catch-all rule is in ALERT (names off the allow list resolve and are logged); " +
+          "ends with `pulumi config set dnsFirewallCatchAllAction BLOCK --stack staging` once `ops egress report` is clean",
+      });
+      expect(staging.report.summary.join("\n")).to.match(/1 known gaps\.$/m);
+      // Production: the rule group must carry the acknowledgement (policy dns-firewall-blocks-in-production).
+      const prod = stackOutputs("prod");
+      m.resolver.on(ListFirewallRulesCommand).resolves({ FirewallRules: alerting.map((r) => (r.Name === "catch-all" ? { ...r, FirewallDomainListId: prod.dnsFirewallCatchAllDomainListId } : r)) });
+      const arn = `arn:aws:route53resolver:ap-northeast-1:123456789012:firewall-rule-group/${prod.dnsFirewallRuleGroupId}`;
+      m.resolver.on(GetFirewallRuleGroupCommand).resolves({ FirewallRuleGroup: { Id: prod.dnsFirewallRuleGroupId, Arn: arn } });
+      m.resolver.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: "Name", Value: "x" }] });
+      const prodArgs = ["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"];
+      const unacknowledged = await runCli(prodArgs, { clock: new VirtualClock(), outputs: prod });
+      expect(unacknowledged.code, unacknowledged.stderr).to.equal(1);
+      expect(rows(unacknowledged)["catch-all action"]).to.include({
+        result: "fail",
+        observed: "ALERT without the CatchAllAlertAcknowledged tag: every name off the allow list resolves; " +
+          "`pulumi config set dnsFirewallCatchAllAction BLOCK --stack prod && pulumi config rm dnsFirewallAlertAcknowledged --stack prod`",
+      });
+      expect(m.resolver.commandCalls(GetFirewallRuleGroupCommand)[0].args[0].input).to.deep.equal({ FirewallRuleGroupId: prod.dnsFirewallRuleGroupId });
+      expect(m.resolver.commandCalls(ListTagsForResourceCommand)[0].args[0].input).to.deep.equal({ ResourceArn: arn });
+      m.resolver.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: "CatchAllAlertAcknowledged", Value: "true" }] });
+      const acknowledged = await runCli(prodArgs, { clock: new VirtualClock(), outputs: prod });
+      expect(rows(acknowledged)["catch-all action"]).to.include({ result: "gap" });
+    });
+
+    it("fails a catch-all that is not last, or missing", async () => {
+      m.resolver.on(ListFirewallRulesCommand).resolves({ FirewallRules: [
+        { Name: "catch-all", Action: "BLOCK", Priority: 100, FirewallDomainListId: o.dnsFirewallCatchAllDomainListId },
+        { Name: "allow", Action: "ALLOW", Priority: 200, FirewallDomainListId: "rslvr-fdl-allow" },
+      ] });
+      const early = await runCli(["security", "--only", "audit", "--json", "--no-metrics"], { clock: new VirtualClock() });
+      expect(early.code).to.equal(1);
+      expect(early.report.checks.find((c: any) => c.name === "last rule")).to.include({ result: "fail", observed: "ALLOW allow (list rslvr-fdl-allow, priority 200)" });
+      m.resolver.on(ListFirewallRulesCommand).resolves({ FirewallRules: [{ Name: "allow", Action: "ALLOW", Priority: 100, FirewallDomainListId: "rslvr-fdl-allow" }] });
+      const missing = await runCli(["security", "--only", "audit", "--json", "--no-metrics"], { clock: new VirtualClock() });
+      expect(missing.report.checks.find((c: any) => c.name === "catch-all action")).to.include({ result: "fail", observed: `no rule uses the catch-all list ${o.dnsFirewallCatchAllDomainListId}` });
     });
 
     it("reads albIngressCidrs from the stack file when not given", async () => {

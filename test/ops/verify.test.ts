@@ -199,9 +199,10 @@ describe("ops verify", () => {
     expect(run.report.checks.find((c: any) => c.name === "DNS Firewall catch-all rule")).to.include({ result: "gap", observed: "ALERT" });
     expect(run.report.checks.find((c: any) => c.name === "dns-blocked-domain")).to.include({
       result: "gap",
-      observed: "allowed: example.com -> 93.184.215.14; the catch-all rule is in ALERT (dnsFirewallCatchAllAction): names off the list resolve and are logged",
+      observed: "allowed: example.com -> 93.184.215.14; known gap of the staged rollout: the deployed catch-all rule is in ALERT (names off the allow list resolve and are logged); " +
+        "ends with `pulumi config set dnsFirewallCatchAllAction BLOCK --stack staging` once `ops egress report` is clean",
     });
-    expect(run.report.notes).to.include("the DNS Firewall's catch-all rule is in ALERT: once `ops egress report` is clean, set dnsFirewallCatchAllAction to BLOCK and run verify again");
+    expect(run.report.notes).to.include("the DNS Firewall's catch-all rule is in ALERT: once `ops egress report` is clean, run `pulumi config set dnsFirewallCatchAllAction BLOCK --stack staging`, deploy, and run verify again");
     // With BLOCK the same resolving name is a failure.
     restore.forEach((r) => r());
     restore = [];

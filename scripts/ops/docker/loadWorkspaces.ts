@@ -136,7 +136,8 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
   if (floor > 0) {
     const newer = major >= START_INTERVAL_SINCE_MAJOR;
     const other = healthyFloorSeconds(task.containers, newer ? START_INTERVAL_SINCE_MAJOR - 1 : START_INTERVAL_SINCE_MAJOR);
-    report.notes.push(`no workspace can be HEALTHY sooner than ${floor} s after its start on this engine, however fast its containers start: the task definition's health checks with dependsOn HEALTHY, ` +
+    const chained = task.containers.some((c) => (c.dependsOn ?? []).some((d) => d.condition === "HEALTHY"));
+    report.notes.push(`no workspace can be HEALTHY sooner than ${floor} s after its start on this engine, however fast its containers start: the task definition's health checks${chained ? " with dependsOn HEALTHY" : ""}, ` +
       `and Docker ${major} runs a container's first check ${newer ? "5 s after its start during its start period" : "one interval after its start"} (${newer ? "before Docker 25: one interval after it" : "from Docker 25 on: 5 s after it during the start period"}, which makes ${other} s)`);
   }
   if (closed.swept > 0) report.notes.push(`${closed.swept} containers or volumes of the run were only found by the final sweep (by label) and removed`);

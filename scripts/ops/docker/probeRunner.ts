@@ -33,7 +33,8 @@ export class DockerProbeRunner implements ProbeRunner {
     ctx.signal.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => stop.abort(), this.timeoutSeconds * 1000);
     try {
-      ctx.progress.log(`probe workspace ${ws.id}: starting (the probe runs once ${ws.containers.length > 1 ? "its credential proxy is HEALTHY" : "it starts"})`);
+      const waitsFor = (agent.def.dependsOn ?? []).map((d) => `${d.containerName} ${d.condition === "START" ? "has started" : `is ${d.condition}`}`);
+      ctx.progress.log(`probe workspace ${ws.id}: starting (the probe runs once ${waitsFor.length ? waitsFor.join(" and ") : "it starts"})`);
       await ws.create();
       await ws.start(this.holdUntil);
       await Promise.race([ws.settled(), aborted(stop.signal)]);

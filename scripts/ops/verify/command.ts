@@ -19,6 +19,7 @@ import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
 import { ReportBuilder, failedChecks } from "../report";
 import { drillTags, isRunId, startedByFor } from "../runId";
 import { addProbeVerdict, runProbeTask } from "../security/command";
+import { blockCatchAllCommand, catchAllKnownGaps } from "../security/dnsRollout";
 import { type ProbeTargetArgs, gatherProbeConfig } from "../security/probeConfig";
 import { EcsProbeRunner } from "../security/probeRunner";
 import { PROBE_PATH, probeOverrides, readProbe } from "../security/probeScript";
@@ -92,9 +93,9 @@ export async function verify(ctx: OpsContext, args: VerifyArgs): Promise<ReportB
     const action = await readCatchAllAction(ctx, report.notes);
     report.check("egress", "DNS Firewall catch-all rule", "BLOCK (ALERT only while the allow list is being corrected)", action ?? "not found",
       action === "BLOCK" ? true : action === "ALERT" ? "gap" : false);
+    Object.assign(knownGaps, catchAllKnownGaps(ctx.stack, action));
     if (action === "ALERT") {
-      knownGaps["dns-blocked-domain"] = "the catch-all rule is in ALERT (dnsFirewallCatchAllAction): names off the list resolve and are logged";
-      report.notes.push("the DNS Firewall's catch-all rule is in ALERT: once `ops egress report` is clean, set dnsFirewallCatchAllAction to BLOCK and run verify again");
+      report.notes.push(`the DNS Firewall's catch-all rule is in ALERT: once \`ops egress report\` is clean, run \`${blockCatchAllCommand(ctx.stack)}\`, deploy, and run verify again`);
     }
   });
 
