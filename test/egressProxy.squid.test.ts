@@ -33,6 +33,7 @@ import { SQUID_LINES } from "./ops/helpers/egress";
 import { type DnsRecords, NETNS_SERVERS_ENV, type NetnsServersSettings } from "./helpers/netnsServers";
 import { containerNamed } from "./helpers/services";
 import { buildStack } from "./helpers/stacks";
+import { tsNodeArgs } from "./helpers/tsProcess";
 
 const ROOT = path.resolve(__dirname, "..");
 const ENTRYPOINT = path.join(ROOT, "services/egressProxy/entrypoint.sh");
@@ -473,7 +474,7 @@ describe("egress proxy in the real Squid, configured and started as the program 
       tlsCert: cert,
       doors: [SQUID_PORT, CONTROL_PORT].map((port) => ({ path: door(port), port })),
     };
-    await startInNamespace([process.execPath, "-r", "ts-node/register/transpile-only", NETNS_SERVERS],
+    await startInNamespace([process.execPath, ...tsNodeArgs(NETNS_SERVERS)],
       { [NETNS_SERVERS_ENV]: JSON.stringify(settings) }, /^ready$/);
 
     await startSquid(SQUID_PORT, localized());

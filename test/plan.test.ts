@@ -7,14 +7,15 @@ import { EGRESS_MODE_FACTS } from "../lib/egress";
 import { PLAN_SECTIONS, planJson, planText, shortType } from "../offline/plan";
 import { projectWithStack } from "./helpers/projectDir";
 import { buildStack, STACKS } from "./helpers/stacks";
+import { tsNodeArgs } from "./helpers/tsProcess";
 
 const root = path.resolve(__dirname, "..");
 
 function runPlan(...args: string[]) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts/plan.ts"), ...args], {
+  return spawnSync(process.execPath, tsNodeArgs(path.join(root, "scripts/plan.ts"), ...args), {
     cwd: root,
     encoding: "utf8",
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+    env: process.env,
   });
 }
 

@@ -7,15 +7,16 @@ import { ConfigError } from "../config";
 import { PLAN_SECTIONS, planConfig, planJson, planText } from "../offline/plan";
 import { parsePlanArgs } from "../scripts/planArgs";
 import { buildStack, stackConfig } from "./helpers/stacks";
+import { tsNodeArgs } from "./helpers/tsProcess";
 
 const root = path.resolve(__dirname, "..");
 
 function runPlan(...args: string[]) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts/plan.ts"), ...args], {
+  return spawnSync(process.execPath, tsNodeArgs(path.join(root, "scripts/plan.ts"), ...args), {
     cwd: root,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+    env: process.env,
   });
 }
 

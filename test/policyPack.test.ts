@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { CapturedResource } from "../offline/graph";
 import { allPolicies } from "../policy/policies";
 import { buildStack } from "./helpers/stacks";
+import { tsNodeArgs } from "./helpers/tsProcess";
 
 // The same gRPC and protobuf libraries the pack's server uses, and Pulumi's analyzer protocol
 // (generated CommonJS modules without typings worth importing).
@@ -31,9 +32,9 @@ describe("policy pack served over the analyzer protocol", function () {
   let client: any;
 
   before(async () => {
-    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
+    child = spawn(process.execPath, tsNodeArgs("index.ts"), {
       cwd: path.resolve(__dirname, "../policy"),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+      env: process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

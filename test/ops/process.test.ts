@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { FakeAws } from "./helpers/fakeAws";
 import { ROOT, tempDir, writeOutputs } from "./helpers/harness";
 import { stackOutputs } from "./helpers/outputs";
+import { tsNodeArgs } from "../helpers/tsProcess";
 
 const ENTRY = path.join(ROOT, "scripts", "ops.ts");
 
@@ -18,24 +19,23 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     AWS_CONFIG_FILE: path.join(home, "none"),
     AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none"),
     AWS_EC2_METADATA_DISABLED: "true",
-    TS_NODE_TRANSPILE_ONLY: "true",
     ...extra,
   };
 }
 
 describe("ops as a process", () => {
   it("--help documents every command, the exit codes and the metrics", () => {
-    const top = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "--help"], { cwd: ROOT, encoding: "utf8", env: childEnv() });
+    const top = spawnSync(process.execPath, tsNodeArgs(ENTRY, "--help"), { cwd: ROOT, encoding: "utf8", env: childEnv() });
     expect(top.status).to.equal(0);
     for (const text of ["load workspaces", "load http", "drill <name>", "kill-backend-task", "drain-instance", "terminate-instance", "az-outage", "redis-failover", "rds-failover", "fis", "security", "cleanup", "volumes", "prune --older-than", "Exit codes:", "--confirm-prod", "--dry-run", "--report", "--json", "--no-metrics", "Metrics: namespace"]) {
       expect(top.stdout).to.include(text);
     }
-    const drill = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "load", "workspaces", "--help"], { cwd: ROOT, encoding: "utf8", env: childEnv() });
+    const drill = spawnSync(process.execPath, tsNodeArgs(ENTRY, "load", "workspaces", "--help"), { cwd: ROOT, encoding: "utf8", env: childEnv() });
     expect(drill.stdout).to.include("--max-p95-start");
   });
 
   it("exits 2 with one line for bad arguments", () => {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "drill", "explode"], { cwd: ROOT, encoding: "utf8", env: childEnv() });
+    const r = spawnSync(process.execPath, tsNodeArgs(ENTRY, "drill", "explode"), { cwd: ROOT, encoding: "utf8", env: childEnv() });
     expect(r.status).to.equal(2);
     expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("ops:"))).to.deep.equal(["ops: Unknown argument: explode (see ops --help)"]);
   });
@@ -52,8 +52,8 @@ describe("ops as a process", () => {
       const endpoint = await fake.start();
       const outputs = writeOutputs(stackOutputs());
       const reportFile = path.join(tempDir(), "interrupted.json");
-      child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", ENTRY, "load", "workspaces", "--count", "500", "--batch-size", "2", "--concurrency", "1", "--rate", "10", "--burst", "1",
-        "--poll-interval", "0.2", "--outputs", outputs, "--no-metrics", "--json", "--report", reportFile], {
+      child = spawn(process.execPath, tsNodeArgs(ENTRY, "load", "workspaces", "--count", "500", "--batch-size", "2", "--concurrency", "1", "--rate", "10", "--burst", "1",
+        "--poll-interval", "0.2", "--outputs", outputs, "--no-metrics", "--json", "--report", reportFile), {
         cwd: ROOT,
         env: childEnv({ AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "test" }),
         stdio: ["ignore", "pipe", "pipe"],

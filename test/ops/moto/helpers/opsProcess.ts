@@ -5,17 +5,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { tsNodeArgs } from "../../../helpers/tsProcess";
 import { MOTO_CREDENTIALS } from "./fixture";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..", "..");
 const ENTRY = path.join(ROOT, "scripts", "ops.ts");
-const HOOK = path.join(__dirname, "transpileCache.js");
-/**
- * The transpile cache (transpileCache.js), kept between runs: entries are keyed by file path and
- * content, so a changed file is transpiled anew and the workers of one run share the rest.
- */
-const CACHE = path.join(os.tmpdir(), "remote-claude-ops-transpiled");
-fs.mkdirSync(CACHE, { recursive: true });
 
 export interface OpsResult {
   readonly code: number | null;
@@ -74,7 +68,7 @@ export class OpsProcess {
 /** Starts `ops ARGS` against `endpoint`. */
 export function startOps(args: readonly string[], endpoint: string): OpsProcess {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "ops-home-"));
-  const child = spawn(process.execPath, ["-r", HOOK, ENTRY, ...args], {
+  const child = spawn(process.execPath, tsNodeArgs(ENTRY, ...args), {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -86,7 +80,6 @@ export function startOps(args: readonly string[], endpoint: string): OpsProcess 
       AWS_ENDPOINT_URL: endpoint,
       AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      OPS_TRANSPILE_CACHE: CACHE,
     },
   });
   return new OpsProcess(child, args);
