@@ -44,19 +44,6 @@ export interface LoadWorkspacesArgs {
   readonly minTasksPerInstance?: number;
 }
 
-/** Defaults of the command line (and of the benchmark): a fraction of ECS's account-wide limits. */
-export const LOAD_DEFAULTS = {
-  batchSize: 10,
-  concurrency: 4,
-  rate: 10,
-  burst: 20,
-  describeRate: 5,
-  pollInterval: 1,
-  startTimeout: 300,
-  holdPollInterval: 30,
-  stopConcurrency: 8,
-  volumeTimeout: 600,
-} as const;
 
 export interface DensityRow {
   readonly host: HostInfo;
