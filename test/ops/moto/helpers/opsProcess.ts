@@ -1,4 +1,4 @@
-// The ops CLI as a user runs it: scripts/ops.ts (npm's `ops` entry) in its own Node process, with
+// The ops CLI as a user runs it: bin/ops.js (the installed `ops` and `npm run ops`) in its own Node process, with
 // AWS_ENDPOINT_URL pointing at the endpoint under test, dummy credentials and no AWS config files,
 // so nothing can reach a real account. Processes are followed by events: lines on stderr, exit.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -8,14 +8,7 @@ import * as path from "node:path";
 import { MOTO_CREDENTIALS } from "./fixture";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..", "..");
-const ENTRY = path.join(ROOT, "scripts", "ops.ts");
-const HOOK = path.join(__dirname, "transpileCache.js");
-/**
- * The transpile cache (transpileCache.js), kept between runs: entries are keyed by file path and
- * content, so a changed file is transpiled anew and the workers of one run share the rest.
- */
-const CACHE = path.join(os.tmpdir(), "remote-claude-ops-transpiled");
-fs.mkdirSync(CACHE, { recursive: true });
+const ENTRY = path.join(ROOT, "bin", "ops.js");
 
 export interface OpsResult {
   readonly code: number | null;
@@ -74,7 +67,7 @@ export class OpsProcess {
 /** Starts `ops ARGS` against `endpoint`. */
 export function startOps(args: readonly string[], endpoint: string): OpsProcess {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "ops-home-"));
-  const child = spawn(process.execPath, ["-r", HOOK, ENTRY, ...args], {
+  const child = spawn(process.execPath, [ENTRY, ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -86,7 +79,6 @@ export function startOps(args: readonly string[], endpoint: string): OpsProcess 
       AWS_ENDPOINT_URL: endpoint,
       AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      OPS_TRANSPILE_CACHE: CACHE,
     },
   });
   return new OpsProcess(child, args);
