@@ -18,6 +18,7 @@ import { costKeys } from "./config/cost";
 import { egressChecks, egressKeys } from "./config/egress";
 // AWS quotas and the capacity the plan sizes for.
 import { capacityChecks, capacityKeys } from "./config/capacity";
+import { isProdStack } from "./lib/names";
 
 export { ConfigError } from "./config/problems";
 
@@ -64,9 +65,7 @@ export interface RawStackConfig {
   readonly values: Readonly<Record<string, string>>;
 }
 
-export function isProdStack(stack: string): boolean {
-  return stack === "prod" || stack.startsWith("prod-");
-}
+export { isProdStack };
 
 export function fullKey(key: string): string {
   return `${PROJECT}:${key}`;

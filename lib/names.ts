@@ -18,6 +18,14 @@ export const CONTAINERS = {
   credentialProxy: "credential-proxy",
 } as const;
 
+/** Production stacks: "prod" and "prod-*" (the ops tool's --confirm-prod guard, the config's prod-only checks). */
+export function isProdStack(stack: string): boolean {
+  return stack === "prod" || stack.startsWith("prod-");
+}
+
+/** Tags `ops local image` builds and the local drills use by default. */
+export const LOCAL_IMAGES = { agent: "remote-claude-workspace:local", proxy: "remote-claude-credential-proxy:local" } as const;
+
 /** awslogs stream prefixes: a stream is <prefix>/<container name>/<task id>. */
 export const LOG_STREAM_PREFIX = { backend: "backend", workspace: "workspace" } as const;
 

@@ -1,6 +1,8 @@
 // `npm run plan -- --stack staging [--format text|json|html] [--out FILE] [--set KEY=VALUE ...]`:
 // the offline plan of a stack, no AWS account needed. `--json` is short for `--format json`;
 // `--set` plans a "what if" config over the stack file's without writing it.
+// First: it must be in place before anything requires @pulumi/pulumi.
+import "./deferredModules";
 import * as fs from "node:fs";
 import { hideBin } from "yargs/helpers";
 import { ConfigError } from "../config";

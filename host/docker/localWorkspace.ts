@@ -14,8 +14,7 @@ import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } fr
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
 import type { ContainerEvents, ContainerStatus } from "./events";
 
-/** Tags `ops local image` builds and the drills use by default. */
-export const LOCAL_IMAGES = { agent: "remote-claude-workspace:local", proxy: "remote-claude-credential-proxy:local" } as const;
+export { LOCAL_IMAGES } from "../../lib/names";
 /** Stands for the proxy secret's ARN: a local run generates the value. */
 export const LOCAL_PROXY_SECRET = "local:credential-proxy";
 /** Labels on everything a local workspace consists of (besides the run's own labels). */

@@ -1,6 +1,6 @@
 // Nothing that changes, stops or loads something in a production stack runs without
 // --confirm-prod. A dry run changes nothing and needs no confirmation.
-import { isProdStack } from "../../config";
+import { isProdStack } from "../../lib/names";
 import { UsageError } from "./errors";
 
 export interface GuardArgs {

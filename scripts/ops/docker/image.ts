@@ -1,7 +1,6 @@
 // `ops local image`: builds the local workspace images on the engine from a root filesystem
 // assembled on this machine (busybox-static, Debian's python3, the stand-in agent and credential
 // proxy): no registry, no Dockerfile, no network. The drills use these tags by default.
-import { LOCAL_IMAGES } from "../../../host/docker/localWorkspace";
 import { debianPython, findBusybox } from "../../../host/docker/rootfs";
 import { buildWorkspaceImages } from "../../../host/docker/workspaceImage";
 import { UsageError } from "../errors";
@@ -12,8 +11,6 @@ export interface LocalImageArgs {
   readonly tag: string;
   readonly proxyTag: string;
 }
-
-export const LOCAL_IMAGE_DEFAULTS: LocalImageArgs = { tag: LOCAL_IMAGES.agent, proxyTag: LOCAL_IMAGES.proxy };
 
 export async function localImage(ctx: LocalContext, args: LocalImageArgs): Promise<ReportBuilder> {
   // What the root filesystem is made of must be on this machine; say which package is missing.

@@ -1,14 +1,12 @@
 // `ops load workspaces --target docker`: the load drill on the local Docker engine. The same
-// launcher, tracker and stopper as on ECS, over DockerWorkspaceTarget; workspaces run with the
+// choreography as on ECS (load/choreography.ts), over DockerWorkspaceTarget; workspaces run with the
 // task definition's settings (settings.ts shows them), on an internal network of the run. It
 // reports start-to-running and start-to-healthy percentiles, failures and memory per workspace,
 // checks the same thresholds, and removes every container, volume and network it created (also
 // on SIGINT/SIGTERM), then proves by label that nothing is left.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { EXIT } from "../errors";
-import { type LaunchStats, launchAll } from "../load/launcher";
-import { holdReady } from "../load/hold";
-import { type StopResult, stopRun } from "../load/stopper";
+import { runLoad } from "../load/choreography";
 import { TaskTracker } from "../load/tracker";
 import type { LoadWorkspacesArgs } from "../load/workspaces";
 import { type Summary, summarize } from "../percentiles";
@@ -69,46 +67,28 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
   ctx.progress.log(`run ${runId}: preparing the engine (ulimits, network ${run.network})`);
   const target = new DockerWorkspaceTarget(run, ctx.clock, engineName);
   const tracker = new TaskTracker(target, ctx.clock, { healthContainers: healthChecked, startTimeoutMs: args.startTimeout * 1000, pollIntervalMs: args.pollInterval * 1000 });
-  let launch: LaunchStats | undefined;
-  let liveLaunch: LaunchStats | undefined;
-  let stop: StopResult | undefined;
-  let closed: Awaited<ReturnType<LocalRun["close"]>>;
+  // Set by afterStop, which runs whenever runLoad returns.
+  let closed!: Awaited<ReturnType<LocalRun["close"]>>;
   let memory = new Map<string, number | undefined>();
-  const launchAbort = new AbortController();
-  const onAbort = () => launchAbort.abort();
-  ctx.signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    await run.open();
-    const progressLine = () => {
-      const r = tracker.results();
-      ctx.progress.update(`run ${runId}: started ${liveLaunch?.launched ?? 0}/${args.count}, ready ${r.ready}, failed ${r.failed + (liveLaunch?.notLaunched ?? 0)}, starting ${r.starting}`);
-    };
-    ctx.progress.log(`run ${runId}: starting ${args.count} workspaces (${imageText}), ${args.concurrency} at a time`);
-    let launching = true;
-    const launchP = launchAll(target, tracker, runId, { count: args.count, batchSize: 1, concurrency: args.concurrency }, launchAbort.signal, (s) => {
-      liveLaunch = s;
-      progressLine();
-    }).finally(() => {
-      launching = false;
-    });
-    const trackP = tracker.run(launchAbort.signal, () => launching, progressLine);
-    const [launched, tracked] = await Promise.allSettled([launchP, trackP.catch((err) => { launchAbort.abort(); throw err; })]);
-    if (launched.status === "rejected") throw launched.reason;
-    if (tracked.status === "rejected") throw tracked.reason;
-    launch = launched.value;
-    if (!ctx.signal.aborted) memory = await target.memory(tracker.all().filter((t) => t.phase === "ready").map((t) => t.id));
-    await holdReady(ctx, tracker, args.hold, args.holdPollInterval);
-  } finally {
-    ctx.signal.removeEventListener("abort", onAbort);
-    ctx.progress.log(`removing ${tracker.ids.length} workspaces of run ${runId}`);
-    stop = await stopRun(target, runId, tracker.ids, {
-      concurrency: args.stopConcurrency,
-      reason: `ops load workspaces ${runId} finished`,
-      onProgress: (done, total) => ctx.progress.update(`removing: ${done}/${total}`),
-    });
-    closed = await run.close();
-    ctx.progress.clear();
-  }
+  const { launch, liveLaunch, stop } = await runLoad(ctx, target, tracker, {
+    runId,
+    count: args.count,
+    batchSize: 1,
+    concurrency: args.concurrency,
+    hold: args.hold,
+    holdPollInterval: args.holdPollInterval,
+    stopConcurrency: args.stopConcurrency,
+    words: { launched: "started", stopping: "removing", stopped: "workspaces" },
+    startLine: `run ${runId}: starting ${args.count} workspaces (${imageText}), ${args.concurrency} at a time`,
+  }, {
+    open: () => run.open(),
+    measure: async () => {
+      memory = await target.memory(tracker.all().filter((t) => t.phase === "ready").map((t) => t.id));
+    },
+    afterStop: async () => {
+      closed = await run.close();
+    },
+  });
 
   const results = tracker.results();
   const start = launch ?? liveLaunch;

@@ -4,11 +4,11 @@ import { PreconditionError } from "../errors";
 import { listInstances, setInstancesState } from "./containerInstances";
 import { serviceTasksOn } from "./drainInstance";
 import type { DrillSpec } from "./drill";
+import { drillEntry } from "./catalogue";
 
 export const azOutage: DrillSpec = {
-  name: "az-outage",
+  ...drillEntry("az-outage"),
   runKind: "az",
-  describe: "drain every container instance in one AZ, then reactivate them (--az)",
   outputs: [],
   async prepare(env) {
     const { ctx, args, runId, steady } = env;

@@ -4,6 +4,7 @@ import { ListTasksCommand } from "@aws-sdk/client-ecs";
 import { PreconditionError } from "../errors";
 import { type InstanceInfo, listInstances, setInstancesState } from "./containerInstances";
 import type { DrillEnv, DrillSpec } from "./drill";
+import { drillEntry } from "./catalogue";
 
 export function pickInstance(instances: readonly InstanceInfo[], wanted: string | undefined): InstanceInfo | undefined {
   if (wanted) return instances.find((i) => i.ec2InstanceId === wanted || i.arn === wanted || i.arn.endsWith(`/${wanted}`));
@@ -23,9 +24,8 @@ export async function serviceTasksOn(env: DrillEnv, arns: readonly string[]): Pr
 }
 
 export const drainInstance: DrillSpec = {
-  name: "drain-instance",
+  ...drillEntry("drain-instance"),
   runKind: "drain",
-  describe: "set one container instance DRAINING, then back to ACTIVE (--pool, --instance)",
   outputs: [],
   async prepare(env) {
     const { ctx, args, runId, steady } = env;

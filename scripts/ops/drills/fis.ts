@@ -5,6 +5,7 @@ import { GetExperimentCommand, GetExperimentTemplateCommand, StartExperimentComm
 import { UsageError } from "../errors";
 import { drillTags } from "../runId";
 import type { DrillSpec } from "./drill";
+import { drillEntry } from "./catalogue";
 
 const ENDED = new Set(["completed", "stopped", "failed", "cancelled"]);
 
@@ -16,9 +17,8 @@ export function resolveTemplate(templates: Readonly<Record<string, string>>, wan
 }
 
 export const fisDrill: DrillSpec = {
-  name: "fis",
+  ...drillEntry("fis"),
   runKind: "fis",
-  describe: "start one of the stack's FIS experiment templates and follow it",
   outputs: ["fisTemplateIds"],
   async prepare({ ctx, args, runId }) {
     const template = resolveTemplate(ctx.require(["fisTemplateIds"]).fisTemplateIds, args.template ?? "");

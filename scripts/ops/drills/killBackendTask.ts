@@ -3,11 +3,11 @@
 import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { PreconditionError } from "../errors";
 import type { DrillSpec } from "./drill";
+import { drillEntry } from "./catalogue";
 
 export const killBackendTask: DrillSpec = {
-  name: "kill-backend-task",
+  ...drillEntry("kill-backend-task"),
   runKind: "kill",
-  describe: "stop one backend task; the service replaces it (--task ID to choose)",
   outputs: [],
   async prepare({ ctx, args, runId, steady }) {
     const service = steady.services[0];

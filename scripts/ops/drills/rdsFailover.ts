@@ -3,11 +3,11 @@
 import { DescribeDBInstancesCommand, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
 import { PreconditionError } from "../errors";
 import type { DrillSpec } from "./drill";
+import { drillEntry } from "./catalogue";
 
 export const rdsFailover: DrillSpec = {
-  name: "rds-failover",
+  ...drillEntry("rds-failover"),
   runKind: "rds",
-  describe: "reboot the RDS instance with forced failover to its standby",
   outputs: ["dbInstanceIdentifier"],
   async prepare({ ctx }) {
     const id = ctx.require(["dbInstanceIdentifier"]).dbInstanceIdentifier;

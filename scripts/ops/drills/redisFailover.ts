@@ -4,15 +4,15 @@
 import { DescribeReplicationGroupsCommand, type ReplicationGroup, TestFailoverCommand } from "@aws-sdk/client-elasticache";
 import { PreconditionError } from "../errors";
 import type { DrillSpec } from "./drill";
+import { drillEntry } from "./catalogue";
 
 function primaryOf(group: ReplicationGroup): string | undefined {
   return group.NodeGroups?.[0]?.NodeGroupMembers?.find((m) => m.CurrentRole === "primary")?.CacheClusterId;
 }
 
 export const redisFailover: DrillSpec = {
-  name: "redis-failover",
+  ...drillEntry("redis-failover"),
   runKind: "redis",
-  describe: "ElastiCache TestFailover: the Redis primary moves to a replica",
   outputs: ["redisReplicationGroupId"],
   async prepare({ ctx }) {
     const id = ctx.require(["redisReplicationGroupId"]).redisReplicationGroupId;

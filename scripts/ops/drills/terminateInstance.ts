@@ -12,11 +12,11 @@ import { RestoreCheck } from "./restoreCheck";
 import { listInstances } from "./containerInstances";
 import { pickInstance } from "./drainInstance";
 import type { DrillSpec } from "./drill";
+import { drillEntry } from "./catalogue";
 
 export const terminateInstance: DrillSpec = {
-  name: "terminate-instance",
+  ...drillEntry("terminate-instance"),
   runKind: "term",
-  describe: "terminate one instance through its Auto Scaling group, keeping desired capacity (--pool, --instance, --verify-restore)",
   outputs: [],
   async prepare(env) {
     const { ctx, args, steady } = env;

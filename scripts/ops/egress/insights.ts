@@ -13,14 +13,6 @@ import { AbortedError, errorMessage, errorName } from "../errors";
  */
 export const QUERY_POLL_SECONDS = 2;
 
-/**
- * The default bound on one query, in seconds. Insights ends a query itself after 60 minutes of
- * runtime (StartQuery, CloudWatch Logs API Reference), so a longer wait is never useful: that is the
- * option's maximum. The default is what an operator waits for at a terminal; a query over a
- * stack's own DNS and egress proxy logs that needs longer is over too long a window (--since).
- */
-export const QUERY_TIMEOUT_DEFAULT_SECONDS = 300;
-export const QUERY_TIMEOUT_MAX_SECONDS = 3600;
 
 /**
  * Rows a query may return: StartQuery's limit is at most 100,000 (AWS API model, logs 2014-03-28,

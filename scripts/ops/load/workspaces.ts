@@ -13,9 +13,9 @@ import { ReportBuilder } from "../report";
 import { drillTags, startedByFor } from "../runId";
 import { checkAnyReady, checkMax, checkMin, formatSeconds } from "../thresholds";
 import { EcsWorkspaceTarget } from "./ecsTarget";
-import { holdReady } from "./hold";
-import { type LaunchStats, batchSizes, launchAll } from "./launcher";
-import { type StopResult, stopRun } from "./stopper";
+import { runLoad } from "./choreography";
+import { type LaunchStats, batchSizes } from "./launcher";
+import type { StopResult } from "./stopper";
 import type { HostInfo, RunVolume, RunVolumeCleanup, WorkspaceTarget } from "./target";
 import { type TrackerResults, TaskTracker } from "./tracker";
 
@@ -44,19 +44,6 @@ export interface LoadWorkspacesArgs {
   readonly minTasksPerInstance?: number;
 }
 
-/** Defaults of the command line (and of the benchmark): a fraction of ECS's account-wide limits. */
-export const LOAD_DEFAULTS = {
-  batchSize: 10,
-  concurrency: 4,
-  rate: 10,
-  burst: 20,
-  describeRate: 5,
-  pollInterval: 1,
-  startTimeout: 300,
-  holdPollInterval: 30,
-  stopConcurrency: 8,
-  volumeTimeout: 600,
-} as const;
 
 export interface DensityRow {
   readonly host: HostInfo;
@@ -117,54 +104,32 @@ export async function loadWorkspaces(ctx: OpsContext, args: LoadWorkspacesArgs):
     startTimeoutMs: args.startTimeout * 1000,
     pollIntervalMs: args.pollInterval * 1000,
   });
-  // Launching stops on a signal or when tracking fails; tasks already asked for are still awaited.
-  const launchAbort = new AbortController();
-  const onAbort = () => launchAbort.abort();
-  ctx.signal.addEventListener("abort", onAbort, { once: true });
-  const progressLine = (launched: LaunchStats | undefined) => {
-    const r = tracker.results();
-    ctx.progress.update(`run ${runId}: launched ${launched?.launched ?? 0}/${args.count}, ready ${r.ready}, failed ${r.failed + (launched?.notLaunched ?? 0)}, starting ${r.starting}`);
-  };
-  ctx.progress.log(`run ${runId}: launching ${args.count} workspace tasks (${readiness})`);
-
-  let launch: LaunchStats | undefined;
   let density: DensityRow[] = [];
-  let stop: StopResult | undefined;
   let runVolumes: RunVolume[] = [];
   let volumeCleanup: RunVolumeCleanup | undefined;
-  let launching = true;
-  let liveLaunch: LaunchStats | undefined;
-  try {
-    const launchP = launchAll(target, tracker, runId, { count: args.count, batchSize: args.batchSize, concurrency: args.concurrency }, launchAbort.signal, (s) => {
-      liveLaunch = s;
-      progressLine(s);
-    }).finally(() => {
-      launching = false;
-    });
-    const trackP = tracker.run(launchAbort.signal, () => launching, () => progressLine(liveLaunch));
-    const [launched, tracked] = await Promise.allSettled([launchP, trackP.catch((err) => { launchAbort.abort(); throw err; })]);
-    if (launched.status === "rejected") throw launched.reason;
-    if (tracked.status === "rejected") throw tracked.reason;
-    launch = launched.value;
-    if (!ctx.signal.aborted) density = await measureDensity(target, tracker);
-    // EC2's own attach times, read while the volumes are still attached.
-    if (!ctx.signal.aborted && target.runVolumes) runVolumes = await target.runVolumes(runId);
-    await holdReady(ctx, tracker, args.hold, args.holdPollInterval);
-  } finally {
-    ctx.signal.removeEventListener("abort", onAbort);
-    ctx.progress.log(`stopping ${tracker.ids.length} tasks of run ${runId}`);
-    stop = await stopRun(target, runId, tracker.ids, {
-      concurrency: args.stopConcurrency,
-      reason: `ops load workspaces ${runId} finished`,
-      onProgress: (done, total) => ctx.progress.update(`stopping: ${done}/${total}`),
-    });
-    ctx.progress.clear();
+  const { launch, liveLaunch, stop } = await runLoad(ctx, target, tracker, {
+    runId,
+    count: args.count,
+    batchSize: args.batchSize,
+    concurrency: args.concurrency,
+    hold: args.hold,
+    holdPollInterval: args.holdPollInterval,
+    stopConcurrency: args.stopConcurrency,
+    words: { launched: "launched", stopping: "stopping", stopped: "tasks" },
+    startLine: `run ${runId}: launching ${args.count} workspace tasks (${readiness})`,
+  }, {
+    measure: async () => {
+      density = await measureDensity(target, tracker);
+      // EC2's own attach times, read while the volumes are still attached.
+      if (!ctx.signal.aborted && target.runVolumes) runVolumes = await target.runVolumes(runId);
+    },
     // Then the run's volumes: kept by design when a task stops, so the drill deletes them itself.
-    if (target.deleteRunVolumes) {
+    afterStop: async () => {
+      if (!target.deleteRunVolumes) return;
       ctx.progress.log(`deleting the volumes of run ${runId} once they detach (at most ${args.volumeTimeout} s)`);
       volumeCleanup = await deleteVolumesSafely(target, runId);
-    }
-  }
+    },
+  });
 
   fillReport(report, ctx, args, launch ?? liveLaunch, tracker.results(), density, stop, healthContainers.length > 0);
   if (volumeCleanup) fillVolumeReport(report, tracker, runVolumes, volumeCleanup);

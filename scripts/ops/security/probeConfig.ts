@@ -26,8 +26,6 @@ export interface ProbeTargetArgs {
 
 export const WORKSPACE_AGENT_PORT = 9000;
 
-/** A name that exists (so only the DNS Firewall can stop it resolving) and no workload needs. */
-export const PROBE_BLOCKED_DOMAIN = "example.com";
 
 export interface GatheredConfig {
   readonly config: ProbeConfig;

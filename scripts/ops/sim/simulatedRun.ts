@@ -8,7 +8,7 @@ import { EcsWorkspaceTarget } from "../load/ecsTarget";
 import { launchAll } from "../load/launcher";
 import { stopRun } from "../load/stopper";
 import { TaskTracker } from "../load/tracker";
-import { LOAD_DEFAULTS } from "../load/workspaces";
+import { LOAD_DEFAULTS } from "../load/defaults";
 import { ECS_API_LIMITS, TokenBucket } from "../rateLimiter";
 import { VirtualClock } from "../virtualClock";
 import { EcsSim } from "./ecsSim";

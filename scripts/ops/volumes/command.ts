@@ -3,7 +3,7 @@
 // tagged snapshots a workspace can be resumed from; `prune --older-than D` snapshots each detached
 // volume kept longer than D and deletes it only once its snapshot completed. Attached volumes are
 // never touched. Prune is a dry run on production unless --confirm-prod.
-import { isProdStack } from "../../../config";
+import { isProdStack } from "../../../lib/names";
 import type { OpsContext } from "../context";
 import { UsageError, errorMessage, errorName } from "../errors";
 import { ReportBuilder } from "../report";

@@ -1,15 +1,14 @@
-// The ops CLI as a user runs it: scripts/ops.ts (npm's `ops` entry) in its own Node process, with
+// The ops CLI as a user runs it: bin/ops.js (the installed `ops` and `npm run ops`) in its own Node process, with
 // AWS_ENDPOINT_URL pointing at the endpoint under test, dummy credentials and no AWS config files,
 // so nothing can reach a real account. Processes are followed by events: lines on stderr, exit.
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { tsNodeArgs } from "../../../helpers/tsProcess";
 import { MOTO_CREDENTIALS } from "./fixture";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..", "..");
-const ENTRY = path.join(ROOT, "scripts", "ops.ts");
+const ENTRY = path.join(ROOT, "bin", "ops.js");
 
 export interface OpsResult {
   readonly code: number | null;
@@ -68,7 +67,7 @@ export class OpsProcess {
 /** Starts `ops ARGS` against `endpoint`. */
 export function startOps(args: readonly string[], endpoint: string): OpsProcess {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "ops-home-"));
-  const child = spawn(process.execPath, tsNodeArgs(ENTRY, ...args), {
+  const child = spawn(process.execPath, [ENTRY, ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
