@@ -10,10 +10,10 @@
 // default bridge does not get). A start is the create call until the engine reports the container started (its process
 // runs); health checks are not part of it (they wait for Docker's check interval).
 import * as path from "node:path";
-import { DockerEngine } from "../host/docker/engine";
-import { LOCAL_IMAGES, LocalWorkspace, localWorkspaceTask } from "../host/docker/localWorkspace";
-import { ulimitCeilings } from "../host/docker/ulimits";
-import { buildWorkspaceImages } from "../host/docker/workspaceImage";
+import { DockerEngine } from "./ops/docker/runtime/engine";
+import { LOCAL_IMAGES, LocalWorkspace, localWorkspaceTask } from "./ops/docker/runtime/localWorkspace";
+import { ulimitCeilings } from "./ops/docker/runtime/ulimits";
+import { buildWorkspaceImages } from "./ops/docker/runtime/workspaceImage";
 import { readSeccompProfile } from "./ops/docker/run";
 import { percentile } from "./ops/percentiles";
 

@@ -3,8 +3,8 @@
 // what cannot be the same locally is said. No engine needed.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
-import { applyOverride, dockerContainerSettings } from "../host/docker/containerSettings";
-import { LOCAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../host/docker/localWorkspace";
+import { applyOverride, dockerContainerSettings } from "../scripts/ops/docker/runtime/containerSettings";
+import { LOCAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../lib/names";
 import { TASK_PIDS_LIMIT } from "../lib/taskLimits";
 import { PROXY_CREDENTIAL_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../services/workspaceContainers";

@@ -6,8 +6,8 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ContainerInspect, DockerApi, DockerApiError, DockerUnreachableError, demultiplex, dockerEndpoint, dockerTime, memoryInUse } from "../host/docker/api";
-import { LocalWorkspace, localWorkspaceTask } from "../host/docker/localWorkspace";
+import { type ContainerInspect, DockerApi, DockerApiError, DockerUnreachableError, demultiplex, dockerEndpoint, dockerTime, memoryInUse } from "../scripts/ops/docker/runtime/api";
+import { LocalWorkspace, localWorkspaceTask } from "../scripts/ops/docker/runtime/localWorkspace";
 import { dockerMajor, healthyFloorSeconds } from "../scripts/ops/docker/loadWorkspaces";
 import { firstHealthyAt, observeWorkspace } from "../scripts/ops/docker/target";
 

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assembleRootfs } from "../host/docker/rootfs";
+import { assembleRootfs } from "../scripts/ops/docker/runtime/rootfs";
 
 describe("root filesystem assembly (host/docker/rootfs.ts)", () => {
   let dir: string;

@@ -10,9 +10,9 @@
 // throttled), while it does for the capped one (periods counted; nr_periods grows only under a
 // quota), and throttles a container whose quota is below what the busy machine still gives it.
 import { expect } from "chai";
-import { dockerContainerSettings } from "../../host/docker/containerSettings";
-import type { DockerEngine } from "../../host/docker/engine";
-import { LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../host/docker/localWorkspace";
+import { dockerContainerSettings } from "../../scripts/ops/docker/runtime/containerSettings";
+import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
+import { LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../../lib/names";
 import { engine, image } from "../helpers/docker";
 

@@ -1,9 +1,9 @@
 // `ops local image`: builds the local workspace images on the engine from a root filesystem
 // assembled on this machine (busybox-static, Debian's python3, the stand-in agent and credential
 // proxy): no registry, no Dockerfile, no network. The drills use these tags by default.
-import { LOCAL_IMAGES } from "../../../host/docker/localWorkspace";
-import { debianPython, findBusybox } from "../../../host/docker/rootfs";
-import { buildWorkspaceImages } from "../../../host/docker/workspaceImage";
+import { LOCAL_IMAGES } from "./runtime/localWorkspace";
+import { debianPython, findBusybox } from "./runtime/rootfs";
+import { buildWorkspaceImages } from "./runtime/workspaceImage";
 import { UsageError } from "../errors";
 import { ReportBuilder } from "../report";
 import type { LocalContext } from "./context";

@@ -6,10 +6,10 @@
 // once the credential proxy is HEALTHY), and the containers share one network namespace (awsvpc:
 // one per task): the first container started holds it and the others join it.
 import type { ContainerDefinition, ContainerOverride, Volume } from "@aws-sdk/client-ecs";
-import { serviceKeys } from "../../config/services";
-import { CONTAINERS } from "../../lib/names";
-import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
-import { workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../services/workspaceContainers";
+import { serviceKeys } from "../../../../config/services";
+import { CONTAINERS } from "../../../../lib/names";
+import { TASK_PIDS_LIMIT } from "../../../../lib/taskLimits";
+import { workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../../../services/workspaceContainers";
 import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } from "./api";
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
 import type { ContainerEvents, ContainerStatus } from "./events";
