@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, fullKey, type StackConfig } from "./config";
 import { DnsFirewall } from "./components/dnsFirewall";
 import { Endpoints } from "./components/endpoints";
-import { allowedFlows } from "./components/flows";
+import { allowedFlows } from "./lib/flows";
 import { PlatformKey } from "./components/kms";
 import { Network } from "./components/network";
 import { SecurityGroups } from "./components/securityGroups";

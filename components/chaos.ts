@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FIS_ACTIONS, type FisActionId } from "../lib/fisActions";
 import { type PolicyStatement, policyJson, serviceTrustPolicy } from "../lib/iam";
 import type { Pool } from "../lib/names";
-import { ecsArns } from "../services/iam";
+import { ecsArns } from "../lib/workloadIam";
 
 type Str = pulumi.Input<string>;
 

@@ -2,7 +2,7 @@
 // is alarmSpecs(): the backend's deployments roll back on some of them and FIS stops on others.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmKey, type AlarmInputs, alarmSpecs } from "./alarmSpecs";
+import { type AlarmKey, type AlarmInputs, alarmSpecs } from "../lib/alarmSpecs";
 import { dashboardBody } from "./dashboard";
 
 export interface ObservabilityArgs extends AlarmInputs<pulumi.Input<string>> {

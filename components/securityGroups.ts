@@ -3,7 +3,7 @@
 // a group allows exactly what the table lists.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type Flow, GROUP_NAMES, type GroupName, type Peer, SECURITY_GROUPS } from "./flows";
+import { type Flow, GROUP_NAMES, type GroupName, type Peer, SECURITY_GROUPS } from "../lib/flows";
 
 export interface SecurityGroupsArgs {
   readonly prefix: string;

@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accountIamKeyStatement, type PolicyDocument, policyJson, serviceTrustPolicy } from "../lib/iam";
 import { VOLUME_TAGS, type VolumeFilesystem } from "../lib/launchContract";
-import { ECS_SERVICE, workspaceVolumeRolePolicy } from "../services/iam";
+import { ECS_SERVICE, workspaceVolumeRolePolicy } from "../lib/workloadIam";
 
 export interface WorkspaceStorageArgs {
   readonly prefix: string;

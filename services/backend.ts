@@ -7,12 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import { launchContractEnvironment, VOLUME_TAGS, type WorkspaceVolumeSettings } from "../lib/launchContract";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
-import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE } from "./iam";
+import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE } from "../lib/workloadIam";
 import { executionRole, poolServicePlacement, taskLogGroup } from "./taskResources";
 import type { BackendLoadBalancer } from "./loadBalancer";
 import { poolPlacementConstraint } from "../lib/placement";
-import { awslogs, lockedDown } from "./containerBasics";
-import { httpHealthCommand } from "./workspaceContainers";
+import { awslogs, lockedDown } from "../lib/containerBasics";
+import { httpHealthCommand } from "../lib/workspaceContainers";
 
 export const BACKEND_PORT = 8000;
 /** Environment variables the backend reads its data stores' coordinates from. */

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
 import { PROJECT_ROOT } from "../config/services";
-import { DEPLOYMENT_ROLLBACK_ALARMS, IMPACT_ALARMS } from "../components/alarmSpecs";
+import { DEPLOYMENT_ROLLBACK_ALARMS, IMPACT_ALARMS } from "../lib/alarmSpecs";
 import { ChaosTemplates } from "../components/chaos";
 import type { EcsCluster } from "../components/cluster";
 import { Database, DB_NAME, DB_PORT, dbIdentifier } from "../components/database";
@@ -27,11 +27,11 @@ import { WorkspaceTask } from "./workspace";
 // Workspace storage.
 import { RetainedVolumesMonitor } from "../components/retainedVolumesMonitor";
 import { WorkspaceStorage } from "../components/workspaceStorage";
-import { WORKSPACE_VOLUME } from "./workspaceContainers";
+import { WORKSPACE_VOLUME } from "../lib/workspaceContainers";
 // Egress proxy.
 import { interfaceEndpointServices } from "../lib/awsServices";
 import type { EgressOutputs } from "../stackOutputs";
-import { EGRESS_PROXY_METRICS } from "./egressProxy/decisionLog";
+import { EGRESS_PROXY_METRICS } from "../lib/egressProxyDecisionLog";
 import type { EgressProxyLoadBalancer } from "./egressProxy/loadBalancer";
 import { EgressProxyService } from "./egressProxy/service";
 

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
-import { ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
+import { ECS_TASKS_SERVICE, executionRolePolicy } from "../lib/workloadIam";
 
 export function taskLogGroup(
   name: string,

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { poolPlacementConstraint } from "../lib/placement";
 import { executionRole, taskLogGroup } from "./taskResources";
 import type { Volume } from "@aws-sdk/client-ecs";
-import { workspaceContainers, workspaceTaskCpu, workspaceTaskSize, workspaceVolumes } from "./workspaceContainers";
+import { workspaceContainers, workspaceTaskCpu, workspaceTaskSize, workspaceVolumes } from "../lib/workspaceContainers";
 
 /**
  * An ECS API volume as the provider's input. The names differ: the API's configuredAtLaunch is

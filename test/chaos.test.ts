@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { IMPACT_ALARMS } from "../components/alarmSpecs";
+import { IMPACT_ALARMS } from "../lib/alarmSpecs";
 import { type ChaosScope, drainagePercentage, experimentSpecs, MAX_STOP_CONDITIONS } from "../components/chaos";
 import { DEPRECATED_FIS_ACTIONS, FIS_ACTIONS, type FisActionId } from "../lib/fisActions";
 import { platformNames } from "../lib/names";

@@ -7,7 +7,7 @@ import { applyOverride, dockerContainerSettings } from "../scripts/ops/docker/ru
 import { LOCAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../lib/names";
 import { TASK_PIDS_LIMIT } from "../lib/taskLimits";
-import { PROXY_CREDENTIAL_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../services/workspaceContainers";
+import { PROXY_CREDENTIAL_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../lib/workspaceContainers";
 
 const MIB = 1024 * 1024;
 const S = 1e9;

@@ -4,7 +4,7 @@
 // workspace's own address. Built before the DNS Firewall, whose allow list must name it.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EGRESS_PROXY_PORT } from "./squidConfig";
+import { EGRESS_PROXY_PORT } from "../../lib/squidConfig";
 
 export interface EgressProxyLoadBalancerArgs {
   readonly prefix: string;

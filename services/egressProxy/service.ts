@@ -6,10 +6,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { poolPlacementConstraint } from "../../lib/placement";
 import { executionRole, poolServicePlacement, taskLogGroup } from "../taskResources";
-import { EGRESS_PROXY_CONTAINER, egressProxyContainer } from "./container";
-import { DECISIONS_PATTERN, DENIED_PATTERN, EGRESS_PROXY_METRICS, egressProxyNamespace, NON_PUBLIC_DESTINATION_PATTERN } from "./decisionLog";
+import { EGRESS_PROXY_CONTAINER, egressProxyContainer } from "../../lib/egressProxyContainer";
+import { DECISIONS_PATTERN, DENIED_PATTERN, EGRESS_PROXY_METRICS, egressProxyNamespace, NON_PUBLIC_DESTINATION_PATTERN } from "../../lib/egressProxyDecisionLog";
 import type { EgressProxyLoadBalancer } from "./loadBalancer";
-import { EGRESS_PROXY_PORT } from "./squidConfig";
+import { EGRESS_PROXY_PORT } from "../../lib/squidConfig";
 
 /** Physical names of the proxy's service, task family and log group. */
 export function egressProxyNames(prefix: string) {

@@ -18,7 +18,7 @@ import { dockerMajor, healthyFloorSeconds } from "../../scripts/ops/docker/loadW
 import { systemClock } from "../../scripts/ops/clock";
 import { DRILL_RUN_TAG } from "../../scripts/ops/runId";
 import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
-import { PROXY_CREDENTIAL_ENV } from "../../services/workspaceContainers";
+import { PROXY_CREDENTIAL_ENV } from "../../lib/workspaceContainers";
 import { type CliRun, ROOT, runCli } from "../ops/helpers/harness";
 import { projectDaemonEngine } from "../helpers/docker";
 

@@ -6,7 +6,7 @@
 // The judges are the kernel (its PID namespace and ptrace access checks) and a real strace.
 import { expect } from "chai";
 import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
-import { WORKSPACE_USER } from "../../services/workspaceContainers";
+import { WORKSPACE_USER } from "../../lib/workspaceContainers";
 import { engine, image, PROFILES, profileText, runInWorkspace } from "../helpers/docker";
 
 /** Host pids a workspace must not reach, handed to it in TARGETS. */

@@ -9,7 +9,7 @@ import type { ContainerDefinition, ContainerOverride, Volume } from "@aws-sdk/cl
 import { serviceKeys } from "../../../../config/services";
 import { CONTAINERS } from "../../../../lib/names";
 import { TASK_PIDS_LIMIT } from "../../../../lib/taskLimits";
-import { workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../../../services/workspaceContainers";
+import { workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../../../lib/workspaceContainers";
 import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } from "./api";
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
 import type { ContainerEvents, ContainerStatus } from "./events";

@@ -8,8 +8,8 @@
 // credential-proxy: :8080, the only container that receives the credential secret, hardened the
 // same way, essential (if it dies the task stops: the agent cannot work without it).
 import type { ContainerDefinition, Volume } from "@aws-sdk/client-ecs";
-import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
-import { PID_MAX_LIMIT } from "../lib/taskLimits";
+import { CONTAINERS, LOG_STREAM_PREFIX } from "./names";
+import { PID_MAX_LIMIT } from "./taskLimits";
 import { awslogs, lockedDown } from "./containerBasics";
 
 export const AGENT_PORT = 9000;

@@ -1,7 +1,7 @@
 // The stack's CloudWatch alarms as plain specs (names, metrics, thresholds), so the alarm
 // resources, the dashboard, the deployment rollback, the FIS stop conditions and the tests all
 // read one list. Names are fixed (<prefix>-<key>): the ops tool and the drills look them up.
-import { WORKSPACE_LAUNCH_FAILURES } from "../lib/metrics";
+import { WORKSPACE_LAUNCH_FAILURES } from "./metrics";
 
 export type AlarmKey =
   | "backend-5xx"
