@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accountIamKeyStatement, type PolicyDocument, policyJson, serviceTrustPolicy } from "../lib/iam";
-import { VOLUME_TAGS, type VolumeFilesystem } from "../lib/launchContract";
+import { VOLUME_TAGS, type VolumeFilesystem, type WorkspaceVolumeOutputSettings } from "../lib/launchContract";
 import { ECS_SERVICE, workspaceVolumeRolePolicy } from "../lib/workloadIam";
 
 export interface WorkspaceStorageArgs {
@@ -22,18 +22,6 @@ export interface WorkspaceStorageArgs {
   readonly filesystem: VolumeFilesystem;
   readonly isProd: boolean;
   readonly tags: Readonly<Record<string, string>>;
-}
-
-/** What every workspace's RunTask uses, besides the key and the role (stack output workspaceVolumeSettings). */
-export interface WorkspaceVolumeOutputSettings {
-  readonly volumeName: string;
-  readonly volumeType: "gp3";
-  readonly sizeGiB: number;
-  readonly iops: number;
-  readonly throughputMiBps: number;
-  readonly filesystem: VolumeFilesystem;
-  /** The remote-claude:stack tag value every volume carries. */
-  readonly stackTag: string;
 }
 
 /**
