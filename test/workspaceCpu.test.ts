@@ -17,7 +17,7 @@ import { containerSizes } from "../offline/workloads";
 import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
 import { buildStack, STACKS } from "./helpers/stacks";
 
-const CITING = fs.readFileSync(path.resolve(__dirname, "..", "services", "workspaceContainers.ts"), "utf8");
+const CITING = fs.readFileSync(path.resolve(__dirname, "..", "lib", "workspaceContainers.ts"), "utf8");
 const AGENT = {
   repo: "aws/amazon-ecs-agent",
   commit: "8dfceca6cf380a83c3007349317566f2862f0673",
