@@ -5,7 +5,7 @@ import { type ChaosScope, drainagePercentage, experimentSpecs, MAX_STOP_CONDITIO
 import { DEPRECATED_FIS_ACTIONS, FIS_ACTIONS, type FisActionId } from "../lib/fisActions";
 import { platformNames } from "../lib/names";
 import type { CapturedResource, StackGraph } from "../offline/graph";
-import { spotPools } from "../services";
+import { spotPools } from "../platform/operations";
 import { requireBotocore, serviceModel } from "./helpers/botocore";
 import { resolveId } from "./helpers/graph";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
