@@ -67,7 +67,7 @@ export interface EgressProxyAlarmInputs<S = string> {
   readonly serviceName: string;
   readonly loadBalancerArnSuffix: S;
   readonly targetGroupArnSuffix: S;
-  /** Namespace of the decision-log metrics (services/egressProxy/decisionLog.ts). */
+  /** Namespace of the decision-log metrics (lib/egressProxyDecisionLog.ts). */
   readonly metricsNamespace: string;
   readonly deniedMetricName: string;
   readonly deniedThreshold: number;

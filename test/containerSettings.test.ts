@@ -18,7 +18,7 @@ function definitions(): ContainerDefinition[] {
 
 const byName = (name: string) => definitions().find((c) => c.name === name)!;
 
-describe("ContainerDefinition → Docker create body (host/docker/containerSettings.ts)", () => {
+describe("ContainerDefinition → Docker create body (scripts/ops/docker/runtime/containerSettings.ts)", () => {
   it("maps every hardening setting of the workspace agent (here with a task-level cpu: workspaceCpuHardLimit)", () => {
     const { body, adaptations, notMapped } = dockerContainerSettings(byName(CONTAINERS.workspaceAgent), {
       networkMode: "container:abc",
@@ -109,7 +109,7 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
   });
 });
 
-describe("the workspace task on a local engine (host/docker/localWorkspace.ts)", () => {
+describe("the workspace task on a local engine (scripts/ops/docker/runtime/localWorkspace.ts)", () => {
   it("is the task definition's containers with the config's default sizes, started proxy first", () => {
     const task = localWorkspaceTask({ agent: "a", proxy: "p" });
     expect(task.containers.map((c) => c.name)).to.deep.equal(definitions().map((c) => c.name));

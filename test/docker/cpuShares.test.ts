@@ -1,7 +1,7 @@
 // The workspace task's CPU settings in a real engine, judged by the kernel's own counters (the
 // engine's stats: cpuacct usage and CFS throttling), never by a clock: busy containers run until
 // one has used a fixed amount of CPU, then the counters are compared as ratios with wide margins.
-// The CPU settings come from the one mapping of the task definition (host/docker/containerSettings.ts):
+// The CPU settings come from the one mapping of the task definition (scripts/ops/docker/runtime/containerSettings.ts):
 // CPU shares only by default, plus the task's quota with workspaceCpuHardLimit. What the test adds
 // is the work (busy loops in busybox) and, for the contention case, one CPU for both containers
 // (CpusetCpus), so they contend however many cores the machine has. How much a lone container

@@ -1,5 +1,5 @@
 // The workspace task on a local Docker engine: its containers and volumes come from the same
-// pure builders as the ECS task definition (services/workspaceContainers.ts), with the stack
+// pure builders as the ECS task definition (lib/workspaceContainers.ts), with the stack
 // config's default sizes, and each container is created through the one mapping in
 // containerSettings.ts. Like the ECS agent, it creates the task's volumes (one named volume per
 // workspace for the workspace volume), starts the containers in dependency order (the agent only
