@@ -208,8 +208,6 @@ export function blueGreenInfrastructurePolicy(s: BlueGreenScope): PolicyDocument
   };
 }
 
-// --- Workspace storage ---
-
 /**
  * Resuming a workspace whose host died (docs/storage.md): find its kept volume by tag, snapshot it
  * (the snapshot must carry this stack's tag, or the infrastructure role will not create a volume

@@ -101,7 +101,6 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
   return [proxy, agent];
 }
 
-// --- Egress proxy -------------------------------------------------------------------
 // In egressMode proxy a workspace has no route out of the VPC: HTTPS goes through the egress
 // proxy, named in the variables git, curl, npm, pip and Python read (upper and lower case), and
 // in NODE_USE_ENV_PROXY for Node's own fetch/http. NO_PROXY keeps loopback (the credential proxy)
@@ -132,7 +131,6 @@ export function egressProxyEnvironment(egress: EgressProxySettings | undefined):
     { name: "NODE_USE_ENV_PROXY", value: "1" },
   ];
 }
-// --- end egress proxy
 
 /**
  * The task's volumes: the writable workspace, an EBS volume ECS creates and attaches when the task
