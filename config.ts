@@ -35,8 +35,6 @@ export const configSchema = {
 
 const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks, ...egressChecks, ...capacityChecks];
 
-export type ConfigKey = keyof typeof configSchema;
-
 export interface StackConfig extends ConfigValues<typeof configSchema> {
   readonly project: string;
   readonly stack: string;
