@@ -12,9 +12,23 @@ import { EGRESS_PROXY_METRICS } from "../lib/egressProxyDecisionLog";
 import { type Pool, POOLS } from "../lib/names";
 import type { BackendService } from "../services/backend";
 import type { EgressProxyService } from "../services/egressProxy/service";
+import type { Hosts } from "../components/hosts";
 import type { PlatformContext } from "./context";
-import type { WorkloadBase } from "./workloads";
-import { targetGroupsOf } from "./workloads";
+import type { DataStep } from "./data";
+import type { NetworkControlsStep, NetworkStep } from "./foundation";
+
+/** What the workloads and their operation are built on: every step before them. */
+export interface WorkloadBase {
+  readonly net: NetworkStep;
+  readonly controls: NetworkControlsStep;
+  readonly data: DataStep;
+  readonly hosts: Hosts;
+}
+
+/** The target groups the backend serves from: blue, and green with blue/green deployments. */
+export function targetGroupsOf(alb: BackendLoadBalancer) {
+  return alb.green ? [alb.blue, alb.green] : [alb.blue];
+}
 
 /** Host pools that run on Spot (config backendSpot, workspaceSpot) and so get a spot-interruption drill. */
 export function spotPools(cfg: StackConfig): Pool[] {

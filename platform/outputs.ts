@@ -5,7 +5,8 @@ import type { EgressOutputs, OutputInputs, ServiceOutputs, StorageOutputs } from
 import type { PlatformContext } from "./context";
 import type { DataStep } from "./data";
 import type { NetworkControlsStep, NetworkStep } from "./foundation";
-import { targetGroupsOf, type WorkloadsStep } from "./workloads";
+import { targetGroupsOf } from "./operations";
+import type { WorkloadsStep } from "./workloads";
 
 export function serviceOutputs(ctx: PlatformContext, data: DataStep, w: WorkloadsStep): OutputInputs<ServiceOutputs> {
   const { names } = ctx;

@@ -3,10 +3,11 @@
 // alarms the backend's deployments roll back on built before it (platform/operations.ts).
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../config/services";
+import type { ChaosTemplates } from "../components/chaos";
 import { type Database, DB_NAME, DB_PORT } from "../components/database";
 import { Registry } from "../components/ecr";
-import type { Hosts } from "../components/hosts";
 import type { Observability } from "../components/observability";
+import type { RetainedVolumesMonitor } from "../components/retainedVolumesMonitor";
 import { type Redis, REDIS_PORT } from "../components/redis";
 import { WorkspaceStorage } from "../components/workspaceStorage";
 import { DEPLOYMENT_ROLLBACK_ALARMS } from "../lib/alarmSpecs";
@@ -18,16 +19,7 @@ import { BackendLoadBalancer } from "../services/loadBalancer";
 import { WorkspaceTask } from "../services/workspace";
 import type { PlatformContext } from "./context";
 import type { DataStep } from "./data";
-import type { NetworkControlsStep, NetworkStep } from "./foundation";
-import { buildChaos, buildObservability, buildRetainedVolumes } from "./operations";
-
-/** What the workloads are built on: every step before them. */
-export interface WorkloadBase {
-  readonly net: NetworkStep;
-  readonly controls: NetworkControlsStep;
-  readonly data: DataStep;
-  readonly hosts: Hosts;
-}
+import { buildChaos, buildObservability, buildRetainedVolumes, type WorkloadBase } from "./operations";
 
 export interface WorkloadsStep {
   readonly registry: Registry;
@@ -37,8 +29,8 @@ export interface WorkloadsStep {
   readonly alb: BackendLoadBalancer;
   readonly observability: Observability;
   readonly backend: BackendService;
-  readonly retainedVolumes: ReturnType<typeof buildRetainedVolumes>;
-  readonly chaos: ReturnType<typeof buildChaos>;
+  readonly retainedVolumes: RetainedVolumesMonitor;
+  readonly chaos: ChaosTemplates;
 }
 
 export function buildWorkloads(ctx: PlatformContext, base: WorkloadBase): WorkloadsStep {
@@ -167,11 +159,6 @@ function buildBackendLoadBalancer(ctx: PlatformContext, base: WorkloadBase): Bac
     isProd: cfg.isProd,
     tags: ctx.tags,
   });
-}
-
-/** The target groups the backend serves from: blue, and green with blue/green deployments. */
-export function targetGroupsOf(alb: BackendLoadBalancer) {
-  return alb.green ? [alb.blue, alb.green] : [alb.blue];
 }
 
 interface BackendInputs {
