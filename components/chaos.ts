@@ -185,6 +185,7 @@ export function experimentSpecs(s: ChaosScope): ExperimentSpec[] {
 export interface ChaosTemplatesArgs extends ChaosScope {
   /** Alarm ARNs that stop every experiment (at most MAX_STOP_CONDITIONS). */
   readonly stopAlarmArns: Str[];
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -6,10 +6,15 @@ import { type AlarmKey, type AlarmInputs, alarmSpecs } from "../lib/alarmSpecs";
 import { dashboardBody } from "./dashboard";
 
 export interface ObservabilityArgs extends AlarmInputs<pulumi.Input<string>> {
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Address subscribed to the alarm topic (config alarmEmail); none: no subscription. */
   readonly alarmEmail?: string;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 
