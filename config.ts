@@ -7,14 +7,11 @@ import { networkChecks, networkKeys } from "./config/network";
 import { ConfigError, type ConfigProblem, type CrossCheck, showProblemValue } from "./config/problems";
 import { type ConfigValues, type KeySpec, showValue, string } from "./config/schema";
 import { secretKeys } from "./config/secrets";
-// Services and data.
 import { dataChecks, dataKeys } from "./config/data";
 import { serviceChecks, serviceKeys } from "./config/services";
-// Workspace storage.
 import { storageChecks, storageKeys } from "./config/storage";
 // Cost assumptions of the plan's estimate.
 import { costKeys } from "./config/cost";
-// Egress modes and the egress proxy.
 import { egressChecks, egressKeys } from "./config/egress";
 // AWS quotas and the capacity the plan sizes for.
 import { capacityChecks, capacityKeys } from "./config/capacity";
@@ -38,8 +35,6 @@ export const configSchema = {
 };
 
 const crossChecks: readonly CrossCheck[] = [...networkChecks, ...hostChecks, ...serviceChecks, ...dataChecks, ...storageChecks, ...egressChecks, ...capacityChecks];
-
-export type ConfigKey = keyof typeof configSchema;
 
 export interface StackConfig extends ConfigValues<typeof configSchema> {
   readonly project: string;

@@ -2,10 +2,10 @@
 // ops tool (which reads them with `pulumi stack output --json` or from a file). Grouped by the part
 // of the platform that produces them; `StackOutputs` is the whole contract.
 import type { Input } from "@pulumi/pulumi";
-import type { GroupName } from "./components/flows";
-import type { WorkspaceVolumeOutputSettings } from "./components/workspaceStorage";
+import type { GroupName } from "./lib/flows";
 import type { PtraceChoice } from "./host/seccomp";
 import type { EgressMode } from "./lib/egress";
+import type { WorkspaceVolumeOutputSettings } from "./lib/launchContract";
 
 /** Network, security groups, DNS Firewall and the cluster. */
 export interface FoundationOutputs {

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FIS_ACTIONS, type FisActionId } from "../lib/fisActions";
 import { type PolicyStatement, policyJson, serviceTrustPolicy } from "../lib/iam";
 import type { Pool } from "../lib/names";
-import { ecsArns } from "../services/iam";
+import { ecsArns } from "../lib/workloadIam";
 
 type Str = pulumi.Input<string>;
 
@@ -185,6 +185,7 @@ export function experimentSpecs(s: ChaosScope): ExperimentSpec[] {
 export interface ChaosTemplatesArgs extends ChaosScope {
   /** Alarm ARNs that stop every experiment (at most MAX_STOP_CONDITIONS). */
   readonly stopAlarmArns: Str[];
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -4,7 +4,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ClusterArgs {
+  /** Physical name of the cluster (lib/names.ts), known before it exists. */
   readonly name: string;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

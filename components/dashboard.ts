@@ -1,6 +1,6 @@
 // The stack's CloudWatch dashboard body, built from the same alarm specs as the alarms: an alarm
 // status row, then one graph per alarm with its threshold drawn in, then traffic and capacity.
-import type { AlarmSpec } from "./alarmSpecs";
+import type { AlarmSpec } from "../lib/alarmSpecs";
 
 export interface DashboardInputs {
   readonly region: string;

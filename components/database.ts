@@ -5,17 +5,27 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface DatabaseArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The isolated subnets, one per AZ. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** RDS instance class (config dbInstanceClass). */
   readonly instanceClass: string;
   /** Major version, e.g. "16". */
   readonly engineVersion: string;
+  /** Initial storage, GiB (config dbAllocatedStorageGiB). */
   readonly allocatedStorageGiB: number;
+  /** Storage autoscaling ceiling, GiB (config dbMaxAllocatedStorageGiB). */
   readonly maxAllocatedStorageGiB: number;
+  /** Days automated backups are kept (config dbBackupRetentionDays). */
   readonly backupRetentionDays: number;
+  /** The prod stack (config isProd): deletion protection and longer retention where the component has them. */
   readonly isProd: boolean;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -6,18 +6,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { DNS_ALERT_ACKNOWLEDGED_TAG, type DnsCatchAllAction } from "../lib/egress";
 
 export interface DnsFirewallArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The stack's VPC. */
   readonly vpcId: pulumi.Input<string>;
   /** Every name the VPC may resolve: configured names, the platform's AWS names, data store endpoints. */
   readonly allowedDomains: pulumi.Input<pulumi.Input<string>[]>;
+  /** What a blocked query gets back (config dnsBlockResponse). */
   readonly blockResponse: "NXDOMAIN" | "NODATA";
   /** BLOCK names off the allow list, or ALERT: let them resolve and log the match. */
   readonly catchAllAction: DnsCatchAllAction;
   /** ALERT on a production stack by explicit config: tagged on the rule group for the policy pack. */
   readonly alertAcknowledged: boolean;
+  /** Days its log groups keep entries (config logRetentionDays). */
   readonly logRetentionDays: number;
   /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -29,11 +29,15 @@ export interface ImageSource {
 }
 
 export interface RegistryArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Per image: the tag or digest to run, and a build context when the program builds it. */
   readonly images: PerImage<ImageSource>;
   /** Non-production repositories may be deleted with their images; production's may not. */
   readonly isProd: boolean;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

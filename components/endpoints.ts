@@ -8,13 +8,19 @@ import { interfaceEndpointPolicy } from "../lib/dataPerimeter";
 import { policyJson } from "../lib/iam";
 
 export interface EndpointsArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
   /** The account whose principals and resources the endpoints serve (the data perimeter). */
   readonly accountId: string;
+  /** The stack's VPC. */
   readonly vpcId: pulumi.Input<string>;
+  /** The private subnets the interface endpoints sit in. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

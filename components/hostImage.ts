@@ -17,22 +17,29 @@ export const ROOT_DEVICE = "/dev/xvda";
 export const BUILD_INSTANCE_TYPE = "c6i.large";
 
 export interface HostImageArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
   /** A pinned AMI: no Image Builder resources are created. */
   readonly pinnedAmiId?: string;
   /** Where the build and test instances run: a private subnet and the hosts' security group. */
   readonly subnetId: pulumi.Input<string>;
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** Root volume of the hosts, GiB (config hostRootVolumeGiB). */
   readonly rootVolumeGiB: number;
   /** The ptrace choice of the seccomp profile baked in. */
   readonly seccompPtrace: PtraceChoice;
+  /** Days its log groups keep entries (config logRetentionDays). */
   readonly logRetentionDays: number;
   /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** What the build instance needs in place first: VPC endpoints, the DNS Firewall allow list. */
   readonly buildDependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

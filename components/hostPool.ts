@@ -11,31 +11,49 @@ import { ecsAgentStatements, ssmAgentStatements } from "../lib/hostPolicies";
 import { type Pool, POOL_ATTRIBUTE } from "../lib/names";
 
 export interface HostPoolArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** Which pool: backend (trusted) or workspace. */
   readonly pool: Pool;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** The ECS cluster's name. */
   readonly clusterName: string;
+  /** Physical name of the Auto Scaling group (lib/names.ts). */
   readonly autoScalingGroupName: string;
+  /** Physical name of the capacity provider (lib/names.ts). */
   readonly capacityProviderName: string;
+  /** The AMI of the launch template: built by Image Builder or pinned by config amiId. */
   readonly amiId: pulumi.Input<string>;
+  /** Instance types the pool may launch, in order of preference. */
   readonly instanceTypes: readonly string[];
+  /** Fewest instances of the pool. */
   readonly minSize: number;
+  /** Most instances of the pool. */
   readonly maxSize: number;
   /** Capacity above minSize on Spot (mixed instances policy); minSize stays On-Demand. */
   readonly spot: boolean;
   /** Stopped instances in an ASG warm pool; 0 = none (config forbids it with Spot or mixed types). */
   readonly warmPoolSize: number;
+  /** Capacity provider target capacity, percent: below 100 keeps headroom. */
   readonly targetCapacity: number;
+  /** Root volume of each host, GiB (config hostRootVolumeGiB). */
   readonly rootVolumeGiB: number;
+  /** ECS_CONTAINER_STOP_TIMEOUT of the agent (config containerStopTimeoutSeconds). */
   readonly stopTimeoutSeconds: number;
+  /** ECS_RESERVED_MEMORY of the agent (config hostReservedMemoryMiB). */
   readonly reservedMemoryMiB: number;
   /** The ptrace choice of the seccomp profile the user data installs (the same as the AMI's). */
   readonly seccompPtrace: PtraceChoice;
+  /** The private subnets the hosts run in. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
   /** Must exist before any instance registers (the ENI trunking account setting). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

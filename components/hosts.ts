@@ -8,34 +8,54 @@ import type { PtraceChoice } from "../host/seccomp";
 import type { Pool } from "../lib/names";
 
 export interface PoolArgs {
+  /** Instance types the pool may launch, in order of preference. */
   readonly instanceTypes: readonly string[];
+  /** Fewest instances of the pool. */
   readonly minSize: number;
+  /** Most instances of the pool. */
   readonly maxSize: number;
+  /** Run the pool on Spot (config backendSpot, workspaceSpot). */
   readonly spot: boolean;
+  /** Stopped instances kept ready for scale-out (0: none). */
   readonly warmPoolSize: number;
+  /** Capacity provider target capacity, percent: below 100 keeps headroom. */
   readonly targetCapacity: number;
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** Physical name of the Auto Scaling group (lib/names.ts). */
   readonly autoScalingGroupName: string;
+  /** Physical name of the capacity provider (lib/names.ts). */
   readonly capacityProviderName: string;
 }
 
 export interface HostsArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** The ECS cluster's name. */
   readonly clusterName: pulumi.Input<string>;
   /** The cluster's physical name as a plain value (ecs.config and IAM need it before it exists). */
   readonly clusterPhysicalName: string;
+  /** The private subnets the hosts run in. */
   readonly privateSubnetIds: pulumi.Input<string>[];
+  /** An AMI to use instead of building one (config amiId). */
   readonly pinnedAmiId?: string;
+  /** Root volume of each host, GiB (config hostRootVolumeGiB). */
   readonly rootVolumeGiB: number;
+  /** ECS_CONTAINER_STOP_TIMEOUT of the agent (config containerStopTimeoutSeconds). */
   readonly stopTimeoutSeconds: number;
+  /** ECS_RESERVED_MEMORY of the agent (config hostReservedMemoryMiB). */
   readonly reservedMemoryMiB: number;
   /** The ptrace choice of the seccomp profile the AMI and the user data install. */
   readonly seccompPtrace: PtraceChoice;
+  /** Days its log groups keep entries (config logRetentionDays). */
   readonly logRetentionDays: number;
   /** The platform key: the AMI build logs are encrypted with it. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The two pools, backend and workspace. */
   readonly pools: Readonly<Record<Pool, PoolArgs>>;
   /**
    * What a host (and the AMI build instance) needs before it boots: the VPC endpoints and the DNS
@@ -43,6 +63,7 @@ export interface HostsArgs {
    * ACS/TCS names and keeps them for 12 hours (lib/awsServices.ts, ECS_AGENT_NAMES).
    */
   readonly networkReady: pulumi.Input<pulumi.Resource>[];
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

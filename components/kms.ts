@@ -7,10 +7,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { accountIamKeyStatement, type PolicyDocument, policyJson } from "../lib/iam";
 
 export interface PlatformKeyArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** The prod stack (config isProd): deletion protection and longer retention where the component has them. */
   readonly isProd: boolean;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -12,18 +12,27 @@ import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import type { SubnetLayout } from "../lib/subnetLayout";
 
 export interface NetworkArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** The VPC's IPv4 CIDR (config vpcCidr). */
   readonly vpcCidr: string;
+  /** The zones the subnets go in, one subnet of each tier per zone. */
   readonly availabilityZones: readonly string[];
+  /** The subnet CIDRs per tier (lib/subnetLayout.ts). */
   readonly subnets: SubnetLayout;
+  /** One NAT gateway for all zones, or one per zone (config natGateways). */
   readonly natGateways: "single" | "perAz";
   /** proxy: the workspace subnets get no route out of the VPC; dns-firewall: a NAT route. */
   readonly egressMode: EgressMode;
+  /** Days its log groups keep entries (config logRetentionDays). */
   readonly logRetentionDays: number;
   /** The platform key (components/kms.ts): its policy lets CloudWatch Logs use it for /<prefix>/* log groups. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -2,14 +2,19 @@
 // is alarmSpecs(): the backend's deployments roll back on some of them and FIS stops on others.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmKey, type AlarmInputs, alarmSpecs } from "./alarmSpecs";
+import { type AlarmKey, type AlarmInputs, alarmSpecs } from "../lib/alarmSpecs";
 import { dashboardBody } from "./dashboard";
 
 export interface ObservabilityArgs extends AlarmInputs<pulumi.Input<string>> {
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Address subscribed to the alarm topic (config alarmEmail); none: no subscription. */
   readonly alarmEmail?: string;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -5,17 +5,27 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RedisArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The isolated subnets, one per AZ. */
   readonly subnetIds: pulumi.Input<string>[];
   /** The VPC's AZs in subnet order: with a replica, the primary goes to the first. */
   readonly availabilityZones: readonly string[];
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The AUTH token clients present (from the platform secrets). */
   readonly authToken: pulumi.Input<string>;
+  /** ElastiCache node type (config redisNodeType). */
   readonly nodeType: string;
+  /** Engine version (config). */
   readonly engineVersion: string;
+  /** Days snapshots are kept (config redisSnapshotRetentionDays). */
   readonly snapshotRetentionDays: number;
+  /** The prod stack (config isProd): deletion protection and longer retention where the component has them. */
   readonly isProd: boolean;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

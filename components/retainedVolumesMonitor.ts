@@ -33,17 +33,27 @@ export function monitorCode(source = fs.readFileSync(MONITOR_SOURCE, "utf8")): s
 }
 
 export interface RetainedVolumesMonitorArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The stack name (staging, prod). */
   readonly stack: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** CloudWatch namespace of the platform's own metrics. */
   readonly metricsNamespace: string;
+  /** Days its log groups keep entries (config logRetentionDays). */
   readonly logRetentionDays: number;
   /** The platform key: it encrypts the function's log group (its policy covers /<prefix>/*). */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** SNS topic its alarms notify. */
   readonly alarmTopicArn: pulumi.Input<string>;
+  /** Alarm when more retained volumes than this (config retainedVolumesAlarmCount). */
   readonly countThreshold: number;
+  /** Alarm when they hold more GiB than this (config retainedVolumesAlarmGiB). */
   readonly gibThreshold: number;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

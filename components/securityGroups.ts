@@ -3,13 +3,18 @@
 // a group allows exactly what the table lists.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type Flow, GROUP_NAMES, type GroupName, type Peer, SECURITY_GROUPS } from "./flows";
+import { type Flow, GROUP_NAMES, type GroupName, type Peer, SECURITY_GROUPS } from "../lib/flows";
 
 export interface SecurityGroupsArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The stack's VPC. */
   readonly vpcId: pulumi.Input<string>;
+  /** The allowed flows (lib/flows.ts): one rule resource per flow and direction. */
   readonly flows: readonly Flow[];
+  /** The S3 gateway endpoint's prefix list: the hosts' way to ECR layers. */
   readonly s3PrefixListId: pulumi.Input<string>;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

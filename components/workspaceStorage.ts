@@ -5,35 +5,36 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accountIamKeyStatement, type PolicyDocument, policyJson, serviceTrustPolicy } from "../lib/iam";
-import { VOLUME_TAGS, type VolumeFilesystem } from "../lib/launchContract";
-import { ECS_SERVICE, workspaceVolumeRolePolicy } from "../services/iam";
+import { VOLUME_TAGS, type VolumeFilesystem, type WorkspaceVolumeOutputSettings } from "../lib/launchContract";
+import { ECS_SERVICE, workspaceVolumeRolePolicy } from "../lib/workloadIam";
 
 export interface WorkspaceStorageArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The stack name (staging, prod). */
   readonly stack: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** The ECS cluster's name. */
   readonly clusterName: string;
+  /** The workspace pool's Auto Scaling group: the role attaches volumes to its instances only. */
   readonly workspaceAutoScalingGroup: string;
+  /** The task definition's volume that is configured at launch. */
   readonly volumeName: string;
+  /** Size of each workspace volume, GiB (config workspaceVolumeGiB). */
   readonly sizeGiB: number;
+  /** gp3 IOPS of each volume (config workspaceVolumeIops). */
   readonly iops: number;
+  /** gp3 throughput of each volume, MiB/s (config workspaceVolumeThroughputMiBps). */
   readonly throughputMiBps: number;
+  /** Filesystem ECS formats a new volume with (config workspaceVolumeFilesystem). */
   readonly filesystem: VolumeFilesystem;
+  /** The prod stack (config isProd): deletion protection and longer retention where the component has them. */
   readonly isProd: boolean;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
-}
-
-/** What every workspace's RunTask uses, besides the key and the role (stack output workspaceVolumeSettings). */
-export interface WorkspaceVolumeOutputSettings {
-  readonly volumeName: string;
-  readonly volumeType: "gp3";
-  readonly sizeGiB: number;
-  readonly iops: number;
-  readonly throughputMiBps: number;
-  readonly filesystem: VolumeFilesystem;
-  /** The remote-claude:stack tag value every volume carries. */
-  readonly stackTag: string;
 }
 
 /**

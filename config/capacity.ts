@@ -7,7 +7,7 @@ import { mustParseCidr } from "../lib/cidr";
 import { density } from "../lib/density";
 import { instanceTypeInfo } from "../lib/instanceCatalog";
 import { planSubnets } from "../lib/subnetLayout";
-import { PROXY_CPU, PROXY_MEMORY_MIB } from "../services/workspaceContainers";
+import { PROXY_CPU, PROXY_MEMORY_MIB } from "../lib/workspaceContainers";
 import type { StackConfig } from "../config";
 import type { CrossCheck } from "./problems";
 import { integer } from "./schema";

@@ -65,8 +65,6 @@ export const DEFAULT_QUOTAS = {
   },
 } as const satisfies Record<string, DefaultQuota>;
 
-export type QuotaName = keyof typeof DEFAULT_QUOTAS;
-
 /** Addresses a subnet of this prefix length leaves for interfaces. */
 export function usableAddresses(prefix: number): number {
   return Math.max(0, 2 ** (32 - prefix) - SUBNET_RESERVED_ADDRESSES);

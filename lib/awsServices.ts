@@ -165,7 +165,7 @@ export const NAME_AUDIT: readonly NameEvidence[] = [
   { host: regional("secretsmanager"), resolvedBy: "ECS agent (task secrets)", source: `${ECS_AGENT_AT} agent/asm/factory/factory.go:63`, botocoreService: "secretsmanager" },
   { host: regional("ssm"), resolvedBy: "SSM agent (enabled in the ECS AMI); Image Builder's Run Command", source: `${ECS_AMI_AT} scripts/enable-services.sh:6`, botocoreService: "ssm" },
   { host: regional("ssmmessages"), resolvedBy: "SSM agent (Session Manager channels; Run Command documents through the Message Gateway Service since agent 3.3.40.0)", source: `${SSM_AGENT_AT} agent/session/config/config.go:29; Systems Manager User Guide, "Reference: ec2messages, ssmmessages, and other API operations"` },
-  { host: regional("ec2"), resolvedBy: "backend (find and snapshot workspace volumes for the resume path)", source: "services/iam.ts workspaceResumeStatements (ec2:DescribeVolumes, DescribeSnapshots, CreateSnapshot)", botocoreService: "ec2" },
+  { host: regional("ec2"), resolvedBy: "backend (find and snapshot workspace volumes for the resume path)", source: "lib/workloadIam.ts workspaceResumeStatements (ec2:DescribeVolumes, DescribeSnapshots, CreateSnapshot)", botocoreService: "ec2" },
   { host: regional("imagebuilder"), resolvedBy: "AWSTOE on the AMI build and test instances (GetComponent)", source: "Image Builder User Guide, VPC endpoints; components/hostImage.ts (imagebuilder:GetComponent)", botocoreService: "imagebuilder" },
   { host: bucketHost("ec2imagebuilder-toe-"), resolvedBy: "the AMI build and test instances downloading AWSTOE", source: "Image Builder User Guide, Manage AWSTOE (ec2imagebuilder-toe-<region>-prod)" },
   {
@@ -176,7 +176,7 @@ export const NAME_AUDIT: readonly NameEvidence[] = [
   {
     host: regional("bedrock-runtime"),
     resolvedBy: "workspaces through the credential proxy",
-    source: "the design's workspace flow (components/flows.ts: workspace → endpoints 443, Bedrock runtime); NO_PROXY in services/workspaceContainers.ts",
+    source: "the design's workspace flow (lib/flows.ts: workspace → endpoints 443, Bedrock runtime); NO_PROXY in lib/workspaceContainers.ts",
     botocoreService: "bedrock-runtime",
     onlyIn: (r) => BEDROCK_RUNTIME_REGIONS.has(r),
   },
@@ -213,6 +213,6 @@ export const REFUSED_NAMES: readonly RefusedName[] = [
     why: `retired 2026-09-30; the SSM agent (>= 3.3.40.0, as every ECS AMI of 2026 ships) takes its messages through ssmmessages, which has an endpoint. Its legacy delivery path is still in the agent's source (${SSM_AGENT_AT} agent/runcommand/mds/service.go:92) and only runs when ssmmessages is unreachable`,
   },
   { host: regional("sts"), why: "nothing on a host calls STS: the instance role comes from IMDS, task roles from the ECS agent" },
-  { host: regional("kms"), why: "hosts decrypt nothing themselves: Secrets Manager (kms:ViaService, services/iam.ts), EBS, ECR and CloudWatch Logs decrypt server-side" },
+  { host: regional("kms"), why: "hosts decrypt nothing themselves: Secrets Manager (kms:ViaService, lib/workloadIam.ts), EBS, ECR and CloudWatch Logs decrypt server-side" },
   { host: regional("s3"), why: "path-style S3 would reach every bucket by name; the platform's buckets are reached by their virtual-host names only" },
 ];

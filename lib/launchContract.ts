@@ -67,6 +67,18 @@ export interface WorkspaceVolumeSettings {
   readonly stack: string;
 }
 
+/** What every workspace's RunTask uses, besides the key and the role (stack output workspaceVolumeSettings). */
+export interface WorkspaceVolumeOutputSettings {
+  readonly volumeName: string;
+  readonly volumeType: "gp3";
+  readonly sizeGiB: number;
+  readonly iops: number;
+  readonly throughputMiBps: number;
+  readonly filesystem: VolumeFilesystem;
+  /** The remote-claude:stack tag value every volume carries. */
+  readonly stackTag: string;
+}
+
 export interface WorkspaceLaunchTarget {
   readonly cluster: string;
   /** Family (latest ACTIVE revision) or full ARN with revision. */

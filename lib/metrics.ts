@@ -28,8 +28,6 @@ export function workspaceLaunchFailureDatum(clusterName: string, count: number, 
   };
 }
 
-// --- Workspace storage ---
-
 /**
  * Retained workspace volumes, in platformNames().metricsNamespace: what a stack keeps on EBS after
  * its workspaces stopped. Published every 15 minutes by the stack's retained-volumes monitor (a

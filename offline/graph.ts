@@ -118,9 +118,3 @@ export class StackGraph {
     return this.resources.filter((r) => r.custom);
   }
 }
-
-/** JSON.parse for policy-like inputs that arrive as strings. */
-export function parseJsonInput<T = any>(value: unknown): T {
-  if (typeof value !== "string") throw new Error(`expected a JSON string, got ${typeof value}`);
-  return JSON.parse(value) as T;
-}

@@ -193,7 +193,7 @@ const SHAPES: Record<string, ShapeFn> = {
     arn: arn(ctx, "imagebuilder", `image/${physical}/1.0.0/1`),
     extra: { outputResources: [{ amis: [{ image: `ami-0${h.slice(0, 16)}`, region: ctx.region, accountId: ctx.accountId, name: physical, description: "" }], containers: [] }] },
   }),
-  // --- Host pools: Image Builder ARNs carry the version (and build) like AWS's do; ids are the ARNs.
+  // Image Builder ARNs carry the version (and build) like AWS's do; ids are the ARNs.
   "aws:imagebuilder/component:Component": ({ inputs, physical, ctx }) => {
     const componentArn = arn(ctx, "imagebuilder", `component/${physical}/${inputs.version ?? "1.0.0"}/1`);
     return { id: componentArn, arn: componentArn, extra: { owner: ctx.accountId, type: "BUILD" } };
@@ -219,8 +219,7 @@ const SHAPES: Record<string, ShapeFn> = {
     extra: { principalArn: `arn:aws:iam::${ctx.accountId}:root` },
   }),
   "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ({ inputs }) => ({ id: String(inputs.clusterName) }),
-  // --- end host pools
-  // --- Workspace storage: the retained-volumes monitor's function and its schedule.
+  // The retained-volumes monitor's function and its schedule.
   "aws:lambda/function:Function": ({ physical, ctx }) => {
     const functionArn = arn(ctx, "lambda", `function:${physical}`);
     return {
@@ -236,7 +235,6 @@ const SHAPES: Record<string, ShapeFn> = {
   "aws:lambda/permission:Permission": ({ inputs, hex: h }) => ({ id: String(inputs.statementId ?? `terraform-${h.slice(0, 26)}`) }),
   "aws:cloudwatch/eventRule:EventRule": ({ physical, ctx }) => ({ id: physical, arn: arn(ctx, "events", `rule/${physical}`) }),
   "aws:cloudwatch/eventTarget:EventTarget": ({ inputs, hex: h }) => ({ id: `${inputs.rule}-terraform-${h.slice(0, 26)}`, extra: { targetId: `terraform-${h.slice(0, 26)}` } }),
-  // --- end workspace storage
   "aws:fis/experimentTemplate:ExperimentTemplate": ({ hex: h, ctx }) => ({
     id: `EXT${h.slice(0, 14).toUpperCase()}`,
     arn: arn(ctx, "fis", `experiment-template/EXT${h.slice(0, 14).toUpperCase()}`),

@@ -73,7 +73,6 @@ const SERVICE_SUMMARIES: Record<string, Summarize> = {
   "aws:fis/experimentTemplate:ExperimentTemplate": (r) =>
     `${r.inputs.actions?.[0]?.actionId} on ${r.inputs.targets?.[0]?.selectionMode} ${r.inputs.targets?.[0]?.resourceType}, ${r.inputs.stopConditions?.length} stop alarms`,
   "awsx:ecr:Image": (r) => `build ${r.inputs.context} -> ${r.inputs.imageTag ?? "(digest)"}`,
-  // Workspace storage.
   "aws:lambda/function:Function": (r) => `${r.inputs.name}: ${r.inputs.runtime} ${[r.inputs.architectures ?? []].flat().join("/")}, ${r.inputs.memorySize} MB, timeout ${r.inputs.timeout} s`,
   "aws:cloudwatch/eventRule:EventRule": (r) => `${r.inputs.name}: ${r.inputs.scheduleExpression ?? "event pattern"}`,
 };

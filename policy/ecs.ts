@@ -117,8 +117,6 @@ export const ecsNoPrivilegedTasks: ResourceValidationPolicy = {
   },
 };
 
-// --- Workspace storage ---
-
 /** The volume fields of a task definition, as @pulumi/aws names them (and the ECS API, for reuse). */
 const configuredAtLaunch = (v: Record<string, any>) => v.configureAtLaunch === true || v.configuredAtLaunch === true;
 const hostPathOf = (v: Record<string, any>): string | undefined => v.hostPath ?? v.host?.sourcePath;

@@ -19,7 +19,6 @@ export const resourcePolicies: readonly ResourceValidationPolicy[] = [
   workspaceContainersHardened,
   workspaceSecretOnlyInProxy,
   workspaceTaskResourcesBounded,
-  // Workspace storage.
   workspaceVolumeConfiguredAtLaunch,
   ecsNoPrivilegedTasks,
   ecsDeploymentRollbackAsDocumented,

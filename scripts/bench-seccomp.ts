@@ -4,11 +4,11 @@
 // time of each and their ratio.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DockerEngine } from "../host/docker/engine";
-import { localWorkspaceTask } from "../host/docker/localWorkspace";
-import { IMAGE_SPECS, importRootfs } from "../host/docker/rootfs";
-import { ulimitCeilings } from "../host/docker/ulimits";
-import { runWorkspaceCommand } from "../host/docker/workspaceCommand";
+import { DockerEngine } from "./ops/docker/runtime/engine";
+import { localWorkspaceTask } from "./ops/docker/runtime/localWorkspace";
+import { IMAGE_SPECS, importRootfs } from "./ops/docker/runtime/rootfs";
+import { ulimitCeilings } from "./ops/docker/runtime/ulimits";
+import { runWorkspaceCommand } from "./ops/docker/runtime/workspaceCommand";
 import { BASE_PROFILE } from "../host/seccomp";
 import { SECCOMP_PROFILE } from "./ops/docker/run";
 

@@ -7,12 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
 import { launchContractEnvironment, VOLUME_TAGS, type WorkspaceVolumeSettings } from "../lib/launchContract";
 import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
-import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE } from "./iam";
+import { backendTaskRolePolicy, blueGreenInfrastructurePolicy, ECS_TASKS_SERVICE } from "../lib/workloadIam";
 import { executionRole, poolServicePlacement, taskLogGroup } from "./taskResources";
 import type { BackendLoadBalancer } from "./loadBalancer";
 import { poolPlacementConstraint } from "../lib/placement";
-import { awslogs, lockedDown } from "./containerBasics";
-import { httpHealthCommand } from "./workspaceContainers";
+import { awslogs, lockedDown } from "../lib/containerBasics";
+import { httpHealthCommand } from "../lib/workspaceContainers";
 
 export const BACKEND_PORT = 8000;
 /** Environment variables the backend reads its data stores' coordinates from. */
@@ -37,47 +37,80 @@ export const BACKEND_ENV = {
 export const BLUE_GREEN_BAKE_MINUTES = 10;
 
 export interface BackendServiceArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** Image URI the task runs. */
   readonly image: pulumi.Input<string>;
+  /** ECR repository of its image: the execution role may pull from it only. */
   readonly repositoryArn: pulumi.Input<string>;
+  /** Task CPU units (1024 = one vCPU). */
   readonly cpu: number;
+  /** Task memory, MiB. */
   readonly memoryMiB: number;
+  /** Path the ALB and the container health check request (config backendHealthCheckPath). */
   readonly healthCheckPath: string;
+  /** Seconds ECS ignores failing health checks after a start (config backendHealthCheckGraceSeconds). */
   readonly healthCheckGracePeriodSeconds: number;
+  /** Tasks the service keeps running. */
   readonly desiredCount: number;
+  /** Fewest tasks autoscaling keeps (config backendMinCount). */
   readonly minCount: number;
+  /** Most tasks autoscaling runs (config backendMaxCount). */
   readonly maxCount: number;
+  /** Target tracking on average CPU, percent (config backendCpuTargetPercent). */
   readonly cpuTargetPercent: number;
+  /** Target tracking on ALB requests per task (config backendRequestsPerTaskTarget). */
   readonly requestsPerTaskTarget: number;
+  /** Rolling or blue/green deployments (config backendDeploymentStrategy). */
   readonly strategy: "rolling" | "blueGreen";
+  /** Task definition family. */
   readonly family: string;
+  /** Physical name of the ECS service (lib/names.ts). */
   readonly serviceName: string;
+  /** Capacity provider of the host pool the tasks run on. */
   readonly capacityProvider: string;
+  /** The ECS cluster's name. */
   readonly clusterName: string;
+  /** The ECS cluster's ARN. */
   readonly clusterArn: pulumi.Input<string>;
+  /** The private subnets the tasks run in. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** Name of the CloudWatch log group of its containers. */
   readonly logGroupName: string;
+  /** Days its log groups keep entries (config logRetentionDays). */
   readonly logRetentionDays: number;
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The ALB and its target groups the service registers with. */
   readonly loadBalancer: BackendLoadBalancer;
   /** What RunTask needs, handed to the backend in its environment (RUNTASK_ENV). */
   readonly workspace: {
+    /** Task definition family. */
     readonly family: string;
     readonly executionRoleArn: pulumi.Input<string>;
     readonly subnetIds: pulumi.Input<string>[];
+    /** The security group of the component's role (lib/flows.ts). */
     readonly securityGroupId: pulumi.Input<string>;
+    /** Capacity provider of the host pool the tasks run on. */
     readonly capacityProvider: string;
     /** Workspace storage: the volume every RunTask configures; the key and role ARNs resolve at deploy time. */
     readonly volume: Omit<WorkspaceVolumeSettings, "kmsKeyArn" | "infrastructureRoleArn"> & {
+      /** The KMS key that encrypts what the component stores and logs. */
       readonly kmsKeyArn: pulumi.Input<string>;
       readonly infrastructureRoleArn: pulumi.Input<string>;
     };
   };
+  /** Where the backend finds PostgreSQL, and the secret with its master credentials. */
   readonly database: { readonly host: pulumi.Input<string>; readonly port: number; readonly name: string; readonly masterSecretArn: pulumi.Input<string> };
+  /** Where the backend finds Redis, and the secret with its AUTH token. */
   readonly redis: { readonly host: pulumi.Input<string>; readonly port: number; readonly authSecretArn: pulumi.Input<string> };
+  /** CloudWatch namespace of the platform's own metrics. */
   readonly metricsNamespace: string;
   /** Alarms that fail (and roll back) a deployment when they fire during it. */
   readonly deploymentAlarmNames: pulumi.Input<string>[];
@@ -86,6 +119,7 @@ export interface BackendServiceArgs {
    * (aws.ecs.ClusterCapacityProviders of the host pools): the service depends on these.
    */
   readonly capacityReady?: pulumi.Resource[];
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -9,17 +9,27 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface BackendLoadBalancerArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The stack's VPC. */
   readonly vpcId: pulumi.Input<string>;
+  /** The public subnets the ALB sits in. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** ACM certificate of the HTTPS listener (config certificateArn); none: HTTP only. */
   readonly certificateArn?: string;
+  /** ALB idle timeout (config albIdleTimeoutSeconds): long-lived streams need it high. */
   readonly idleTimeoutSeconds: number;
+  /** Path the target groups' health check requests. */
   readonly healthCheckPath: string;
+  /** The backend container's port the target groups forward to. */
   readonly port: number;
   /** A second (green) target group for ECS native blue/green deployments. */
   readonly blueGreen: boolean;
+  /** The prod stack (config isProd): deletion protection and longer retention where the component has them. */
   readonly isProd: boolean;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy } from "../lib/iam";
-import { ECS_TASKS_SERVICE, executionRolePolicy } from "./iam";
+import { ECS_TASKS_SERVICE, executionRolePolicy } from "../lib/workloadIam";
 
 export function taskLogGroup(
   name: string,
@@ -23,14 +23,23 @@ export function taskLogGroup(
 export interface ExecutionRoleArgs {
   /** The workload's short name: the role is <prefix>-<workload>-execution. */
   readonly workload: string;
+  /** What the role is for, in its description. */
   readonly description: string;
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** ECR repositories the execution role may pull from. */
   readonly repositoryArns: pulumi.Input<string>[];
+  /** The log group the execution role may write to. */
   readonly logGroupArn: pulumi.Input<string>;
+  /** Secrets the execution role may read to inject into containers. */
   readonly secretArns: pulumi.Input<string>[];
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { poolPlacementConstraint } from "../lib/placement";
 import { executionRole, taskLogGroup } from "./taskResources";
 import type { Volume } from "@aws-sdk/client-ecs";
-import { workspaceContainers, workspaceTaskCpu, workspaceTaskSize, workspaceVolumes } from "./workspaceContainers";
+import { workspaceContainers, workspaceTaskCpu, workspaceTaskSize, workspaceVolumes } from "../lib/workspaceContainers";
 
 /**
  * An ECS API volume as the provider's input. The names differ: the API's configuredAtLaunch is
@@ -26,25 +26,39 @@ export function taskDefinitionVolume(v: Volume): aws.types.input.ecs.TaskDefinit
 }
 
 export interface WorkspaceTaskArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** Task definition family. */
   readonly family: string;
+  /** Name of the CloudWatch log group of its containers. */
   readonly logGroupName: string;
+  /** Days its log groups keep entries (config logRetentionDays). */
   readonly logRetentionDays: number;
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** Image URI of the workspace agent. */
   readonly agentImage: pulumi.Input<string>;
+  /** Image URI of the credential proxy. */
   readonly proxyImage: pulumi.Input<string>;
+  /** ECR repositories of both images: the execution role may pull from them only. */
   readonly repositoryArns: pulumi.Input<string>[];
+  /** Secret holding the credential proxy's credential: injected into the credential proxy only. */
   readonly proxySecretArn: pulumi.Input<string>;
   /** The agent's CPU units: its CPU shares and, with the credential proxy's, the task's reservation. */
   readonly agentCpu: number;
+  /** Memory of the agent container, MiB (config workspaceAgentMemoryMiB). */
   readonly agentMemoryMiB: number;
   /** Set a task-level cpu (the containers' sum): a hard CFS quota on ECS on EC2. Without it the reservation is a weight only. */
   readonly cpuHardLimit: boolean;
+  /** Size of the agent's /tmp tmpfs, MiB (config workspaceTmpfsMiB). */
   readonly tmpfsMiB: number;
   /** egressMode proxy: the proxy's URL and the names reached directly (NO_PROXY). */
   readonly egressProxy?: { readonly url: pulumi.Input<string>; readonly directNames: readonly string[] };
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { IMPACT_ALARMS } from "../components/alarmSpecs";
+import { IMPACT_ALARMS } from "../lib/alarmSpecs";
 import { type ChaosScope, drainagePercentage, experimentSpecs, MAX_STOP_CONDITIONS } from "../components/chaos";
 import { DEPRECATED_FIS_ACTIONS, FIS_ACTIONS, type FisActionId } from "../lib/fisActions";
 import { platformNames } from "../lib/names";
 import type { CapturedResource, StackGraph } from "../offline/graph";
-import { spotPools } from "../services";
+import { spotPools } from "../platform/operations";
 import { requireBotocore, serviceModel } from "./helpers/botocore";
 import { resolveId } from "./helpers/graph";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";

@@ -3,11 +3,11 @@
 // what cannot be the same locally is said. No engine needed.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
-import { applyOverride, dockerContainerSettings } from "../host/docker/containerSettings";
-import { LOCAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../host/docker/localWorkspace";
+import { applyOverride, dockerContainerSettings } from "../scripts/ops/docker/runtime/containerSettings";
+import { LOCAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../lib/names";
 import { TASK_PIDS_LIMIT } from "../lib/taskLimits";
-import { PROXY_CREDENTIAL_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../services/workspaceContainers";
+import { PROXY_CREDENTIAL_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../lib/workspaceContainers";
 
 const MIB = 1024 * 1024;
 const S = 1e9;
@@ -18,7 +18,7 @@ function definitions(): ContainerDefinition[] {
 
 const byName = (name: string) => definitions().find((c) => c.name === name)!;
 
-describe("ContainerDefinition → Docker create body (host/docker/containerSettings.ts)", () => {
+describe("ContainerDefinition → Docker create body (scripts/ops/docker/runtime/containerSettings.ts)", () => {
   it("maps every hardening setting of the workspace agent (here with a task-level cpu: workspaceCpuHardLimit)", () => {
     const { body, adaptations, notMapped } = dockerContainerSettings(byName(CONTAINERS.workspaceAgent), {
       networkMode: "container:abc",
@@ -110,7 +110,7 @@ describe("ContainerDefinition → Docker create body (host/docker/containerSetti
   });
 });
 
-describe("the workspace task on a local engine (host/docker/localWorkspace.ts)", () => {
+describe("the workspace task on a local engine (scripts/ops/docker/runtime/localWorkspace.ts)", () => {
   it("is the task definition's containers with the config's default sizes, started proxy first", () => {
     const task = localWorkspaceTask({ agent: "a", proxy: "p" });
     expect(task.containers.map((c) => c.name)).to.deep.equal(definitions().map((c) => c.name));

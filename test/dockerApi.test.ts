@@ -6,12 +6,12 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ContainerInspect, DockerApi, DockerApiError, DockerUnreachableError, demultiplex, dockerEndpoint, dockerTime, memoryInUse } from "../host/docker/api";
-import { LocalWorkspace, localWorkspaceTask } from "../host/docker/localWorkspace";
+import { type ContainerInspect, DockerApi, DockerApiError, DockerUnreachableError, demultiplex, dockerEndpoint, dockerTime, memoryInUse } from "../scripts/ops/docker/runtime/api";
+import { LocalWorkspace, localWorkspaceTask } from "../scripts/ops/docker/runtime/localWorkspace";
 import { dockerMajor, healthyFloorSeconds } from "../scripts/ops/docker/loadWorkspaces";
 import { firstHealthyAt, observeWorkspace } from "../scripts/ops/docker/target";
 
-describe("the Docker engine client (host/docker/api.ts)", () => {
+describe("the Docker engine client (scripts/ops/docker/runtime/api.ts)", () => {
   it("reads DOCKER_HOST: the default socket, unix://, tcp://; refuses what it cannot speak", () => {
     expect(dockerEndpoint({})).to.deep.equal({ url: "unix:///var/run/docker.sock", socketPath: "/var/run/docker.sock" });
     expect(dockerEndpoint({ DOCKER_HOST: "unix:///tmp/d.sock" })).to.deep.equal({ url: "unix:///tmp/d.sock", socketPath: "/tmp/d.sock" });

@@ -18,15 +18,15 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tls from "node:tls";
-import { egressProxySquidConfig, SQUID_CONFIG_ENV } from "../services/egressProxy/container";
-import { DECISION_FIELDS, DECISIONS_PATTERN, DENIED_PATTERN, matchesSpaceDelimited, NON_PUBLIC_DESTINATION_PATTERN } from "../services/egressProxy/decisionLog";
+import { egressProxySquidConfig, SQUID_CONFIG_ENV } from "../lib/egressProxyContainer";
+import { DECISION_FIELDS, DECISIONS_PATTERN, DENIED_PATTERN, matchesSpaceDelimited, NON_PUBLIC_DESTINATION_PATTERN } from "../lib/egressProxyDecisionLog";
 import {
   NON_PUBLIC_DESTINATION_PAGE,
   NON_PUBLIC_DESTINATIONS,
   renderSquidConfig,
   type SquidOptions,
   squidDomains,
-} from "../services/egressProxy/squidConfig";
+} from "../lib/squidConfig";
 import { isDenied, parseDecision } from "../scripts/ops/egress/queries";
 import { STAGING_PROXY } from "./helpers/egress";
 import { SQUID_LINES } from "./ops/helpers/egress";

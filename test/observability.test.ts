@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { type AlarmKey, alarmSpecs, IMPACT_ALARMS } from "../components/alarmSpecs";
-import { matchesSpaceDelimited, NON_PUBLIC_DESTINATION_PATTERN } from "../services/egressProxy/decisionLog";
+import { type AlarmKey, alarmSpecs, IMPACT_ALARMS } from "../lib/alarmSpecs";
+import { matchesSpaceDelimited, NON_PUBLIC_DESTINATION_PATTERN } from "../lib/egressProxyDecisionLog";
 import { WORKSPACE_LAUNCH_FAILURES, workspaceLaunchFailureDatum } from "../lib/metrics";
 import type { StackGraph } from "../offline/graph";
 import { FULL_STAGING } from "./helpers/services";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { StackConfig } from "../config";
 import { type CapturedResource, StackGraph } from "../offline/graph";
 import { derivedEgressMode, MUST_REFUSE_RANGES, type PostureRow, postureRows } from "../offline/posture/posture";
-import { NON_PUBLIC_DESTINATIONS } from "../services/egressProxy/squidConfig";
+import { NON_PUBLIC_DESTINATIONS } from "../lib/squidConfig";
 import { fakeResource, withChanges } from "./helpers/fakeGraph";
 import { buildStack, STACKS, stackConfig } from "./helpers/stacks";
 

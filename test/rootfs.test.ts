@@ -1,5 +1,5 @@
 // The root filesystems the Docker tests import are assembled from this machine's own files
-// (host/docker/rootfs.ts): nothing of the assembly may land outside the root. A copied tree keeps
+// (scripts/ops/docker/runtime/rootfs.ts): nothing of the assembly may land outside the root. A copied tree keeps
 // its relative symlinks as they are (Debian's /usr/share/squid/errors -> ../squid-langpack), so an
 // extra file written through one stays in the root, and the link means in the image what it means
 // on the host. Judged by the filesystem, in temporary directories; no Docker needed.
@@ -7,9 +7,9 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assembleRootfs } from "../host/docker/rootfs";
+import { assembleRootfs } from "../scripts/ops/docker/runtime/rootfs";
 
-describe("root filesystem assembly (host/docker/rootfs.ts)", () => {
+describe("root filesystem assembly (scripts/ops/docker/runtime/rootfs.ts)", () => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "rc-rootfs-"));

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { allowedFlows, describeFlow, type Flow, GROUP_NAMES } from "../components/flows";
+import { allowedFlows, describeFlow, type Flow, GROUP_NAMES } from "../lib/flows";
 import type { CapturedResource, StackGraph } from "../offline/graph";
 import { STAGING_PROXY } from "./helpers/egress";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";

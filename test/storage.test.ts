@@ -7,7 +7,7 @@ import { launchTargetFromEnvironment, VOLUME_TAGS } from "../lib/launchContract"
 import { RETAINED_VOLUMES } from "../lib/metrics";
 import type { StackGraph } from "../offline/graph";
 import { launchTargetFromOutputs } from "../scripts/ops/launchTarget";
-import { WORKSPACE_MOUNT_PATH, WORKSPACE_VOLUME } from "../services/workspaceContainers";
+import { WORKSPACE_MOUNT_PATH, WORKSPACE_VOLUME } from "../lib/workspaceContainers";
 import { containerNamed, envOf, inlineStatements, statementBySid } from "./helpers/services";
 import { configErrorOf, buildStack, stackConfig, STACKS } from "./helpers/stacks";
 

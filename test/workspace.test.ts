@@ -14,8 +14,8 @@ import {
   workspaceContainers,
   workspaceTaskSize,
   workspaceVolumes,
-} from "../services/workspaceContainers";
-import { egressProxyEnvironment, LOOPBACK_NAMES } from "../services/workspaceContainers";
+} from "../lib/workspaceContainers";
+import { egressProxyEnvironment, LOOPBACK_NAMES } from "../lib/workspaceContainers";
 import { interfaceEndpointServices } from "../lib/awsServices";
 import { STAGING_PROXY } from "./helpers/egress";
 import { resolveId } from "./helpers/graph";

@@ -1,7 +1,7 @@
 // The workspace task's CPU, held against AWS's own words and code. Judges from outside the
 // project: botocore's ECS model (the API Reference's text: a container's cpu is Docker CPU shares,
 // a task-level cpu is optional on EC2) and the ECS agent's source at the commit
-// services/workspaceContainers.ts cites (a task cpu becomes a CFS quota on the task's cgroup, its
+// lib/workspaceContainers.ts cites (a task cpu becomes a CFS quota on the task's cgroup, its
 // absence the containers' summed shares; the instance's resources are debited by the one or the
 // other). The agent's source is read with ECS_AGENT_GIT_DIR pointing at a clone of
 // aws/amazon-ecs-agent; without one that part skips loudly, as test/awsNames.test.ts's does (these
@@ -17,7 +17,7 @@ import { containerSizes } from "../offline/workloads";
 import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
 import { buildStack, STACKS } from "./helpers/stacks";
 
-const CITING = fs.readFileSync(path.resolve(__dirname, "..", "services", "workspaceContainers.ts"), "utf8");
+const CITING = fs.readFileSync(path.resolve(__dirname, "..", "lib", "workspaceContainers.ts"), "utf8");
 const AGENT = {
   repo: "aws/amazon-ecs-agent",
   commit: "8dfceca6cf380a83c3007349317566f2862f0673",

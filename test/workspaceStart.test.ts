@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONTAINERS } from "../lib/names";
-import { AGENT_STARTUP_WAIT_SECONDS, HEALTH_CHECK, PROXY_URL_ENV, workspaceContainers } from "../services/workspaceContainers";
+import { AGENT_STARTUP_WAIT_SECONDS, HEALTH_CHECK, PROXY_URL_ENV, workspaceContainers } from "../lib/workspaceContainers";
 import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
 
 const CITING = fs.readFileSync(path.join(__dirname, "..", "services", "workspaceContainers.ts"), "utf8");

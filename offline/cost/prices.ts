@@ -77,8 +77,6 @@ export const PRICES = {
   fargateGiBHour: estimate(0.00553, "per Fargate GB-hour (Linux/x86)", SOURCES.fargate),
 } as const satisfies Record<string, Price>;
 
-export type PriceKey = keyof typeof PRICES;
-
 /**
  * EC2 On-Demand Linux per vCPU-hour by family, from the instance catalog (lib/instanceCatalog.ts),
  * where each family's rate sits next to its types' ENI trunking figures: within these families AWS

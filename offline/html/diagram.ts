@@ -2,7 +2,7 @@
 // security group (its role from flows.ts, the resources that use it), one arrow per allowed flow
 // (the security group rules), laid out in columns by how far a box is from the traffic's sources;
 // below, one box per top-level component with its resource count and monthly cost.
-import { SECURITY_GROUPS } from "../../components/flows";
+import { SECURITY_GROUPS } from "../../lib/flows";
 import type { CapturedResource, StackGraph } from "../graph";
 import { shortType } from "../plan";
 import { escapeXml } from "./escape";

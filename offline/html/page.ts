@@ -142,7 +142,7 @@ ${ceilings ? `<div class="card">Ceiling<b id="headline-ceiling">${e(ceilings.bin
 </div>
 
 <h2>Architecture: allowed flows</h2>
-<p class="sub">One box per security group (with the resources that use it), one arrow per allowed flow, read from the planned security group rules; the roles are those of <code>components/flows.ts</code>. Dashed boxes are outside the VPC's groups.</p>
+<p class="sub">One box per security group (with the resources that use it), one arrow per allowed flow, read from the planned security group rules; the roles are those of <code>lib/flows.ts</code>. Dashed boxes are outside the VPC's groups.</p>
 <div class="diagram">${flowDiagramSvg(graph)}</div>
 <h2>Components</h2>
 <div class="diagram">${componentsSvg(components)}</div>

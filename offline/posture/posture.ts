@@ -2,8 +2,8 @@
 // each row says what the planned resources actually carry, so a change that drops a layer shows
 // here even where no policy of the pack covers it.
 import type { StackConfig } from "../../config";
-import { EGRESS_PROXY_CONTAINER, SQUID_CONFIG_ENV } from "../../services/egressProxy/container";
-import { NON_PUBLIC_DESTINATION_PAGE } from "../../services/egressProxy/squidConfig";
+import { EGRESS_PROXY_CONTAINER, SQUID_CONFIG_ENV } from "../../lib/egressProxyContainer";
+import { NON_PUBLIC_DESTINATION_PAGE } from "../../lib/squidConfig";
 import type { CapturedResource, StackGraph } from "../graph";
 import {
   BASE_PROFILE, effectiveRules, FAMILY_NAMES, PTRACE_CHOICES, type PtraceChoice, renderSeccompProfile, type SeccompProfile, type SeccompRule,

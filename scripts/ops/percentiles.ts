@@ -1,8 +1,6 @@
 // Latency summaries: nearest-rank percentiles (the smallest sample such that at least p% of the
 // samples are at or below it), so every figure is a time that was really observed.
 
-export const PERCENTILES = [50, 90, 95, 99] as const;
-
 export interface Summary {
   readonly count: number;
   readonly min: number;

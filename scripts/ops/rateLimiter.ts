@@ -45,5 +45,4 @@ export class TokenBucket {
  * CreateSnapshot, DeleteSnapshot, …) share an account-wide bucket of 200 refilled at 5 per
  * second. The volume commands and drills take a fraction, as the backend and ECS draw on it too.
  */
-export const EC2_API_LIMITS = { mutating: { burst: 200, perSecond: 5 } } as const;
 export const EC2_MUTATING_SHARE = { burst: 40, perSecond: 4 } as const;

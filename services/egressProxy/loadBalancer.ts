@@ -4,14 +4,20 @@
 // workspace's own address. Built before the DNS Firewall, whose allow list must name it.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EGRESS_PROXY_PORT } from "./squidConfig";
+import { EGRESS_PROXY_PORT } from "../../lib/squidConfig";
 
 export interface EgressProxyLoadBalancerArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** The stack's VPC. */
   readonly vpcId: pulumi.Input<string>;
+  /** The private subnets the internal NLB sits in. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** The prod stack (config isProd): deletion protection and longer retention where the component has them. */
   readonly isProd: boolean;
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

@@ -6,10 +6,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { poolPlacementConstraint } from "../../lib/placement";
 import { executionRole, poolServicePlacement, taskLogGroup } from "../taskResources";
-import { EGRESS_PROXY_CONTAINER, egressProxyContainer } from "./container";
-import { DECISIONS_PATTERN, DENIED_PATTERN, EGRESS_PROXY_METRICS, egressProxyNamespace, NON_PUBLIC_DESTINATION_PATTERN } from "./decisionLog";
+import { EGRESS_PROXY_CONTAINER, egressProxyContainer } from "../../lib/egressProxyContainer";
+import { DECISIONS_PATTERN, DENIED_PATTERN, EGRESS_PROXY_METRICS, egressProxyNamespace, NON_PUBLIC_DESTINATION_PATTERN } from "../../lib/egressProxyDecisionLog";
 import type { EgressProxyLoadBalancer } from "./loadBalancer";
-import { EGRESS_PROXY_PORT } from "./squidConfig";
+import { EGRESS_PROXY_PORT } from "../../lib/squidConfig";
 
 /** Physical names of the proxy's service, task family and log group. */
 export function egressProxyNames(prefix: string) {
@@ -17,27 +17,45 @@ export function egressProxyNames(prefix: string) {
 }
 
 export interface EgressProxyServiceArgs {
+  /** `<project>-<stack>`: the start of every physical name. */
   readonly prefix: string;
+  /** AWS region of the stack. */
   readonly region: string;
+  /** AWS account the stack deploys to. */
   readonly accountId: string;
+  /** The ECS cluster's ARN. */
   readonly clusterArn: pulumi.Input<string>;
   /** The backend (trusted) pool's capacity provider: a proxy never shares a host with a workspace. */
   readonly capacityProvider: string;
+  /** Image URI the task runs. */
   readonly image: pulumi.Input<string>;
+  /** ECR repository of its image: the execution role may pull from it only. */
   readonly repositoryArn: pulumi.Input<string>;
+  /** Task CPU units (1024 = one vCPU). */
   readonly cpu: number;
+  /** Task memory, MiB. */
   readonly memoryMiB: number;
+  /** Tasks the service keeps running. */
   readonly desiredCount: number;
+  /** Domains the egress proxy lets through (config dnsAllowedDomains). */
   readonly allowList: readonly string[];
   /** Subnets of the tasks and the NLB (the private subnets) and their CIDRs. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** CIDRs of those subnets. */
   readonly subnetCidrs: readonly string[];
+  /** The security group of the component's role (lib/flows.ts). */
   readonly securityGroupId: pulumi.Input<string>;
+  /** The internal NLB the tasks register with. */
   readonly loadBalancer: EgressProxyLoadBalancer;
+  /** Days its log groups keep entries (config logRetentionDays). */
   readonly logRetentionDays: number;
+  /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** CloudWatch namespace of the platform's own metrics. */
   readonly metricsNamespace: string;
+  /** Resources the service waits for: the cluster's capacity provider attachment of the host pools. */
   readonly capacityReady?: pulumi.Resource[];
+  /** Tags every resource of the component carries (config tags). */
   readonly tags: Readonly<Record<string, string>>;
 }
 

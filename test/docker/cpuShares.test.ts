@@ -1,7 +1,7 @@
 // The workspace task's CPU settings in a real engine, judged by the kernel's own counters (the
 // engine's stats: cpuacct usage and CFS throttling), never by a clock: busy containers run until
 // one has used a fixed amount of CPU, then the counters are compared as ratios with wide margins.
-// The CPU settings come from the one mapping of the task definition (host/docker/containerSettings.ts):
+// The CPU settings come from the one mapping of the task definition (scripts/ops/docker/runtime/containerSettings.ts):
 // CPU shares only by default, plus the task's quota with workspaceCpuHardLimit. What the test adds
 // is the work (busy loops in busybox) and, for the contention case, one CPU for both containers
 // (CpusetCpus), so they contend however many cores the machine has. How much a lone container
@@ -10,9 +10,9 @@
 // throttled), while it does for the capped one (periods counted; nr_periods grows only under a
 // quota), and throttles a container whose quota is below what the busy machine still gives it.
 import { expect } from "chai";
-import { dockerContainerSettings } from "../../host/docker/containerSettings";
-import type { DockerEngine } from "../../host/docker/engine";
-import { LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../host/docker/localWorkspace";
+import { dockerContainerSettings } from "../../scripts/ops/docker/runtime/containerSettings";
+import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
+import { LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../../lib/names";
 import { engine, image } from "../helpers/docker";
 

@@ -8,9 +8,9 @@ import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { importRootfs } from "../../host/docker/rootfs";
-import { egressProxyContainer, EGRESS_PROXY_USER, SQUID_CONFIG_ENV } from "../../services/egressProxy/container";
-import { EGRESS_PROXY_PORT, NON_PUBLIC_DESTINATION_PAGE } from "../../services/egressProxy/squidConfig";
+import { importRootfs } from "../../scripts/ops/docker/runtime/rootfs";
+import { egressProxyContainer, EGRESS_PROXY_USER, SQUID_CONFIG_ENV } from "../../lib/egressProxyContainer";
+import { EGRESS_PROXY_PORT, NON_PUBLIC_DESTINATION_PAGE } from "../../lib/squidConfig";
 import { engine, ROOT } from "../helpers/docker";
 
 const ENTRYPOINT = "/usr/local/bin/egress-proxy";

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { debianPython } from "../../host/docker/rootfs";
+import { debianPython } from "../../scripts/ops/docker/runtime/rootfs";
 import { ROOT, unavailable } from "../helpers/docker";
 
 const FILES = path.join(ROOT, "host", "files");

@@ -7,10 +7,10 @@
 import { expect } from "chai";
 import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
-import type { ContainerInspect } from "../../host/docker/api";
-import { dockerContainerSettings } from "../../host/docker/containerSettings";
-import type { DockerEngine } from "../../host/docker/engine";
-import { CONTAINER_LABEL, LOCAL_IMAGES, LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../host/docker/localWorkspace";
+import type { ContainerInspect } from "../../scripts/ops/docker/runtime/api";
+import { dockerContainerSettings } from "../../scripts/ops/docker/runtime/containerSettings";
+import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
+import { CONTAINER_LABEL, LOCAL_IMAGES, LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../../lib/names";
 import { expectationFor, PROBE_CHECKS } from "../../probe/verdict";
 import { LOCAL_PROBE_CONTEXT } from "../../scripts/ops/docker/security";
@@ -18,7 +18,7 @@ import { dockerMajor, healthyFloorSeconds } from "../../scripts/ops/docker/loadW
 import { systemClock } from "../../scripts/ops/clock";
 import { DRILL_RUN_TAG } from "../../scripts/ops/runId";
 import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
-import { PROXY_CREDENTIAL_ENV } from "../../services/workspaceContainers";
+import { PROXY_CREDENTIAL_ENV } from "../../lib/workspaceContainers";
 import { type CliRun, ROOT, runCli } from "../ops/helpers/harness";
 import { projectDaemonEngine } from "../helpers/docker";
 import { tsNodeArgs } from "../helpers/tsProcess";

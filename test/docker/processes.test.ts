@@ -10,10 +10,10 @@
 // thousands of threads as uid 1000 would count against the nproc limit of every other uid-1000
 // container on this machine (other test runs included) — the very coupling this file shows.
 import { expect } from "chai";
-import type { DockerApi } from "../../host/docker/api";
-import type { DockerEngine } from "../../host/docker/engine";
-import { LocalWorkspace, localWorkspaceTask } from "../../host/docker/localWorkspace";
-import { ulimitCeilings } from "../../host/docker/ulimits";
+import type { DockerApi } from "../../scripts/ops/docker/runtime/api";
+import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
+import { LocalWorkspace, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
+import { ulimitCeilings } from "../../scripts/ops/docker/runtime/ulimits";
 import { CONTAINERS } from "../../lib/names";
 import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
 import { engine, image, PROJECT_PROFILE, profileText, runInWorkspace } from "../helpers/docker";

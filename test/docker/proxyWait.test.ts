@@ -10,12 +10,12 @@
 //   GET /health, and the agent exits 1 with the reason once its bound has passed.
 import { expect } from "chai";
 import type { Context } from "mocha";
-import { ContainerEvents, type ContainerStatus } from "../../host/docker/events";
-import type { DockerEngine } from "../../host/docker/engine";
-import { LOCAL_PROXY_SECRET, type LocalRuntime, LocalWorkspace, localWorkspaceTask } from "../../host/docker/localWorkspace";
-import { ulimitCeilings } from "../../host/docker/ulimits";
+import { ContainerEvents, type ContainerStatus } from "../../scripts/ops/docker/runtime/events";
+import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
+import { LOCAL_PROXY_SECRET, type LocalRuntime, LocalWorkspace, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
+import { ulimitCeilings } from "../../scripts/ops/docker/runtime/ulimits";
 import { CONTAINERS } from "../../lib/names";
-import { AGENT_PORT, httpHealthCommand, PROXY_PORT } from "../../services/workspaceContainers";
+import { AGENT_PORT, httpHealthCommand, PROXY_PORT } from "../../lib/workspaceContainers";
 import { engine, PROJECT_PROFILE, profileText, workspaceImages } from "../helpers/docker";
 
 const LABEL = { "remote-claude.test": "proxy-wait" };

@@ -5,8 +5,8 @@
 // position), not the engine on the host; denied, the same calls answer ENOSYS and strace fails.
 // The judges are the kernel (its PID namespace and ptrace access checks) and a real strace.
 import { expect } from "chai";
-import type { DockerEngine } from "../../host/docker/engine";
-import { WORKSPACE_USER } from "../../services/workspaceContainers";
+import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
+import { WORKSPACE_USER } from "../../lib/workspaceContainers";
 import { engine, image, PROFILES, profileText, runInWorkspace } from "../helpers/docker";
 
 /** Host pids a workspace must not reach, handed to it in TARGETS. */

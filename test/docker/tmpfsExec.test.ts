@@ -8,8 +8,8 @@
 // The judge is the kernel: the mount's options in /proc/self/mountinfo, and an exec of a copied binary.
 import { expect } from "chai";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import type { DockerEngine } from "../../host/docker/engine";
-import { localWorkspaceTask } from "../../host/docker/localWorkspace";
+import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
+import { localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../../lib/names";
 import { engine, image, runInWorkspace } from "../helpers/docker";
 

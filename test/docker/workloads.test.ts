@@ -3,7 +3,7 @@
 // calls and socket families (AF_PACKET for dhclient) the ECS agent and its CNI plugins use with
 // CAP_SYS_ADMIN and CAP_NET_ADMIN.
 import { expect } from "chai";
-import { agentRunArgs } from "../../host/docker/runtime";
+import { agentRunArgs } from "../../scripts/ops/docker/runtime/runtime";
 import { PTRACE_CHOICES } from "../../host/seccomp";
 import { engine, image, PROFILES, profileText, runInWorkspace } from "../helpers/docker";
 

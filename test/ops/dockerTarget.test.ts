@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { buildParser } from "../../scripts/ops/cli";
 import { systemClock } from "../../scripts/ops/clock";
-import { LOCAL_IMAGES } from "../../host/docker/localWorkspace";
+import { LOCAL_IMAGES } from "../../scripts/ops/docker/runtime/localWorkspace";
 import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
 import * as fs from "node:fs";
 import * as path from "node:path";

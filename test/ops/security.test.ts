@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { inflateSync } from "node:zlib";
-import { allowedFlows } from "../../components/flows";
+import { allowedFlows } from "../../lib/flows";
 import type { PtraceChoice } from "../../host/seccomp";
 import type { EgressMode } from "../../lib/egress";
 import { expectationFor, PROBE_CHECKS, PROBE_SCHEMA, VERDICT_PREFIX, type ProbeVerdict } from "../../probe/verdict";

@@ -1,7 +1,7 @@
 // The context of a command that runs on the local Docker engine (`--target docker`, `local
 // image`): no stack, no AWS, no prod guard; the engine named by DOCKER_HOST (or the default
 // socket) instead. Connecting first turns "no engine" into one line and exit code 2.
-import { DockerApi, DockerHostError, DockerUnreachableError, dockerEndpoint } from "../../../host/docker/api";
+import { DockerApi, DockerHostError, DockerUnreachableError, dockerEndpoint } from "./runtime/api";
 import { type CommonArgs, OpsContext, type OpsDeps } from "../context";
 import { UsageError, errorMessage } from "../errors";
 import type { ReportTarget } from "../report";

@@ -1,8 +1,8 @@
 // `ops local image`: builds the local workspace images on the engine from a root filesystem
 // assembled on this machine (busybox-static, Debian's python3, the stand-in agent and credential
 // proxy): no registry, no Dockerfile, no network. The drills use these tags by default.
-import { debianPython, findBusybox } from "../../../host/docker/rootfs";
-import { buildWorkspaceImages } from "../../../host/docker/workspaceImage";
+import { debianPython, findBusybox } from "./runtime/rootfs";
+import { buildWorkspaceImages } from "./runtime/workspaceImage";
 import { UsageError } from "../errors";
 import { ReportBuilder } from "../report";
 import type { LocalContext } from "./context";
@@ -33,7 +33,7 @@ export async function localImage(ctx: LocalContext, args: LocalImageArgs): Promi
     const seconds = ((ctx.clock.now() - started) / 1000).toFixed(1);
     report.summary.push(
       `Built ${built.agent.tag} (${built.agent.id.slice(7, 19)}, ${(built.agent.sizeBytes / 1e6).toFixed(0)} MB) and ${built.proxy.tag} (${built.proxy.id.slice(7, 19)}, same layers, the proxy's command) in ${seconds} s, without any registry.`,
-      `Root filesystem: busybox-static, ${python.program} with ${python.stdlib}, and the stand-in workspace agent and credential proxy (host/docker/workspaceImage/).`,
+      `Root filesystem: busybox-static, ${python.program} with ${python.stdlib}, and the stand-in workspace agent and credential proxy (scripts/ops/docker/runtime/workspaceImage/).`,
       "Next: npm run ops -- load workspaces --target docker --count 10   (or: npm run ops -- security --target docker)",
     );
     report.data.images = built;

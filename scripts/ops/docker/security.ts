@@ -22,7 +22,7 @@ import { cleanupChecks } from "./loadWorkspaces";
 import { DockerProbeRunner, aborted } from "./probeRunner";
 import { LocalRun, SECCOMP_PROFILE, readSeccompProfile } from "./run";
 import { type ImageArgs, fidelityNotes, hardeningTable, resolveTask } from "./settings";
-import type { LocalWorkspace } from "../../../host/docker/localWorkspace";
+import type { LocalWorkspace } from "./runtime/localWorkspace";
 
 const NO_ROUTE = "the run's internal network has no route out";
 

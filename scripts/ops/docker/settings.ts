@@ -1,8 +1,8 @@
 // What the local target does with the task definition, for the reports: the hardening settings
 // each container is created with (read back from the derived create bodies, so the table shows
 // what the engine was really asked for), the images, and the ways a local engine differs.
-import type { ContainerCreateBody, LocalContainerSettings } from "../../../host/docker/containerSettings";
-import { LOCAL_IMAGES, type LocalTask, localWorkspaceTask } from "../../../host/docker/localWorkspace";
+import type { ContainerCreateBody, LocalContainerSettings } from "./runtime/containerSettings";
+import { LOCAL_IMAGES, type LocalTask, localWorkspaceTask } from "./runtime/localWorkspace";
 import { UsageError } from "../errors";
 import type { ReportBuilder } from "../report";
 import type { LocalContext } from "./context";

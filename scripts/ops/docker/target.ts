@@ -4,8 +4,8 @@
 // the containers' state into the observations the drill already understands (ECS task states,
 // health per container), with the engine's own timestamps: start from the launch call, RUNNING
 // when every container has started, ready when the last health check first passed.
-import { type ContainerInspect, DockerApiError, dockerTime } from "../../../host/docker/api";
-import { type LocalWorkspace, WORKSPACE_LABEL, type WorkspaceContainers } from "../../../host/docker/localWorkspace";
+import { type ContainerInspect, DockerApiError, dockerTime } from "./runtime/api";
+import { type LocalWorkspace, WORKSPACE_LABEL, type WorkspaceContainers } from "./runtime/localWorkspace";
 import type { Clock } from "../clock";
 import { mapLimit } from "../concurrency";
 import { AbortedError, errorMessage, errorName } from "../errors";

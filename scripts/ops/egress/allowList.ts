@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { allowedDomainProblem } from "../../../config/checks";
 import { PROJECT } from "../../../config";
-import { NON_PUBLIC_DESTINATION_PAGE } from "../../../services/egressProxy/squidConfig";
+import { NON_PUBLIC_DESTINATION_PAGE } from "../../../lib/squidConfig";
 
 export const ALLOW_LIST_KEY = "dnsAllowedDomains";
 

@@ -12,7 +12,7 @@
 // regular expression built from the same field list; "denied" is Squid's TCP_DENIED verdict
 // (TCP_DENIED_ABORTED when the client hung up first), the same test as the stack's metric filter,
 // and its error page says why (off the list, or an allowed name at a non-public address).
-import { DECISION_FIELDS } from "../../../services/egressProxy/decisionLog";
+import { DECISION_FIELDS } from "../../../lib/egressProxyDecisionLog";
 import { UsageError } from "../errors";
 import { type InsightsRow, insightsTime } from "./insights";
 

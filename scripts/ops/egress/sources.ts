@@ -1,9 +1,9 @@
 // Who an address in the logs is: the network interface that holds it (DescribeNetworkInterfaces in
 // the stack's VPC), named by its security group — each role of the platform has its own (the flow
-// table, components/flows.ts) — and, for an interface that is gone (a stopped task's), the subnet
+// table, lib/flows.ts) — and, for an interface that is gone (a stopped task's), the subnet
 // tier the address falls in (DescribeSubnets on the stack's subnets).
 import { DescribeSubnetsCommand, type NetworkInterface, paginateDescribeNetworkInterfaces } from "@aws-sdk/client-ec2";
-import type { GroupName } from "../../../components/flows";
+import type { GroupName } from "../../../lib/flows";
 import { contains, parseCidr } from "../../../lib/cidr";
 import { chunk } from "../concurrency";
 import type { OpsContext } from "../context";

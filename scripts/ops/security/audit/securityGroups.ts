@@ -1,7 +1,7 @@
-// Security group rules against the allowed-flow table (components/flows.ts): every live rule of
+// Security group rules against the allowed-flow table (lib/flows.ts): every live rule of
 // the stack's groups must be a flow of the table and every flow of the table must be there.
 import { DescribeManagedPrefixListsCommand, paginateDescribeSecurityGroupRules, type SecurityGroupRule } from "@aws-sdk/client-ec2";
-import { type Flow, type GroupName, type Peer, allowedFlows } from "../../../../components/flows";
+import { type Flow, type GroupName, type Peer, allowedFlows } from "../../../../lib/flows";
 import { mustParseCidr, nthAddress } from "../../../../lib/cidr";
 import type { Audit } from "./audit";
 

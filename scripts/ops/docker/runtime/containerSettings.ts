@@ -1,4 +1,4 @@
-// One mapping from an ECS container definition (services/workspaceContainers.ts builds the
+// One mapping from an ECS container definition (lib/workspaceContainers.ts builds the
 // workspace task's) to the Docker Engine API's container-create body, as the ECS agent on the
 // hosts would create the container. The local drill target, the start benchmark and the Docker
 // hardening tests all run workspaces through it, so they get the task definition's settings and
@@ -116,7 +116,7 @@ export function dockerContainerSettings(def: ContainerDefinition, ctx: LocalCont
   const adaptations: string[] = [];
   const notMapped: string[] = [];
   const name = def.name ?? "(unnamed)";
-  const unknown = (field: string) => new Error(`container ${name}: ${field} has no local mapping (host/docker/containerSettings.ts); map it or the local target would run without it`);
+  const unknown = (field: string) => new Error(`container ${name}: ${field} has no local mapping (scripts/ops/docker/runtime/containerSettings.ts); map it or the local target would run without it`);
   if (!def.image) throw new Error(`container ${name} has no image`);
 
   const body: ContainerCreateBody = {
@@ -275,7 +275,7 @@ function mapLinuxParameters(def: ContainerDefinition, body: ContainerCreateBody,
       case "tmpfs":
         // The mount options as given, as the ECS agent passes them on: Docker lays them over its
         // own noexec,nosuid,nodev, so exec holds only where the task definition says "exec"
-        // (services/containerBasics.ts; test/docker/tmpfsExec.test.ts asks the kernel).
+        // (lib/containerBasics.ts; test/docker/tmpfsExec.test.ts asks the kernel).
         host.Tmpfs = Object.fromEntries((def.linuxParameters!.tmpfs ?? []).map((t) => [
           t.containerPath ?? "",
           ["rw", ...(t.mountOptions ?? []), `size=${t.size}m`].join(","),

@@ -3,7 +3,7 @@
 // literals, other ports and plain HTTP, refuses an allowed name that resolves to an address that is
 // not public (loopback, private, link-local …), and logs every decision. The egress proxy task runs exactly
 // renderSquidConfig(cfg.dnsAllowedDomains, { proxyProtocolFrom: <the NLB's subnets> })
-// (services/egressProxy/container.ts).
+// (lib/egressProxyContainer.ts).
 
 export const EGRESS_PROXY_PORT = 3128;
 

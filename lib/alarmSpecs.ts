@@ -1,7 +1,7 @@
 // The stack's CloudWatch alarms as plain specs (names, metrics, thresholds), so the alarm
 // resources, the dashboard, the deployment rollback, the FIS stop conditions and the tests all
 // read one list. Names are fixed (<prefix>-<key>): the ops tool and the drills look them up.
-import { WORKSPACE_LAUNCH_FAILURES } from "../lib/metrics";
+import { WORKSPACE_LAUNCH_FAILURES } from "./metrics";
 
 export type AlarmKey =
   | "backend-5xx"
@@ -67,7 +67,7 @@ export interface EgressProxyAlarmInputs<S = string> {
   readonly serviceName: string;
   readonly loadBalancerArnSuffix: S;
   readonly targetGroupArnSuffix: S;
-  /** Namespace of the decision-log metrics (services/egressProxy/decisionLog.ts). */
+  /** Namespace of the decision-log metrics (lib/egressProxyDecisionLog.ts). */
   readonly metricsNamespace: string;
   readonly deniedMetricName: string;
   readonly deniedThreshold: number;

@@ -4,7 +4,7 @@
 // workloads and the probe. Everything is removed afterwards.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { randomBytes } from "node:crypto";
-import { CONTAINERS } from "../../lib/names";
+import { CONTAINERS } from "../../../../lib/names";
 import type { DockerApi } from "./api";
 import type { LocalContainerSettings } from "./containerSettings";
 import { LocalWorkspace, localWorkspaceTask } from "./localWorkspace";

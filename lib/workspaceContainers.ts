@@ -14,8 +14,8 @@
 // HEALTHY still means both answer: the task is HEALTHY only when every essential container with a
 // health check is (ECS API Reference: HealthCheck).
 import type { ContainerDefinition, Volume } from "@aws-sdk/client-ecs";
-import { CONTAINERS, LOG_STREAM_PREFIX } from "../lib/names";
-import { PID_MAX_LIMIT } from "../lib/taskLimits";
+import { CONTAINERS, LOG_STREAM_PREFIX } from "./names";
+import { PID_MAX_LIMIT } from "./taskLimits";
 import { awslogs, lockedDown, type TmpfsChoice } from "./containerBasics";
 
 export const AGENT_PORT = 9000;
@@ -147,7 +147,6 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
   return [proxy, agent];
 }
 
-// --- Egress proxy -------------------------------------------------------------------
 // In egressMode proxy a workspace has no route out of the VPC: HTTPS goes through the egress
 // proxy, named in the variables git, curl, npm, pip and Python read (upper and lower case), and
 // in NODE_USE_ENV_PROXY for Node's own fetch/http. NO_PROXY keeps loopback (the credential proxy)
@@ -178,7 +177,6 @@ export function egressProxyEnvironment(egress: EgressProxySettings | undefined):
     { name: "NODE_USE_ENV_PROXY", value: "1" },
   ];
 }
-// --- end egress proxy
 
 /**
  * The task's volumes: the writable workspace, an EBS volume ECS creates and attaches when the task

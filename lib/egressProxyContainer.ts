@@ -3,7 +3,7 @@
 // (services/egressProxy/Dockerfile) runs the configuration in SQUID_CONFIG, generated here from the
 // allow list the DNS Firewall also uses; the entrypoint writes it to /tmp and starts Squid.
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
-import { awslogs, lockedDown } from "../containerBasics";
+import { awslogs, lockedDown } from "./containerBasics";
 import { EGRESS_PROXY_PORT, renderSquidConfig } from "./squidConfig";
 
 export const EGRESS_PROXY_CONTAINER = "egress-proxy";

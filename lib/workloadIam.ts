@@ -3,7 +3,7 @@
 // that have no resource-level permissions (ecr:GetAuthorizationToken, cloudwatch:PutMetricData,
 // ELB Describe*), each said so where it appears.
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyDocument, PolicyStatement } from "../lib/iam";
+import type { PolicyDocument, PolicyStatement } from "./iam";
 
 type Arn = pulumi.Input<string>;
 
@@ -207,8 +207,6 @@ export function blueGreenInfrastructurePolicy(s: BlueGreenScope): PolicyDocument
     ],
   };
 }
-
-// --- Workspace storage ---
 
 /**
  * Resuming a workspace whose host died (docs/storage.md): find its kept volume by tag, snapshot it

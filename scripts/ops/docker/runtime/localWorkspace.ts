@@ -1,20 +1,20 @@
 // The workspace task on a local Docker engine: its containers and volumes come from the same
-// pure builders as the ECS task definition (services/workspaceContainers.ts), with the stack
+// pure builders as the ECS task definition (lib/workspaceContainers.ts), with the stack
 // config's default sizes, and each container is created through the one mapping in
 // containerSettings.ts. Like the ECS agent, it creates the task's volumes (one named volume per
 // workspace for the workspace volume), starts the containers in dependency order (the agent as
 // soon as the credential proxy has started: dependsOn START), and the containers share one network
 // namespace (awsvpc: one per task): the first container started holds it and the others join it.
 import type { ContainerDefinition, ContainerOverride, Volume } from "@aws-sdk/client-ecs";
-import { serviceKeys } from "../../config/services";
-import { CONTAINERS } from "../../lib/names";
-import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
-import { PROXY_URL_ENV, workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../services/workspaceContainers";
+import { serviceKeys } from "../../../../config/services";
+import { CONTAINERS } from "../../../../lib/names";
+import { TASK_PIDS_LIMIT } from "../../../../lib/taskLimits";
+import { PROXY_URL_ENV, workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../../../lib/workspaceContainers";
 import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } from "./api";
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
 import type { ContainerEvents, ContainerStatus } from "./events";
 
-export { LOCAL_IMAGES } from "../../lib/names";
+export { LOCAL_IMAGES } from "../../../../lib/names";
 /** Stands for the proxy secret's ARN: a local run generates the value. */
 export const LOCAL_PROXY_SECRET = "local:credential-proxy";
 /** Labels on everything a local workspace consists of (besides the run's own labels). */

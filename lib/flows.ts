@@ -1,8 +1,8 @@
 // The allowed network flows of the platform, as one table. The security groups component turns
 // each flow into rules, the tests check that the graph holds exactly these flows, and the security
 // drill compares a live stack's rules against the same table.
-import { EGRESS_PROXY_PORT } from "../services/egressProxy/squidConfig";
-import type { EgressMode } from "../lib/egress";
+import { EGRESS_PROXY_PORT } from "./squidConfig";
+import type { EgressMode } from "./egress";
 
 export const SECURITY_GROUPS = {
   alb: "Application Load Balancer: HTTPS/HTTP from the configured client CIDRs",

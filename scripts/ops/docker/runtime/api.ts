@@ -3,6 +3,13 @@
 // the Docker tests talk to the engine through it: structured requests (an exec-form health check,
 // tmpfs options, ulimits and the seccomp profile as JSON) and no CLI process per call, which would
 // cost more CPU than a container start on a small machine.
+//
+// Why not dockerode (the kept library, 4.0.12): it covers what this client does (unix socket, tcp,
+// AbortSignal, multiplexed logs, events), but loading it costs what the drills and the ops tool
+// cannot spare. Measured on the same machine (docs/drills.md, "The Docker Engine client"):
+// require("dockerode") loads 227 modules in 0.7-1.3 s and adds 21 MiB of memory, and installs 67
+// packages (19 MiB, gRPC and protobufjs for BuildKit sessions we never open); this file loads
+// 2 modules in 33-50 ms and adds 2.7 MiB. Revisit if the client grows TLS, ssh or build sessions.
 import * as http from "node:http";
 import type { Readable } from "node:stream";
 
