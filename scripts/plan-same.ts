@@ -1,4 +1,4 @@
-// `npx ts-node --transpile-only scripts/plan-same.ts [GIT-REF] [OTHER-REF]`: proves a refactor
+// `npm run plan:same -- [GIT-REF] [OTHER-REF]`: proves a refactor
 // changes nothing the program builds. Renders both stacks' offline plan (json and text) at GIT-REF
 // (default HEAD) in a throwaway git worktree and in this working tree (or at OTHER-REF), and compares
 // them byte for byte; exits 1 and names the first differing line when they differ. A ref's renders

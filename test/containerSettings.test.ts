@@ -29,9 +29,9 @@ describe("ContainerDefinition → Docker create body (scripts/ops/docker/runtime
     });
     expect(body).to.deep.include({ Image: "agent:1", User: "1000:1000", StopTimeout: 30 });
     expect(body.Labels).to.deep.equal({ run: "r1" });
-    expect(body.Env).to.deep.equal(["AGENT_PORT=9000", "WORKSPACE_DIR=/workspace", "CREDENTIAL_PROXY_URL=http://127.0.0.1:8080", "AGENT_STARTUP_WAIT_SECONDS=30"]);
+    expect(body.Env).to.deep.equal(["AGENT_PORT=9000", "WORKSPACE_DIR=/workspace", "CREDENTIAL_PROXY_URL=http://127.0.0.1:8080", "AGENT_STARTUP_WAIT_SECONDS=60"]);
     // ECS has no start interval, and neither does the create body: on Docker 25+ the engine's default applies.
-    expect(body.Healthcheck).to.deep.equal({ Test: httpHealthCommand(9000), Interval: 5 * S, Timeout: 5 * S, Retries: 3, StartPeriod: 60 * S });
+    expect(body.Healthcheck).to.deep.equal({ Test: httpHealthCommand(9000), Interval: 5 * S, Timeout: 5 * S, Retries: 3, StartPeriod: 120 * S });
     expect(body.HostConfig).to.deep.equal({
       NetworkMode: "container:abc",
       Privileged: false,

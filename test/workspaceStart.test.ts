@@ -13,7 +13,7 @@ import { CONTAINERS } from "../lib/names";
 import { AGENT_STARTUP_WAIT_SECONDS, HEALTH_CHECK, PROXY_URL_ENV, workspaceContainers } from "../lib/workspaceContainers";
 import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
 
-const CITING = fs.readFileSync(path.join(__dirname, "..", "services", "workspaceContainers.ts"), "utf8");
+const CITING = fs.readFileSync(path.join(__dirname, "..", "lib", "workspaceContainers.ts"), "utf8");
 const AGENT = {
   repo: "aws/amazon-ecs-agent",
   commit: "8dfceca6cf380a83c3007349317566f2862f0673",

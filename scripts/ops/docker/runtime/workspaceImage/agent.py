@@ -10,7 +10,7 @@ PORT = int(os.environ.get("AGENT_PORT", "9000"))
 WORKSPACE = os.environ.get("WORKSPACE_DIR", "/workspace")
 PROXY_URL = os.environ.get("CREDENTIAL_PROXY_URL", "")
 # How long the agent waits for the credential proxy before it gives up (the task definition sets it).
-PROXY_WAIT_S = float(os.environ.get("AGENT_STARTUP_WAIT_SECONDS", "30"))
+PROXY_WAIT_S = float(os.environ.get("AGENT_STARTUP_WAIT_SECONDS", "60"))
 # First pause between tries, doubled each time up to the cap: a proxy that starts with the agent
 # answers within a few tries, and a slow one is not hammered.
 FIRST_PAUSE_S, MAX_PAUSE_S = 0.02, 0.5
