@@ -4,7 +4,7 @@ import { PreconditionError } from "../errors";
 import { listInstances, setInstancesState } from "./containerInstances";
 import { serviceTasksOn } from "./drainInstance";
 import type { DrillSpec } from "./drill";
-import { drillEntry } from "./catalogue";
+import { drillEntry } from "./names";
 
 export const azOutage: DrillSpec = {
   ...drillEntry("az-outage"),

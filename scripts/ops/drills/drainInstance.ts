@@ -4,7 +4,7 @@ import { ListTasksCommand } from "@aws-sdk/client-ecs";
 import { PreconditionError } from "../errors";
 import { type InstanceInfo, listInstances, setInstancesState } from "./containerInstances";
 import type { DrillEnv, DrillSpec } from "./drill";
-import { drillEntry } from "./catalogue";
+import { drillEntry } from "./names";
 
 export function pickInstance(instances: readonly InstanceInfo[], wanted: string | undefined): InstanceInfo | undefined {
   if (wanted) return instances.find((i) => i.ec2InstanceId === wanted || i.arn === wanted || i.arn.endsWith(`/${wanted}`));

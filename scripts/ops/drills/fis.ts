@@ -5,7 +5,7 @@ import { GetExperimentCommand, GetExperimentTemplateCommand, StartExperimentComm
 import { UsageError } from "../errors";
 import { drillTags } from "../runId";
 import type { DrillSpec } from "./drill";
-import { drillEntry } from "./catalogue";
+import { drillEntry } from "./names";
 
 const ENDED = new Set(["completed", "stopped", "failed", "cancelled"]);
 

@@ -3,7 +3,7 @@
 import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { PreconditionError } from "../errors";
 import type { DrillSpec } from "./drill";
-import { drillEntry } from "./catalogue";
+import { drillEntry } from "./names";
 
 export const killBackendTask: DrillSpec = {
   ...drillEntry("kill-backend-task"),

@@ -3,7 +3,7 @@
 import { DescribeDBInstancesCommand, RebootDBInstanceCommand } from "@aws-sdk/client-rds";
 import { PreconditionError } from "../errors";
 import type { DrillSpec } from "./drill";
-import { drillEntry } from "./catalogue";
+import { drillEntry } from "./names";
 
 export const rdsFailover: DrillSpec = {
   ...drillEntry("rds-failover"),

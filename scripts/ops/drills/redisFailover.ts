@@ -4,7 +4,7 @@
 import { DescribeReplicationGroupsCommand, type ReplicationGroup, TestFailoverCommand } from "@aws-sdk/client-elasticache";
 import { PreconditionError } from "../errors";
 import type { DrillSpec } from "./drill";
-import { drillEntry } from "./catalogue";
+import { drillEntry } from "./names";
 
 function primaryOf(group: ReplicationGroup): string | undefined {
   return group.NodeGroups?.[0]?.NodeGroupMembers?.find((m) => m.CurrentRole === "primary")?.CacheClusterId;

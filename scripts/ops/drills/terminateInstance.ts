@@ -12,7 +12,7 @@ import { RestoreCheck } from "./restoreCheck";
 import { listInstances } from "./containerInstances";
 import { pickInstance } from "./drainInstance";
 import type { DrillSpec } from "./drill";
-import { drillEntry } from "./catalogue";
+import { drillEntry } from "./names";
 
 export const terminateInstance: DrillSpec = {
   ...drillEntry("terminate-instance"),
