@@ -9,13 +9,13 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import type { Context } from "mocha";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { workspaceCapacity } from "../offline/cost/capacity";
 import { containerSizes } from "../offline/workloads";
 import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
 import { buildStack, STACKS } from "./helpers/stacks";
+import { lineProblems } from "./helpers/upstreamCitations";
 
 const CITING = fs.readFileSync(path.resolve(__dirname, "..", "lib", "workspaceContainers.ts"), "utf8");
 const AGENT = {
@@ -58,11 +58,7 @@ describe("the workspace task's CPU: a share, not a cap (ECS on EC2)", () => {
       console.warn(`\n    !!! SKIPPED (${AGENT.repo} is the judge): set ECS_AGENT_GIT_DIR to a clone of github.com/${AGENT.repo} to read the cited lines\n`);
       this.skip();
     }
-    for (const c of AGENT.citations) {
-      const r = spawnSync("git", ["--git-dir", gitDir, "show", `${AGENT.commit}:${c.file}`], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-      expect(r.status, `${c.file} at ${AGENT.commit}: ${r.stderr}`).to.equal(0);
-      expect(r.stdout.split("\n")[c.line - 1], `${c.file}:${c.line}`).to.include(c.says);
-    }
+    expect(lineProblems(gitDir, AGENT.commit, AGENT.citations)).to.deep.equal([]);
   });
 
   for (const stack of STACKS) {

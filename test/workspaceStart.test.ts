@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { CONTAINERS } from "../lib/names";
 import { AGENT_STARTUP_WAIT_SECONDS, HEALTH_CHECK, PROXY_URL_ENV, workspaceContainers } from "../lib/workspaceContainers";
 import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
+import { lineProblems } from "./helpers/upstreamCitations";
 
 const CITING = fs.readFileSync(path.join(__dirname, "..", "lib", "workspaceContainers.ts"), "utf8");
 const AGENT = {
@@ -90,11 +91,7 @@ describe("the workspace task's start: the agent and the credential proxy start t
       console.warn(`\n    !!! SKIPPED (${AGENT.repo} is the judge): set ECS_AGENT_GIT_DIR to a clone of github.com/${AGENT.repo} to read the cited lines\n`);
       this.skip();
     }
-    for (const c of AGENT.citations) {
-      const r = spawnSync("git", ["--git-dir", gitDir, "show", `${AGENT.commit}:${c.file}`], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-      expect(r.status, `${c.file} at ${AGENT.commit}: ${r.stderr}`).to.equal(0);
-      expect(r.stdout.split("\n")[c.line - 1], `${c.file}:${c.line}`).to.include(c.says);
-    }
+    expect(lineProblems(gitDir, AGENT.commit, AGENT.citations)).to.deep.equal([]);
     // The agent sets no start interval of its own: only its vendored Docker client names the field.
     const grep = spawnSync("git", ["--git-dir", gitDir, "grep", "-l", "StartInterval", AGENT.commit, "--", "agent", ":!agent/vendor"], { encoding: "utf8" });
     expect(grep.stdout.trim(), "the agent's own source names StartInterval").to.equal("");

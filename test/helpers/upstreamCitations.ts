@@ -114,6 +114,16 @@ export function showAt(gitDir: string, commit: string, file: string): { content?
   return r.ok ? { content: r.out } : { error: r.err };
 }
 
+/** For each cited line that does not say its fragment at the commit, or whose file git cannot show: why. */
+export function lineProblems(gitDir: string, commit: string, citations: readonly { readonly file: string; readonly line: number; readonly says: string }[]): string[] {
+  return citations.flatMap((c) => {
+    const { content, error } = showAt(gitDir, commit, c.file);
+    if (content === undefined) return [`${c.file} at ${commit}: ${error}`];
+    const line = content.split("\n")[c.line - 1] ?? "";
+    return line.includes(c.says) ? [] : [`${c.file}:${c.line} does not say ${JSON.stringify(c.says)}: ${JSON.stringify(line)}`];
+  });
+}
+
 export function blobAt(gitDir: string, commit: string, file: string): string | undefined {
   const r = git(gitDir, ["rev-parse", `${commit}:${file}`]);
   return r.ok ? r.out.trim() : undefined;
