@@ -2,14 +2,14 @@
 // it, and so can anything that must run a workspace exactly like ECS does (a local Docker target
 // deriving its runtime settings, the security drill's expectations). No Pulumi in here.
 //
-// workspace-agent: :9000, non-root, read-only root filesystem (the workspace volume and a tmpfs
+// workspace-agent: port 9000, non-root, read-only root filesystem (the workspace volume and a tmpfs
 // /tmp are the only writable places), every capability dropped, no-new-privileges, an init
 // process, ulimits, a health check. It starts as soon as the credential proxy has started
 // (dependsOn START), and its image waits until the proxy answers GET /health before its first
 // request and before it opens its own port (bounded: AGENT_STARTUP_WAIT_SECONDS, then it exits
 // with the reason and the task stops). Waiting on the proxy's HEALTHY instead would add Docker's
 // first health-check delay (at least 5 s: see HEALTH_CHECK) to every start.
-// credential-proxy: :8080, the only container that receives the credential secret, hardened the
+// credential-proxy: port 8080, the only container that receives the credential secret, hardened the
 // same way, essential (if it dies the task stops: the agent cannot work without it).
 // HEALTHY still means both answer: the task is HEALTHY only when every essential container with a
 // health check is (ECS API Reference: HealthCheck).
@@ -207,8 +207,8 @@ export function workspaceTaskSize(containers: readonly ContainerDefinition[]): {
  * placement reservation; a task-level cpu is optional there and, when set, is both the reservation
  * and a hard CFS quota on the task's cgroup (ECS API Reference: ContainerDefinition.cpu and
  * RegisterTaskDefinition's cpu). The ECS agent at aws/amazon-ecs-agent 8dfceca6cf38 does exactly
- * that: agent/api/task/task_linux.go lines 160-224 (BuildLinuxResourceSpec: a quota and period
- * with a task cpu, else the containers' summed shares) and agent/api/task/task.go lines 3833-3846
+ * that: agent/api/task/task_linux.go:160-224 (BuildLinuxResourceSpec: a quota and period
+ * with a task cpu, else the containers' summed shares) and agent/api/task/task.go:3833-3846
  * (ToHostResources: the task cpu, else the containers' sum). A coding workspace is bursty: it
  * mostly waits on the model and sometimes compiles, so by default it reserves a share and uses
  * idle cores; under contention the kernel divides CPU by weight and no workspace starves another.

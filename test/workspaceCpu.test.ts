@@ -45,9 +45,9 @@ describe("the workspace task's CPU: a share, not a cap (ECS on EC2)", () => {
   it("cites the ECS agent's lines at a pinned commit", () => {
     expect(CITING).to.include(`${AGENT.repo} ${AGENT.commit.slice(0, 12)}`);
     for (const c of AGENT.citations) {
-      const at = CITING.indexOf(c.file);
+      const at = CITING.indexOf(`${c.file}:`);
       expect(at, c.file).to.be.greaterThan(-1);
-      const [from, to] = /lines (\d+)-(\d+)/.exec(CITING.slice(at))!.slice(1).map(Number);
+      const [from, to] = /:(\d+)-(\d+)/.exec(CITING.slice(at))!.slice(1).map(Number);
       expect(c.line, `${c.file}:${c.line}`).to.be.within(from, to);
     }
   });
