@@ -66,8 +66,8 @@ export const workspaceContainersHardened: ResourceValidationPolicy = {
   }),
 };
 
-export const workspaceSecretOnlyInProxy: ResourceValidationPolicy = {
-  name: "workspace-secret-only-in-proxy",
+export const workspaceSecretOnlyInCredentialProxy: ResourceValidationPolicy = {
+  name: "workspace-secret-only-in-credential-proxy",
   description: `In the workspace task only the ${CONTAINERS.credentialProxy} container receives secrets; the agent and any other container get none (no secrets, no environment files).`,
   enforcementLevel: "mandatory",
   validateResource: workspaceOnly((props, report, name) => {

@@ -107,12 +107,12 @@ function privateSubnetUse(graph: StackGraph, azCount: number, backendHosts: numb
   const perAz = (total: number) => Math.ceil(total / azCount);
   const endpoints = graph.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface").length;
   const nlbs = graph.ofType("aws:lb/loadBalancer:LoadBalancer").filter((lb) => lb.inputs.internal === true).length;
-  const proxy = perAz(serviceTasks(graph, "egress-proxy-service"));
+  const egressProxy = perAz(serviceTasks(graph, "egress-proxy-service"));
   const backend = perAz(serviceTasks(graph, "backend-service"));
   const hosts = perAz(backendHosts) * INTERFACES_PER_HOST;
   const builder = graph.ofType("aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration").length;
   const parts = [
-    [endpoints, "interface endpoints"], [nlbs, "egress proxy NLB"], [proxy, "egress proxy task(s)"], [backend, "backend tasks"],
+    [endpoints, "interface endpoints"], [nlbs, "egress proxy NLB"], [egressProxy, "egress proxy task(s)"], [backend, "backend tasks"],
     [hosts, "backend host interfaces"], [perAz(warmHosts), "stopped warm-pool host(s)"], [builder, "AMI build instance"],
   ] as const;
   return {

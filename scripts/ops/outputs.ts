@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { STACK_OUTPUT_DOCS, type StackOutputs } from "../../stackOutputs";
+import { RENAMED_OUTPUTS, STACK_OUTPUT_DOCS, type StackOutputs } from "../../stackOutputs";
 import { UsageError, errorMessage } from "./errors";
 
 export type Outputs = Partial<StackOutputs>;
@@ -119,11 +119,19 @@ export function describeOutput(p: OutputPath): string {
   return `${p} (${STACK_OUTPUT_DOCS[head] ?? "not a known output"})`;
 }
 
+/** A missing output the stack has under its name before a rename: says so, and how to re-export it. */
+function renamedFrom(outputs: Outputs, p: OutputPath): string {
+  const old = RENAMED_OUTPUTS[p.split(".")[0] as OutputName];
+  return old !== undefined && (outputs as Record<string, unknown>)[old] !== undefined
+    ? ` — the stack has ${old}, this output's name before it was renamed: run \`pulumi up\` on the stack to export ${p.split(".")[0]}`
+    : "";
+}
+
 /** Throws one UsageError naming every missing output and what it means. */
 export function requireOutputs<K extends OutputName>(loaded: LoadedOutputs, paths: readonly (K | `${K}.${string}`)[]): Pick<StackOutputs, K> {
   const missing = paths.filter((p) => !present(lookup(loaded.outputs, p as OutputPath)));
   if (missing.length > 0) {
-    const what = missing.map((p) => describeOutput(p as OutputPath)).join("; ");
+    const what = missing.map((p) => `${describeOutput(p as OutputPath)}${renamedFrom(loaded.outputs, p as OutputPath)}`).join("; ");
     throw new UsageError(`missing stack output${missing.length > 1 ? "s" : ""} in ${loaded.source}: ${what}`);
   }
   return loaded.outputs as Pick<StackOutputs, K>;
