@@ -24,7 +24,7 @@ export const REDIS_AUTH_TOKEN_LENGTH = 64;
  * The credential proxy's secret and its version were once `<name>-proxy-credential`: the alias
  * keeps a stack deployed then from replacing them (a replaced secret would lose its value).
  */
-export const FORMER_CREDENTIAL_PROXY_NAME = "proxy-credential";
+const FORMER_CREDENTIAL_PROXY_NAME = "proxy-credential";
 
 export class PlatformSecrets extends pulumi.ComponentResource {
   readonly credentialProxySecret: aws.secretsmanager.Secret;

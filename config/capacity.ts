@@ -40,7 +40,7 @@ export const capacityKeys = {
 };
 
 /** The workspace task's size as config sets it: the agent plus the credential-proxy sidecar. */
-export function configuredWorkspaceTask(cfg: Pick<StackConfig, "workspaceAgentCpu" | "workspaceAgentMemoryMiB">): { cpu: number; memoryMiB: number } {
+function configuredWorkspaceTask(cfg: Pick<StackConfig, "workspaceAgentCpu" | "workspaceAgentMemoryMiB">): { cpu: number; memoryMiB: number } {
   return { cpu: cfg.workspaceAgentCpu + CREDENTIAL_PROXY_CPU, memoryMiB: cfg.workspaceAgentMemoryMiB + CREDENTIAL_PROXY_MEMORY_MIB };
 }
 

@@ -12,7 +12,7 @@ export interface ConfigProblem {
 /** How a secret value appears in a problem: never its text. */
 export const SECRET_SHOWN = "[secret]";
 
-export type Report = (key: string, value: unknown, expected: string) => void;
+type Report = (key: string, value: unknown, expected: string) => void;
 
 /** A rule over several keys; it reports against the key the user should change. */
 export type CrossCheck = (cfg: StackConfig, report: Report) => void;
@@ -28,11 +28,11 @@ export function showProblemValue(value: unknown): string {
 export const RENAMED_KEYS: Readonly<Record<string, string>> = { proxyCredential: "credentialProxySecret" };
 
 /** The two commands that move a renamed key's value to its new name (as a secret where it is one). */
-export function moveKeyCommands(oldName: string, newName: string, stack: string, secret: boolean): string {
+function moveKeyCommands(oldName: string, newName: string, stack: string, secret: boolean): string {
   return `pulumi config set${secret ? " --secret" : ""} ${newName} "$(pulumi config get ${oldName} --stack ${stack})" --stack ${stack} && pulumi config rm ${oldName} --stack ${stack}`;
 }
 
-export function fixHint(key: string, stack: string, secret = false): string {
+function fixHint(key: string, stack: string, secret = false): string {
   const [namespace, name] = key.split(":");
   const renamed = namespace !== "aws" ? RENAMED_KEYS[name] : undefined;
   if (renamed !== undefined) return `run \`${moveKeyCommands(name, renamed, stack, secret)}\``;

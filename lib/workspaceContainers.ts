@@ -31,14 +31,14 @@ export const CREDENTIAL_PROXY_SECRET_ENV = "PROXY_CREDENTIAL";
 /** The credential proxy's size (CPU units: shares and reservation): it only relays requests and adds the credential. */
 export const CREDENTIAL_PROXY_CPU = 128;
 export const CREDENTIAL_PROXY_MEMORY_MIB = 128;
-export const CREDENTIAL_PROXY_TMPFS_MIB = 16;
+const CREDENTIAL_PROXY_TMPFS_MIB = 16;
 /**
  * nproc counts a uid's processes across the whole host and every workspace is uid 1000: set where
  * it never binds (lib/taskLimits.ts), the task's pids.max (ECS_TASK_PIDS_LIMIT) is the budget.
  */
 export const ULIMITS = { nofile: 65536, nproc: PID_MAX_LIMIT } as const;
 
-export interface WorkspaceContainerSettings {
+interface WorkspaceContainerSettings {
   readonly agentImage: string;
   readonly credentialProxyImage: string;
   /** CPU units of the agent (its CPU shares and reservation) and its hard memory limit. */
@@ -154,7 +154,7 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
 // and the VPC endpoint names (AWS SDK calls, Bedrock runtime) direct. Both containers get them:
 // they share the task's network namespace, so the credential proxy needs the same way out.
 
-export interface EgressProxySettings {
+interface EgressProxySettings {
   /** http://<internal NLB name>:3128 */
   readonly url: string;
   /** Names reached directly: the VPC endpoints' names (lib/awsServices.ts). */

@@ -17,7 +17,7 @@ const T = {
 } as const;
 
 /** Routes that leave the VPC from the workspace subnets' route tables, as "<subnet>: <dest> -> <target>". */
-export function workspaceRoutesOut(g: StackGraph): string[] {
+function workspaceRoutesOut(g: StackGraph): string[] {
   const subnets = g.ofType(T.subnet).filter((s) => s.inputs.tags?.Tier === "workspace");
   return subnets.flatMap((s) => {
     const tables = g.ofType(T.association).filter((a) => a.inputs.subnetId === s.physicalId).map((a) => a.inputs.routeTableId);
@@ -28,7 +28,7 @@ export function workspaceRoutesOut(g: StackGraph): string[] {
 }
 
 /** The workspace security group's egress rules, as "<peer> <proto>/<port>". */
-export function workspaceEgressRules(g: StackGraph): string[] {
+function workspaceEgressRules(g: StackGraph): string[] {
   const workspace = g.ofType(T.securityGroup).find((sg) => sg.inputs.tags?.Role === "workspace");
   if (!workspace) return [];
   const peer = (r: CapturedResource) => (r.inputs.referencedSecurityGroupId ? `sg:${nameOf(g, r.inputs.referencedSecurityGroupId)}` : String(r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6 ?? r.inputs.prefixListId));

@@ -6,7 +6,7 @@ import { type CapturedResource, type ResourceOptions, StackGraph } from "./graph
 import { createMocks, MOCK_ACCOUNT_ID } from "./mocks";
 import { runIsolated, waitForRegistrations } from "./pulumiInternals";
 
-export interface OfflineRun {
+interface OfflineRun {
   readonly project: string;
   readonly stack: string;
   /** Config as the Pulumi CLI passes it: fully qualified keys to strings. */

@@ -17,7 +17,7 @@ function containersOf(props: Record<string, any>): Container[] {
 }
 
 /** A workspace task definition: placed on the workspace pool, or named so. */
-export function isWorkspaceTaskDefinition(props: Record<string, any>): boolean {
+function isWorkspaceTaskDefinition(props: Record<string, any>): boolean {
   const onWorkspacePool = asList<{ type?: string; expression?: string }>(props.placementConstraints).some((c) =>
     c.type === "memberOf" && typeof c.expression === "string" && new RegExp(`attribute:${POOL_ATTRIBUTE.replace(/\./g, "\\.")}\\s*==\\s*workspace\\b`).test(c.expression));
   return onWorkspacePool || /-workspace$/.test(String(props.family ?? ""));

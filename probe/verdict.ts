@@ -40,7 +40,7 @@ export interface ProbeConfig {
   readonly timeoutMs?: number;
 }
 
-export type CheckCategory =
+type CheckCategory =
   | "metadata"
   | "dns"
   | "network"
@@ -85,7 +85,7 @@ export interface ProbeContext {
   readonly seccompPtrace: PtraceChoice;
 }
 
-export interface ProbeCheckSpec {
+interface ProbeCheckSpec {
   readonly id: string;
   readonly category: CheckCategory;
   /** One expectation, or one per egress mode (lib/egress.ts), or one per ptrace choice (config seccompPtrace). */

@@ -15,7 +15,7 @@ import { workspaceContainers, workspaceTaskCpu, workspaceTaskSize, workspaceVolu
  * @pulumi/aws's configureAtLaunch (TaskDefinitionVolume, 7.48). Anything else is refused rather
  * than dropped, so a volume kind added to workspaceVolumes() cannot silently vanish here.
  */
-export function taskDefinitionVolume(v: Volume): aws.types.input.ecs.TaskDefinitionVolume {
+function taskDefinitionVolume(v: Volume): aws.types.input.ecs.TaskDefinitionVolume {
   const { name, configuredAtLaunch, dockerVolumeConfiguration, ...rest } = v;
   if (Object.keys(rest).length > 0) throw new Error(`workspace volume ${name}: unsupported settings ${Object.keys(rest).join(", ")}`);
   return {

@@ -18,7 +18,7 @@ import type { CapacityModel } from "./capacity";
 import { hostPools } from "./pools";
 
 /** Interfaces per container instance: its primary one and the trunk ECS attaches (ENI trunking). */
-export const INTERFACES_PER_HOST = 2;
+const INTERFACES_PER_HOST = 2;
 
 export interface Quotas {
   readonly containerInstancesPerCluster: number;
@@ -32,9 +32,9 @@ export const DEFAULT_QUOTA_VALUES: Quotas = {
   tasksProvisioningPerCluster: DEFAULT_QUOTAS.tasksProvisioningPerCluster.value,
 };
 
-export type LimitName = "pool maximum" | "workspace subnets" | "private subnets" | "container instances" | "network interfaces";
+type LimitName = "pool maximum" | "workspace subnets" | "private subnets" | "container instances" | "network interfaces";
 
-export interface Ceiling {
+interface Ceiling {
   readonly limit: LimitName;
   /** Concurrent workspaces the stack holds under this limit alone. */
   readonly workspaces: number;
@@ -44,12 +44,12 @@ export interface Ceiling {
 }
 
 /** Interfaces the stack uses besides the workspace hosts and tasks, by what uses them. */
-export interface FixedInterfaces {
+interface FixedInterfaces {
   readonly items: readonly { readonly what: string; readonly count: number; readonly estimate?: boolean }[];
   readonly total: number;
 }
 
-export interface Sizing {
+interface Sizing {
   readonly workspaces: number;
   readonly instances: number;
   /** Stacks (cells) the container-instance quota alone needs. */

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { RENAMED_OUTPUTS, STACK_OUTPUT_DOCS, type StackOutputs } from "../../stackOutputs";
 import { UsageError, errorMessage } from "./errors";
 
-export type Outputs = Partial<StackOutputs>;
+type Outputs = Partial<StackOutputs>;
 export type OutputName = keyof StackOutputs;
 
 export interface LoadedOutputs {
@@ -17,7 +17,7 @@ export interface LoadedOutputs {
   readonly source: string;
 }
 
-export interface OutputSourceArgs {
+interface OutputSourceArgs {
   readonly stack?: string;
   readonly outputs?: string;
 }
@@ -29,7 +29,7 @@ export interface OutputsDeps {
   readonly runPulumi?: (executable: string, args: string[]) => string;
 }
 
-export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? "").split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -114,7 +114,7 @@ function lookup(outputs: Outputs, p: OutputPath): unknown {
   return value;
 }
 
-export function describeOutput(p: OutputPath): string {
+function describeOutput(p: OutputPath): string {
   const head = p.split(".")[0] as OutputName;
   return `${p} (${STACK_OUTPUT_DOCS[head] ?? "not a known output"})`;
 }

@@ -129,7 +129,7 @@ export function toLoadWorkspacesArgs(a: Record<string, unknown>): LoadWorkspaces
 }
 
 /** Where a command runs: the stack's ECS cluster, or the local Docker engine. */
-export const TARGETS = ["ecs", "docker"] as const;
+const TARGETS = ["ecs", "docker"] as const;
 export type Target = (typeof TARGETS)[number];
 export const DOCKER_GROUP = "Local Docker target (--target docker):";
 

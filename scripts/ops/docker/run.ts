@@ -62,7 +62,7 @@ export async function removeLeftovers(api: DockerApi, found: Leftovers): Promise
   return problems;
 }
 
-export interface LocalRunOptions {
+interface LocalRunOptions {
   readonly runId: string;
   /** Drill kind for the labels ("load", "security"). */
   readonly kind: string;

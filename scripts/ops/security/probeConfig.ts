@@ -27,7 +27,7 @@ export interface ProbeTargetArgs {
 export const WORKSPACE_AGENT_PORT = 9000;
 
 
-export interface GatheredConfig {
+interface GatheredConfig {
   readonly config: ProbeConfig;
   /** Lookups that failed or found nothing: the matching checks are skipped by the probe. */
   readonly notes: string[];

@@ -325,7 +325,7 @@ export class LocalWorkspace {
   }
 }
 
-export function statusOf(c: ContainerInspect): ContainerStatus {
+function statusOf(c: ContainerInspect): ContainerStatus {
   const started = !!c.State.StartedAt && !c.State.StartedAt.startsWith("0001");
   const health = c.State.Health?.Status;
   return {

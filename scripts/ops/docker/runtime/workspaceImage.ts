@@ -14,7 +14,7 @@ import { IMAGE_SPECS, type RootfsSpec, assembleRootfs } from "./rootfs";
 const PROGRAM_DIR = "/opt/remote-claude";
 const SOURCES = path.join(__dirname, "workspaceImage");
 
-export function workspaceImageSpec(): RootfsSpec {
+function workspaceImageSpec(): RootfsSpec {
   const python = IMAGE_SPECS.python();
   return {
     ...python,
@@ -31,7 +31,7 @@ export function workspaceImageSpec(): RootfsSpec {
 
 const cmd = (program: string) => `CMD ["python3", "${PROGRAM_DIR}/${program}"]`;
 
-export interface BuiltImages {
+interface BuiltImages {
   readonly agent: { readonly tag: string; readonly id: string; readonly sizeBytes: number };
   readonly credentialProxy: { readonly tag: string; readonly id: string };
 }
