@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { hostChecks, hostKeys } from "./config/hosts";
 import { networkChecks, networkKeys } from "./config/network";
-import { ConfigError, type ConfigProblem, type CrossCheck, showProblemValue } from "./config/problems";
+import { ConfigError, type ConfigProblem, type CrossCheck, RENAMED_KEYS, showProblemValue } from "./config/problems";
 import { type ConfigValues, type KeySpec, showValue, string } from "./config/schema";
 import { secretKeys } from "./config/secrets";
 import { dataChecks, dataKeys } from "./config/data";
@@ -90,6 +90,12 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
   const known = new Set(Object.keys(configSchema).map(fullKey));
   for (const key of Object.keys(raw.values)) {
     if (!key.startsWith(`${PROJECT}:`) || known.has(key)) continue;
+    const renamed = RENAMED_KEYS[key.slice(PROJECT.length + 1)];
+    if (renamed !== undefined) {
+      const spec = configSchema[renamed as keyof typeof configSchema] as KeySpec<unknown>;
+      report(key, showValue(spec, raw.values[key]), `no such key: it is now ${fullKey(renamed)}, which takes the same value`);
+      continue;
+    }
     const near = [...known].find((k) => k.toLowerCase() === key.toLowerCase());
     report(key, showProblemValue(raw.values[key]), near ? `no such key: did you mean ${near}?` : `one of the known keys (see the README's config reference); ${key} is not one`);
   }

@@ -62,7 +62,7 @@ export interface ServiceOutputs {
   readonly ecrRepositoryUrls: Record<"backend" | "workspace" | "credentialProxy", string> & { readonly egressProxy?: string };
   readonly dbInstanceIdentifier: string;
   readonly redisReplicationGroupId: string;
-  readonly proxySecretArn: string;
+  readonly credentialProxySecretArn: string;
   readonly alarmTopicArn: string;
   readonly alarmNames: string[];
   readonly dashboardName: string;
@@ -107,6 +107,12 @@ export type StackOutputs = FoundationOutputs & HostOutputs & ServiceOutputs & St
 /** What a program section returns: every output of the section, each possibly still an Output. */
 export type OutputInputs<T> = { readonly [K in keyof T]: Input<T[K]> };
 
+/**
+ * Outputs exported under another name by stacks deployed before a rename: new name → old name.
+ * The ops tool names the rename when a stack has only the old one (run `pulumi up` to re-export).
+ */
+export const RENAMED_OUTPUTS: Readonly<Partial<Record<keyof StackOutputs, string>>> = { credentialProxySecretArn: "proxySecretArn" };
+
 /** One line per output, for the README and for `ops` error messages about missing outputs. */
 export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   stack: "Stack name (staging, prod); the ops tool's prod guard reads it.",
@@ -149,7 +155,7 @@ export const STACK_OUTPUT_DOCS: Readonly<Record<keyof StackOutputs, string>> = {
   ecrRepositoryUrls: "ECR repository URL per image (backend, workspace, credentialProxy, and egressProxy in proxy mode).",
   dbInstanceIdentifier: "RDS PostgreSQL instance identifier.",
   redisReplicationGroupId: "ElastiCache Redis replication group id.",
-  proxySecretArn: "Secrets Manager secret holding the credential proxy's credential.",
+  credentialProxySecretArn: "Secrets Manager secret holding the credential proxy's credential.",
   alarmTopicArn: "SNS topic the alarms notify.",
   alarmNames: "Names of the stack's CloudWatch alarms (drills check none is in ALARM).",
   dashboardName: "CloudWatch dashboard of the stack.",

@@ -34,7 +34,7 @@ export interface ChaosScope {
   readonly redis: { readonly arn: Str; readonly replicationGroupId: string; readonly multiAz: boolean; readonly availabilityZone: string };
 }
 
-export interface ExperimentSpec {
+interface ExperimentSpec {
   /** The drill name: the key of the fisTemplateIds stack output. */
   readonly drill: string;
   readonly description: string;

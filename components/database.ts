@@ -30,11 +30,11 @@ export interface DatabaseArgs {
 }
 
 export const DB_NAME = "remoteclaude";
-export const DB_USERNAME = "remoteclaude";
+const DB_USERNAME = "remoteclaude";
 export const DB_PORT = 5432;
 // UTC windows that do not overlap: backups first, maintenance later in the week.
-export const DB_BACKUP_WINDOW = "17:00-18:00";
-export const DB_MAINTENANCE_WINDOW = "sun:18:30-sun:19:30";
+const DB_BACKUP_WINDOW = "17:00-18:00";
+const DB_MAINTENANCE_WINDOW = "sun:18:30-sun:19:30";
 
 /** The instance identifier (CloudWatch's DBInstanceIdentifier), known before the instance exists. */
 export function dbIdentifier(prefix: string): string {

@@ -27,12 +27,12 @@ export interface DnsFirewallArgs {
 }
 
 // Rule priorities: allow first, the catch-all last, room between for later rules.
-export const ALLOW_PRIORITY = 100;
-export const BLOCK_ALL_PRIORITY = 1000;
+const ALLOW_PRIORITY = 100;
+const BLOCK_ALL_PRIORITY = 1000;
 /** One name in both actions: turning ALERT into BLOCK then changes only the action (an update). */
-export const CATCH_ALL_RULE_NAME = "catch-all";
+const CATCH_ALL_RULE_NAME = "catch-all";
 // Association priority: 101–9900 are for customer rule groups; low runs first.
-export const ASSOCIATION_PRIORITY = 101;
+const ASSOCIATION_PRIORITY = 101;
 
 export class DnsFirewall extends pulumi.ComponentResource {
   readonly allowedDomains: pulumi.Output<string[]>;

@@ -7,21 +7,21 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 
-export type ImageName = "backend" | "workspace" | "credentialProxy" | "egressProxy";
-export const IMAGE_NAMES: readonly ImageName[] = ["backend", "workspace", "credentialProxy", "egressProxy"];
+type ImageName = "backend" | "workspace" | "credentialProxy" | "egressProxy";
+const IMAGE_NAMES: readonly ImageName[] = ["backend", "workspace", "credentialProxy", "egressProxy"];
 /** Images every stack runs; the others only where configured (the egress proxy: egressMode proxy). */
-export type CoreImage = Exclude<ImageName, "egressProxy">;
+type CoreImage = Exclude<ImageName, "egressProxy">;
 type PerImage<T> = Readonly<Record<CoreImage, T>> & { readonly egressProxy?: T };
 
 /** Repository suffix per image: <prefix>/<suffix>. */
-export const REPOSITORY_SUFFIX: Readonly<Record<ImageName, string>> = {
+const REPOSITORY_SUFFIX: Readonly<Record<ImageName, string>> = {
   backend: "backend",
   workspace: "workspace",
   credentialProxy: "credential-proxy",
   egressProxy: "egress-proxy",
 };
 
-export interface ImageSource {
+interface ImageSource {
   /** A tag or a digest (sha256:…) in the repository; with a build context, the tag to push. */
   readonly ref: string;
   /** Absolute path of a Docker build context, or undefined to use an already pushed image. */

@@ -14,7 +14,7 @@ import { ssmAgentStatements } from "../lib/hostPolicies";
 export const ECS_AL2023_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
 /** The AMI's root device: the recipe and the launch templates size and encrypt it. */
 export const ROOT_DEVICE = "/dev/xvda";
-export const BUILD_INSTANCE_TYPE = "c6i.large";
+const BUILD_INSTANCE_TYPE = "c6i.large";
 
 export interface HostImageArgs {
   /** `<project>-<stack>`: the start of every physical name. */

@@ -68,7 +68,7 @@ export interface HostsArgs {
 }
 
 /** Services and RunTask without a strategy land here: the trusted pool, never the workspaces'. */
-export const DEFAULT_POOL: Pool = "backend";
+const DEFAULT_POOL: Pool = "backend";
 
 export class Hosts extends pulumi.ComponentResource {
   readonly trunking: aws.ecs.AccountSettingDefault;

@@ -20,7 +20,7 @@ export interface PlatformKeyArgs {
 }
 
 /** The key policy: IAM decides for principals of the account; two services get narrow grants. */
-export function platformKeyPolicy(args: { prefix: string; region: string; accountId: string }): PolicyDocument {
+function platformKeyPolicy(args: { prefix: string; region: string; accountId: string }): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [

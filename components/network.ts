@@ -36,7 +36,7 @@ export interface NetworkArgs {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export type SubnetTier = "public" | "private" | "isolated" | "workspace";
+type SubnetTier = "public" | "private" | "isolated" | "workspace";
 
 export class Network extends pulumi.ComponentResource {
   readonly vpc: aws.ec2.Vpc;

@@ -30,16 +30,16 @@ export interface RedisArgs {
 }
 
 export const REDIS_PORT = 6379;
-export const REDIS_SNAPSHOT_WINDOW = "16:00-17:00";
-export const REDIS_MAINTENANCE_WINDOW = "sun:19:30-sun:20:30";
+const REDIS_SNAPSHOT_WINDOW = "16:00-17:00";
+const REDIS_MAINTENANCE_WINDOW = "sun:19:30-sun:20:30";
 
 /** Nodes of the replication group: production runs a replica for failover. */
-export function redisNodeCount(isProd: boolean): number {
+function redisNodeCount(isProd: boolean): number {
   return isProd ? 2 : 1;
 }
 
 /** Cache cluster ids of the members (<group id>-001, -002, …): CloudWatch's CacheClusterId. */
-export function redisMemberIds(replicationGroupId: string, nodes: number): string[] {
+function redisMemberIds(replicationGroupId: string, nodes: number): string[] {
   return Array.from({ length: nodes }, (_, i) => `${replicationGroupId}-${String(i + 1).padStart(3, "0")}`);
 }
 

@@ -15,10 +15,10 @@ import { type PolicyDocument, policyJson, serviceTrustPolicy } from "../lib/iam"
 import { VOLUME_TAGS } from "../lib/launchContract";
 import { RETAINED_VOLUMES } from "../lib/metrics";
 
-export const MONITOR_SOURCE = path.resolve(__dirname, "../lambda/retainedVolumes.ts");
-export const MONITOR_SCHEDULE = "rate(15 minutes)";
+const MONITOR_SOURCE = path.resolve(__dirname, "../lambda/retainedVolumes.ts");
+const MONITOR_SCHEDULE = "rate(15 minutes)";
 /** The alarm looks at hourly maxima: four reports per hour, so one late run is not an outage. */
-export const MONITOR_ALARM_PERIOD_SECONDS = 3600;
+const MONITOR_ALARM_PERIOD_SECONDS = 3600;
 
 /** The handler as the CommonJS file the Lambda runtime loads (index.js, export `handler`). */
 export function monitorCode(source = fs.readFileSync(MONITOR_SOURCE, "utf8")): string {
@@ -57,14 +57,14 @@ export interface RetainedVolumesMonitorArgs {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export interface RetainedVolumesAlarm {
+interface RetainedVolumesAlarm {
   readonly name: string;
   readonly description: string;
   /** Metric math: 1 when either threshold is passed; no data (the monitor is down) is missing data. */
   readonly expression: string;
 }
 
-export function retainedVolumesAlarm(prefix: string, countThreshold: number, gibThreshold: number): RetainedVolumesAlarm {
+function retainedVolumesAlarm(prefix: string, countThreshold: number, gibThreshold: number): RetainedVolumesAlarm {
   return {
     name: `${prefix}-retained-workspace-volumes`,
     description: `More than ${countThreshold} detached workspace volumes or more than ${gibThreshold} GiB of them are kept ` +
@@ -75,7 +75,7 @@ export function retainedVolumesAlarm(prefix: string, countThreshold: number, gib
 }
 
 /** What the function may do: read volumes, stamp this stack's with the retained-since tag, publish two metrics, log. */
-export function monitorRolePolicy(args: { region: string; accountId: string; stack: string; metricsNamespace: string; logGroupArn: pulumi.Input<string> }): PolicyDocument {
+function monitorRolePolicy(args: { region: string; accountId: string; stack: string; metricsNamespace: string; logGroupArn: pulumi.Input<string> }): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [

@@ -1,4 +1,4 @@
-// The platform's own secrets, KMS-encrypted: the credential the proxy sidecar injects, and the
+// The platform's own secrets, KMS-encrypted: the credential the credential-proxy sidecar injects, and the
 // Redis AUTH token. The database password is not here: RDS manages it (manageMasterUserPassword).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,8 +9,8 @@ export interface PlatformSecretsArgs {
   readonly prefix: string;
   /** The KMS key that encrypts what the component stores and logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
-  /** From `pulumi config set --secret proxyCredential`; unset: the value is put out of band. */
-  readonly proxyCredential?: pulumi.Input<string>;
+  /** From `pulumi config set --secret credentialProxySecret`; unset: the value is put out of band. */
+  readonly credentialProxySecret?: pulumi.Input<string>;
   /** The prod stack (config isProd): deletion protection and longer retention where the component has them. */
   readonly isProd: boolean;
   /** Tags every resource of the component carries (config tags). */
@@ -20,8 +20,14 @@ export interface PlatformSecretsArgs {
 /** ElastiCache AUTH tokens: 16–128 printable characters; alphanumeric avoids the forbidden ones. */
 export const REDIS_AUTH_TOKEN_LENGTH = 64;
 
+/**
+ * The credential proxy's secret and its version were once `<name>-proxy-credential`: the alias
+ * keeps a stack deployed then from replacing them (a replaced secret would lose its value).
+ */
+const FORMER_CREDENTIAL_PROXY_NAME = "proxy-credential";
+
 export class PlatformSecrets extends pulumi.ComponentResource {
-  readonly proxyCredential: aws.secretsmanager.Secret;
+  readonly credentialProxySecret: aws.secretsmanager.Secret;
   readonly redisAuth: aws.secretsmanager.Secret;
   /** The token itself (a Pulumi secret), for the replication group. */
   readonly redisAuthToken: pulumi.Output<string>;
@@ -33,18 +39,18 @@ export class PlatformSecrets extends pulumi.ComponentResource {
     // can be reused by the next `pulumi up`.
     const recoveryWindowInDays = args.isProd ? 30 : 0;
 
-    this.proxyCredential = new aws.secretsmanager.Secret(`${name}-proxy-credential`, {
+    this.credentialProxySecret = new aws.secretsmanager.Secret(`${name}-credential-proxy`, {
       name: `${args.prefix}/credential-proxy`,
       description: "Credential the workspace credential-proxy sidecar injects; only that container receives it.",
       kmsKeyId: args.kmsKeyArn,
       recoveryWindowInDays,
       tags: { ...args.tags, Name: `${args.prefix}/credential-proxy` },
-    }, parent);
-    if (args.proxyCredential !== undefined) {
-      new aws.secretsmanager.SecretVersion(`${name}-proxy-credential`, {
-        secretId: this.proxyCredential.id,
-        secretString: pulumi.secret(args.proxyCredential),
-      }, parent);
+    }, { ...parent, aliases: [{ name: `${name}-${FORMER_CREDENTIAL_PROXY_NAME}` }] });
+    if (args.credentialProxySecret !== undefined) {
+      new aws.secretsmanager.SecretVersion(`${name}-credential-proxy`, {
+        secretId: this.credentialProxySecret.id,
+        secretString: pulumi.secret(args.credentialProxySecret),
+      }, { ...parent, aliases: [{ name: `${name}-${FORMER_CREDENTIAL_PROXY_NAME}` }] });
     }
 
     // @pulumi/random keeps the token in the stack state: generated once, stable across `up`s.
@@ -63,6 +69,6 @@ export class PlatformSecrets extends pulumi.ComponentResource {
       secretString: this.redisAuthToken,
     }, parent);
 
-    this.registerOutputs({ proxyCredentialArn: this.proxyCredential.arn, redisAuthArn: this.redisAuth.arn });
+    this.registerOutputs({ credentialProxySecretArn: this.credentialProxySecret.arn, redisAuthArn: this.redisAuth.arn });
   }
 }

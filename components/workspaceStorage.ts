@@ -42,7 +42,7 @@ export interface WorkspaceStorageArgs {
  * infrastructure role may use the key only through EC2 (EBS) in this region, and create grants
  * only for AWS resources, which is how EBS hands the attaching instance the right to decrypt.
  */
-export function workspaceVolumeKeyPolicy(args: { region: string; accountId: string; roleArn: pulumi.Input<string> }): PolicyDocument {
+function workspaceVolumeKeyPolicy(args: { region: string; accountId: string; roleArn: pulumi.Input<string> }): PolicyDocument {
   const viaEbs = { "kms:ViaService": `ec2.${args.region}.amazonaws.com`, "kms:CallerAccount": args.accountId };
   return {
     Version: "2012-10-17",

@@ -7,7 +7,7 @@ import { mustParseCidr } from "../lib/cidr";
 import { density } from "../lib/density";
 import { instanceTypeInfo } from "../lib/instanceCatalog";
 import { planSubnets } from "../lib/subnetLayout";
-import { PROXY_CPU, PROXY_MEMORY_MIB } from "../lib/workspaceContainers";
+import { CREDENTIAL_PROXY_CPU, CREDENTIAL_PROXY_MEMORY_MIB } from "../lib/workspaceContainers";
 import type { StackConfig } from "../config";
 import type { CrossCheck } from "./problems";
 import { integer } from "./schema";
@@ -40,8 +40,8 @@ export const capacityKeys = {
 };
 
 /** The workspace task's size as config sets it: the agent plus the credential-proxy sidecar. */
-export function configuredWorkspaceTask(cfg: Pick<StackConfig, "workspaceAgentCpu" | "workspaceAgentMemoryMiB">): { cpu: number; memoryMiB: number } {
-  return { cpu: cfg.workspaceAgentCpu + PROXY_CPU, memoryMiB: cfg.workspaceAgentMemoryMiB + PROXY_MEMORY_MIB };
+function configuredWorkspaceTask(cfg: Pick<StackConfig, "workspaceAgentCpu" | "workspaceAgentMemoryMiB">): { cpu: number; memoryMiB: number } {
+  return { cpu: cfg.workspaceAgentCpu + CREDENTIAL_PROXY_CPU, memoryMiB: cfg.workspaceAgentMemoryMiB + CREDENTIAL_PROXY_MEMORY_MIB };
 }
 
 /** Workspaces per instance of each listed workspace type the catalog knows. */
@@ -64,7 +64,7 @@ export const capacityChecks: CrossCheck[] = [
     const empty = perInstance(cfg).filter((p) => p.workspaces === 0).map((p) => p.type);
     if (empty.length === 0) return;
     report("workspaceInstanceTypes", cfg.workspaceInstanceTypes,
-      `types that hold at least one workspace task (${task.cpu} CPU units / ${task.memoryMiB} MiB: workspaceAgentCpu and workspaceAgentMemoryMiB plus the credential proxy's ${PROXY_CPU} / ${PROXY_MEMORY_MIB}, after hostReservedMemoryMiB ${cfg.hostReservedMemoryMiB}); ${empty.join(", ")} hold none`);
+      `types that hold at least one workspace task (${task.cpu} CPU units / ${task.memoryMiB} MiB: workspaceAgentCpu and workspaceAgentMemoryMiB plus the credential proxy's ${CREDENTIAL_PROXY_CPU} / ${CREDENTIAL_PROXY_MEMORY_MIB}, after hostReservedMemoryMiB ${cfg.hostReservedMemoryMiB}); ${empty.join(", ")} hold none`);
   },
   // Every workspace task takes an address in its AZ's workspace subnet (RunTask answers 200 and the
   // task dies later with InsufficientFreeAddressesInSubnet). Auto Scaling balances the hosts over

@@ -8,7 +8,7 @@ import { trunkingProblem } from "./instanceTypes";
 import type { CrossCheck } from "./problems";
 import { boolean, integer, oneOf, optional, string, stringList } from "./schema";
 
-export const AMI_ID_PATTERN = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+const AMI_ID_PATTERN = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 export const hostKeys = {
   backendInstanceTypes: stringList({

@@ -5,7 +5,7 @@
 // or the linux/amd64 images.
 import { familyOf, HOST_ARCHITECTURE, INSTANCE_TYPES, instanceTypeInfo, knownFamilies } from "../lib/instanceCatalog";
 
-export { familyOf, instanceTypeInfo } from "../lib/instanceCatalog";
+export { instanceTypeInfo } from "../lib/instanceCatalog";
 
 /** Why `name` cannot host awsvpc workspaces densely, or undefined when it can. */
 export function trunkingProblem(name: string): string | undefined {

@@ -1,7 +1,8 @@
-import * as pulumi from "@pulumi/pulumi";
 // The config key builder. Each key knows its Pulumi type, default, description and how to parse
 // and check the string Pulumi hands the program, so one table drives validation, Pulumi.yaml's
 // `config:` block and the README's reference table.
+import * as pulumi from "@pulumi/pulumi";
+import { SECRET_SHOWN } from "./problems";
 
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
 
@@ -140,7 +141,7 @@ export function stringList(
 
 /** How a value looks in a message: lists and strings as JSON, secrets never. */
 export function showValue(spec: KeySpec<unknown>, raw: string): string {
-  if (spec.secret) return "[secret]";
+  if (spec.secret) return SECRET_SHOWN;
   if (spec.type === "array") return raw;
   const bareScalar = spec.type === "integer" ? /^-?\d+$/.test(raw) : spec.type === "boolean" && /^(true|false)$/.test(raw);
   return bareScalar ? raw : JSON.stringify(raw);

@@ -3,7 +3,7 @@
 import { optional, secretString } from "./schema";
 
 export const secretKeys = {
-  proxyCredential: optional(
+  credentialProxySecret: optional(
     secretString({
       description:
         "The credential the credential-proxy sidecar injects (secret). Unset: the Secrets Manager secret is created empty and its value is put out of band.",

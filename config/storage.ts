@@ -7,7 +7,7 @@ import type { CrossCheck } from "./problems";
 import { integer, oneOf } from "./schema";
 
 /** gp3 limits as RunTask's TaskManagedEBSVolumeConfiguration documents them (ECS API reference). */
-export const GP3 = {
+const GP3 = {
   minGiB: 1,
   maxGiB: 16384,
   minIops: 3000,

@@ -24,7 +24,7 @@ export const BUNDLE_FILES = [
   "remote-claude-imds-block.service",
   "install.sh",
 ] as const;
-export type BundleFile = (typeof BUNDLE_FILES)[number];
+type BundleFile = (typeof BUNDLE_FILES)[number];
 
 /** Where the assets land on a host (install.sh uses the same paths). */
 export const HOST_PATHS = {
@@ -54,17 +54,17 @@ function fill(template: string, values: Readonly<Record<string, string>>): strin
 }
 
 /** The file of host/files/ a bundle file comes from: seccomp.json is the ptrace choice's rendering. */
-export function bundleSource(name: BundleFile, ptrace: PtraceChoice): string {
+function bundleSource(name: BundleFile, ptrace: PtraceChoice): string {
   return name === "seccomp.json" ? seccompProfileFile(ptrace) : name;
 }
 
 /** The content of every bundle file for a stack's ptrace choice. */
-export function bundleFiles(ptrace: PtraceChoice): Record<BundleFile, string> {
+function bundleFiles(ptrace: PtraceChoice): Record<BundleFile, string> {
   return Object.fromEntries(BUNDLE_FILES.map((name) => [name, hostFile(bundleSource(name, ptrace))])) as Record<BundleFile, string>;
 }
 
 /** Shell lines that write every bundle file into "$bundle_dir" (which the caller creates). */
-export function bundleScript(ptrace: PtraceChoice): string {
+function bundleScript(ptrace: PtraceChoice): string {
   const lines = ['unpack() { base64 -d | gzip -dc > "$bundle_dir/$1"; }'];
   for (const [name, text] of Object.entries(bundleFiles(ptrace))) {
     const packed = gzipSync(Buffer.from(text), { level: 9 }).toString("base64").replace(/.{1,76}/g, "$&\n");

@@ -18,7 +18,7 @@ export interface SeccompRule {
   excludes?: SeccompFilter | null;
 }
 
-export interface SeccompFilter {
+interface SeccompFilter {
   caps?: string[];
   arches?: string[];
   minKernel?: string;
@@ -57,7 +57,7 @@ export const DENY_ERRNO = 38;
 /** Marks every rule the project adds, so the posture and the tests can tell them from the base's. */
 export const RULE_COMMENT_PREFIX = "remote-claude:";
 
-export interface Denial {
+interface Denial {
   readonly names: readonly string[];
   /** One line: why a workspace never needs it (and what Docker's default does). */
   readonly why: string;

@@ -23,7 +23,7 @@ export interface RetainedVolumesSettings {
   readonly dimension: string;
 }
 
-export interface RetainedVolumesResult {
+interface RetainedVolumesResult {
   readonly count: number;
   readonly totalGiB: number;
   /** Volumes stamped with the retained-since tag in this run. */

@@ -24,7 +24,7 @@ export type AlarmKey =
  * S is the type of values only known once resources exist (ARN suffixes, identifiers): plain
  * strings for the dashboard and the tests, pulumi.Input<string> for the alarm resources.
  */
-export interface MetricRef<S = string> {
+interface MetricRef<S = string> {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: Readonly<Record<string, S>>;
@@ -63,7 +63,7 @@ export interface AlarmInputs<S = string> {
   readonly egressProxy?: EgressProxyAlarmInputs<S>;
 }
 
-export interface EgressProxyAlarmInputs<S = string> {
+interface EgressProxyAlarmInputs<S = string> {
   readonly serviceName: string;
   readonly loadBalancerArnSuffix: S;
   readonly targetGroupArnSuffix: S;
@@ -80,9 +80,9 @@ export interface EgressProxyAlarmInputs<S = string> {
  * business inside the VPC or on link-local addresses through the egress proxy, so each refusal is
  * a workspace trying to reach inside or an allowed name whose records point inside; both need a look.
  */
-export const NON_PUBLIC_DESTINATION_ALARM_THRESHOLD = 1;
+const NON_PUBLIC_DESTINATION_ALARM_THRESHOLD = 1;
 
-export const alarmName = (prefix: string, key: AlarmKey) => `${prefix}-${key}`;
+const alarmName = (prefix: string, key: AlarmKey) => `${prefix}-${key}`;
 
 /** Alarms that mean users are hurt: deployments roll back on the first, FIS stops on all. */
 export const DEPLOYMENT_ROLLBACK_ALARMS: readonly AlarmKey[] = ["backend-5xx"];

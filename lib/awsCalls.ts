@@ -10,7 +10,7 @@ export type CallTarget =
   /** An object in an S3 bucket, through the gateway endpoint (the bucket is the statement's, or named here). */
   | { readonly kind: "s3"; readonly bucket?: (region: string) => string };
 
-export type CallRoute =
+type CallRoute =
   | { readonly kind: "call"; readonly targets: readonly CallTarget[] }
   /** No request of its own: the action authorises part of another call, which `by` names. */
   | { readonly kind: "authorization"; readonly by: string }
@@ -19,7 +19,7 @@ export type CallRoute =
 const endpoint = (id: string): CallTarget => ({ kind: "endpoint", endpoint: id });
 
 /** ECR's layer bucket: an image pull downloads its layers from it (ECR User Guide, "Amazon ECR interface VPC endpoints"). */
-export const ecrLayerBucket = (region: string) => `prod-${region}-starport-layer-bucket`;
+const ecrLayerBucket = (region: string) => `prod-${region}-starport-layer-bucket`;
 
 /** The endpoint each service prefix's API is served from, where every action of the prefix goes to one. */
 const BY_PREFIX: Readonly<Record<string, string>> = {

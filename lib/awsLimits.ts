@@ -8,7 +8,7 @@ import { MAX_TASKS_PER_RUNTASK } from "./launchContract";
 
 export const LIMITS_DATE = "2026-12";
 
-export type LimitStatus = "confirmed" | "estimate";
+type LimitStatus = "confirmed" | "estimate";
 
 /** ECS API throttling (ECS Developer Guide, "Request throttling for the Amazon ECS API"). */
 export const ECS_API_LIMITS = {
@@ -19,9 +19,9 @@ export const ECS_API_LIMITS = {
 } as const;
 
 /** AWS keeps the first four addresses and the last one of every subnet (VPC User Guide, "Subnet CIDR blocks"). */
-export const SUBNET_RESERVED_ADDRESSES = 5;
+const SUBNET_RESERVED_ADDRESSES = 5;
 
-export interface DefaultQuota {
+interface DefaultQuota {
   readonly name: string;
   readonly value: number;
   readonly adjustable: boolean;

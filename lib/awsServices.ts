@@ -108,7 +108,7 @@ export function gatewayBuckets(region: string): readonly { bucket: string; host:
   ];
 }
 
-export function ecrRegistryHost(accountId: string, region: string): string {
+function ecrRegistryHost(accountId: string, region: string): string {
   return `${accountId}.dkr.ecr.${region}.amazonaws.com`;
 }
 
@@ -126,12 +126,12 @@ export function platformAwsDomains(region: string, accountId: string): string[] 
 }
 
 /** The VPC's own instance hostnames (ip-10-0-1-2.<region>.compute.internal; ec2.internal in us-east-1). */
-export function instanceHostnames(region: string): string {
+function instanceHostnames(region: string): string {
   return region === "us-east-1" ? "*.ec2.internal" : `*.${region}.compute.internal`;
 }
 
 /** One name a host, the ECS agent, the backend, a workspace or the AMI build resolves. */
-export interface NameEvidence {
+interface NameEvidence {
   readonly host: (region: string, accountId: string) => string;
   readonly resolvedBy: string;
   /** The source that says this client resolves this name: code (file:line at a commit) or AWS's documentation. */
@@ -189,7 +189,7 @@ export const NAME_AUDIT: readonly NameEvidence[] = [
  * ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance, agent/app/agent.go:849 at the commit
  * above, which ecs.config does not set.)
  */
-export interface RefusedName {
+interface RefusedName {
   readonly host: (region: string) => string;
   readonly why: string;
 }

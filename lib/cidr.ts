@@ -35,11 +35,11 @@ function prefixMask(prefix: number): number {
   return prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
 }
 
-export function size(cidr: Cidr): number {
+function size(cidr: Cidr): number {
   return 2 ** (32 - cidr.prefix);
 }
 
-export function lastAddress(cidr: Cidr): number {
+function lastAddress(cidr: Cidr): number {
   return cidr.network + size(cidr) - 1;
 }
 
@@ -51,7 +51,7 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.network <= lastAddress(b) && b.network <= lastAddress(a);
 }
 
-export function formatIp(address: number): string {
+function formatIp(address: number): string {
   return [24, 16, 8, 0].map((shift) => (address >>> shift) & 255).join(".");
 }
 

@@ -5,7 +5,7 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 
 /** Bounded buffer of the non-blocking awslogs mode: lines beyond it are dropped, not waited for. */
-export const LOG_MAX_BUFFER_SIZE = "4m";
+const LOG_MAX_BUFFER_SIZE = "4m";
 
 /**
  * The writable /tmp. `exec` is always stated, never left to defaults: Docker mounts a HostConfig

@@ -9,7 +9,7 @@
 import type { PolicyDocument, PolicyStatement } from "./iam";
 
 /** AWS-owned resources the callers of one interface endpoint touch, and why. */
-export interface AwsOwnedResources {
+interface AwsOwnedResources {
   readonly actions: readonly string[];
   readonly resources: (region: string) => readonly string[];
   readonly why: string;

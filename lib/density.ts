@@ -24,7 +24,7 @@ export interface TaskSize {
   readonly memoryMiB: number;
 }
 
-export type Bound = "ENI trunking" | "memory" | "CPU";
+type Bound = "ENI trunking" | "memory" | "CPU";
 
 export interface Density {
   readonly registeredMemoryMiB: number;

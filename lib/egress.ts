@@ -19,7 +19,7 @@ export const DNS_ALERT_ACKNOWLEDGED_TAG = "CatchAllAlertAcknowledged";
 export const EGRESS_MODES = ["proxy", "dns-firewall"] as const;
 export type EgressMode = (typeof EGRESS_MODES)[number];
 
-export interface EgressModeFacts {
+interface EgressModeFacts {
   readonly summary: string;
   readonly blocks: readonly string[];
   readonly allows: readonly string[];

@@ -11,9 +11,9 @@ export const EGRESS_PROXY_CONTAINER = "egress-proxy";
 export const SQUID_CONFIG_ENV = "SQUID_CONFIG";
 /** Debian's proxy user (base-passwd: uid and gid 13): Squid never runs as root. */
 export const EGRESS_PROXY_USER = "13:13";
-export const EGRESS_PROXY_LOG_STREAM_PREFIX = "egress-proxy";
+const EGRESS_PROXY_LOG_STREAM_PREFIX = "egress-proxy";
 
-export interface EgressProxyContainerSettings {
+interface EgressProxyContainerSettings {
   readonly image: string;
   readonly cpu: number;
   readonly memoryMiB: number;

@@ -7,7 +7,7 @@ import { DECISION_LOG_FORMAT, NON_PUBLIC_DESTINATION_PAGE } from "./squidConfig"
 
 /** Field names of DECISION_LOG_FORMAT, in order. */
 export const DECISION_FIELDS = ["time", "client", "method", "target", "status", "verdict", "error"] as const;
-export type DecisionField = (typeof DECISION_FIELDS)[number];
+type DecisionField = (typeof DECISION_FIELDS)[number];
 
 /** A space-delimited pattern naming every field, some of them required to equal a value. */
 function decisionPattern(required: Partial<Record<DecisionField, string>> = {}): string {

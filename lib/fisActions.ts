@@ -17,7 +17,7 @@
 /** A parameter value check: the reason it is wrong, or undefined. */
 type Check = (value: string) => string | undefined;
 
-export interface FisActionSpec {
+interface FisActionSpec {
   /** The key the action's `targets` map uses, and the resource type that target must have. */
   readonly target: {
     readonly key: string;
@@ -33,7 +33,7 @@ export interface FisActionSpec {
 /** ISO 8601 durations as FIS takes them (PT10M, PT1H30M). */
 const ISO_DURATION = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/;
 
-export function isoSeconds(value: string): number | undefined {
+function isoSeconds(value: string): number | undefined {
   const m = ISO_DURATION.exec(value);
   if (!m || value === "PT") return undefined;
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);

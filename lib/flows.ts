@@ -34,7 +34,7 @@ export interface Flow {
   readonly purpose: string;
 }
 
-export interface FlowContext {
+interface FlowContext {
   readonly albIngressCidrs: readonly string[];
   readonly resolverIp: string;
   /** Which workspace egress flows exist (lib/egress.ts). */
@@ -93,7 +93,7 @@ function egressFlows(mode: EgressMode, resolver: Peer): Flow[] {
   ];
 }
 
-export function describePeer(peer: Peer): string {
+function describePeer(peer: Peer): string {
   switch (peer.kind) {
     case "group":
       return `sg:${peer.group}`;

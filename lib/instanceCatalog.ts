@@ -38,7 +38,7 @@ export const HOST_ARCHITECTURE: Architecture = "x86_64";
 export const CATALOG_DATE = "2026-12";
 export const PRICE_REGION = "ap-northeast-1";
 
-export const ENI_TRUNKING_SOURCES = {
+const ENI_TRUNKING_SOURCES = {
   archived2023:
     "AWS ECS Developer Guide, 'Supported Amazon EC2 instance types for increased Amazon ECS container network interfaces', archived 2023-04-18 (awsdocs/amazon-ecs-developer-guide a35b767); large row re-checked 2026-11 against 'Increasing Amazon ECS Linux container instance network interfaces'",
   sameAsSixthGeneration:
@@ -51,7 +51,7 @@ const PRICE_SOURCES = {
 } as const;
 
 /** A family's On-Demand Linux price per vCPU-hour in PRICE_REGION. */
-export interface FamilyPrice {
+interface FamilyPrice {
   readonly usdPerVcpuHour: number;
   readonly status: FigureStatus;
   readonly source: string;
@@ -128,7 +128,7 @@ const FAMILIES: Readonly<Record<string, Family>> = {
   r7g: { category: "memory optimized", gibPerVcpu: 8, architecture: "arm64", sizes: GRAVITON, trunking: archived, price: derived("r7g", 0.1071, "r6i", 0.152, 0.126) },
 };
 
-export interface InstanceTypeInfo {
+interface InstanceTypeInfo {
   readonly name: string;
   readonly family: string;
   readonly category: Category;

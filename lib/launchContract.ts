@@ -49,7 +49,7 @@ export const ECS_VOLUME_TAGS = { createdBy: "AmazonECSCreated", managed: "Amazon
 
 export const VOLUME_FILESYSTEMS = ["xfs", "ext4"] as const;
 export type VolumeFilesystem = (typeof VOLUME_FILESYSTEMS)[number];
-export const WORKSPACE_VOLUME_TYPE = "gp3";
+const WORKSPACE_VOLUME_TYPE = "gp3";
 
 /** How every workspace volume is made: from the stack outputs (workspaceVolume*) or the backend's environment. */
 export interface WorkspaceVolumeSettings {
@@ -98,7 +98,7 @@ export interface WorkspaceResume {
   readonly filesystem?: VolumeFilesystem;
 }
 
-export interface WorkspaceLaunchOptions {
+interface WorkspaceLaunchOptions {
   /**
    * The workspace (conversation) id: the volume's remote-claude:workspace-id tag. Production
    * starts one workspace per RunTask; a drill that starts up to 10 in one call tags all of their

@@ -24,7 +24,7 @@ export function isProdStack(stack: string): boolean {
 }
 
 /** Tags `ops local image` builds and the local drills use by default. */
-export const LOCAL_IMAGES = { agent: "remote-claude-workspace:local", proxy: "remote-claude-credential-proxy:local" } as const;
+export const LOCAL_IMAGES = { agent: "remote-claude-workspace:local", credentialProxy: "remote-claude-credential-proxy:local" } as const;
 
 /** awslogs stream prefixes: a stream is <prefix>/<container name>/<task id>. */
 export const LOG_STREAM_PREFIX = { backend: "backend", workspace: "workspace" } as const;

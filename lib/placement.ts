@@ -4,7 +4,7 @@
 // expressions use (attribute:NAME == / != VALUE, joined by "and"), so tests can check placement.
 import { type Pool, POOL_ATTRIBUTE } from "./names";
 
-export interface PlacementConstraint {
+interface PlacementConstraint {
   readonly type: "memberOf";
   readonly expression: string;
 }

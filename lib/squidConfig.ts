@@ -42,7 +42,7 @@ export const DECISION_LOG_FORMAT = "%ts.%03tu %>a %rm %ru %>Hs %Ss %err_code";
  */
 export const NON_PUBLIC_DESTINATION_PAGE = "ERR_NON_PUBLIC_DESTINATION";
 
-export interface NonPublicRange {
+interface NonPublicRange {
   readonly cidr: string;
   readonly what: string;
 }

@@ -11,7 +11,7 @@ export const ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com";
 /** The ECS service principal: infrastructure roles (blue/green, workspace volumes) are passed to it. */
 export const ECS_SERVICE = "ecs.amazonaws.com";
 
-export interface BackendTaskRoleScope {
+interface BackendTaskRoleScope {
   readonly region: string;
   readonly accountId: string;
   readonly clusterName: string;
@@ -104,7 +104,7 @@ export function backendTaskRolePolicy(s: BackendTaskRoleScope): PolicyDocument {
   };
 }
 
-export interface ExecutionRoleScope {
+interface ExecutionRoleScope {
   readonly region: string;
   /** Repositories whose images the task pulls. */
   readonly repositoryArns: Arn[];
@@ -163,7 +163,7 @@ function logStreamsOf(logGroupArn: Arn): pulumi.Input<string> {
   return typeof logGroupArn === "string" ? `${logGroupArn}:log-stream:*` : pulumi.output(logGroupArn).apply((arn) => `${arn}:log-stream:*`);
 }
 
-export interface BlueGreenScope {
+interface BlueGreenScope {
   readonly listenerArns: Arn[];
   readonly productionRuleArn: Arn;
   readonly testRuleArn: Arn;
@@ -247,7 +247,7 @@ function workspaceResumeStatements(s: BackendTaskRoleScope): PolicyStatement[] {
   ];
 }
 
-export interface WorkspaceVolumeRoleScope {
+interface WorkspaceVolumeRoleScope {
   readonly region: string;
   readonly accountId: string;
   readonly clusterName: string;

@@ -19,34 +19,34 @@ import { PID_MAX_LIMIT } from "./taskLimits";
 import { awslogs, lockedDown, type TmpfsChoice } from "./containerBasics";
 
 export const AGENT_PORT = 9000;
-export const PROXY_PORT = 8080;
+export const CREDENTIAL_PROXY_PORT = 8080;
 /** Unprivileged uid:gid both containers run as (the images must own their files accordingly). */
 export const WORKSPACE_USER = "1000:1000";
 export const WORKSPACE_VOLUME = "workspace";
 export const WORKSPACE_MOUNT_PATH = "/workspace";
 /** Environment variable that tells the agent where the credential proxy is (and that it must wait for it). */
-export const PROXY_URL_ENV = "CREDENTIAL_PROXY_URL";
-/** Environment variable through which the proxy receives its credential (from Secrets Manager). */
-export const PROXY_CREDENTIAL_ENV = "PROXY_CREDENTIAL";
+export const CREDENTIAL_PROXY_URL_ENV = "CREDENTIAL_PROXY_URL";
+/** Environment variable through which the credential proxy receives its secret (from Secrets Manager); the image reads this name. */
+export const CREDENTIAL_PROXY_SECRET_ENV = "PROXY_CREDENTIAL";
 /** The credential proxy's size (CPU units: shares and reservation): it only relays requests and adds the credential. */
-export const PROXY_CPU = 128;
-export const PROXY_MEMORY_MIB = 128;
-export const PROXY_TMPFS_MIB = 16;
+export const CREDENTIAL_PROXY_CPU = 128;
+export const CREDENTIAL_PROXY_MEMORY_MIB = 128;
+const CREDENTIAL_PROXY_TMPFS_MIB = 16;
 /**
  * nproc counts a uid's processes across the whole host and every workspace is uid 1000: set where
  * it never binds (lib/taskLimits.ts), the task's pids.max (ECS_TASK_PIDS_LIMIT) is the budget.
  */
 export const ULIMITS = { nofile: 65536, nproc: PID_MAX_LIMIT } as const;
 
-export interface WorkspaceContainerSettings {
+interface WorkspaceContainerSettings {
   readonly agentImage: string;
-  readonly proxyImage: string;
+  readonly credentialProxyImage: string;
   /** CPU units of the agent (its CPU shares and reservation) and its hard memory limit. */
   readonly agentCpu: number;
   readonly agentMemoryMiB: number;
   readonly tmpfsMiB: number;
   /** Secrets Manager ARN of the proxy's credential. */
-  readonly proxySecretArn: string;
+  readonly credentialProxySecretArn: string;
   readonly logGroup: string;
   readonly region: string;
   /** egressMode proxy: the only way out; unset in dns-firewall mode. */
@@ -102,18 +102,18 @@ function hardened(tmpfs: TmpfsChoice): Pick<ContainerDefinition, "user" | "privi
 }
 
 export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDefinition[] {
-  const proxy: ContainerDefinition = {
+  const credentialProxy: ContainerDefinition = {
     name: CONTAINERS.credentialProxy,
-    image: s.proxyImage,
+    image: s.credentialProxyImage,
     essential: true,
-    cpu: PROXY_CPU,
-    memory: PROXY_MEMORY_MIB,
-    portMappings: [{ name: "proxy", containerPort: PROXY_PORT, protocol: "tcp" }],
-    environment: [{ name: "PROXY_LISTEN", value: `127.0.0.1:${PROXY_PORT}` }],
-    secrets: [{ name: PROXY_CREDENTIAL_ENV, valueFrom: s.proxySecretArn }],
+    cpu: CREDENTIAL_PROXY_CPU,
+    memory: CREDENTIAL_PROXY_MEMORY_MIB,
+    portMappings: [{ name: "proxy", containerPort: CREDENTIAL_PROXY_PORT, protocol: "tcp" }],
+    environment: [{ name: "PROXY_LISTEN", value: `127.0.0.1:${CREDENTIAL_PROXY_PORT}` }],
+    secrets: [{ name: CREDENTIAL_PROXY_SECRET_ENV, valueFrom: s.credentialProxySecretArn }],
     // The credential proxy runs only its own image's program: nothing it writes may run.
-    ...hardened({ sizeMiB: PROXY_TMPFS_MIB, exec: false }),
-    healthCheck: { command: httpHealthCommand(PROXY_PORT), ...HEALTH_CHECK },
+    ...hardened({ sizeMiB: CREDENTIAL_PROXY_TMPFS_MIB, exec: false }),
+    healthCheck: { command: httpHealthCommand(CREDENTIAL_PROXY_PORT), ...HEALTH_CHECK },
     stopTimeout: 10,
     logConfiguration: awslogs(s, LOG_STREAM_PREFIX.workspace),
   };
@@ -127,8 +127,8 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
     environment: [
       { name: "AGENT_PORT", value: String(AGENT_PORT) },
       { name: "WORKSPACE_DIR", value: WORKSPACE_MOUNT_PATH },
-      // The agent reaches the credential only through the proxy, never directly.
-      { name: PROXY_URL_ENV, value: `http://127.0.0.1:${PROXY_PORT}` },
+      // The agent reaches the credential only through the credential proxy, never directly.
+      { name: CREDENTIAL_PROXY_URL_ENV, value: `http://127.0.0.1:${CREDENTIAL_PROXY_PORT}` },
       { name: "AGENT_STARTUP_WAIT_SECONDS", value: String(AGENT_STARTUP_WAIT_SECONDS) },
     ],
     mountPoints: [{ sourceVolume: WORKSPACE_VOLUME, containerPath: WORKSPACE_MOUNT_PATH, readOnly: false }],
@@ -138,14 +138,14 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
     ...hardened({ sizeMiB: s.tmpfsMiB, exec: true }),
     // Started together: the ECS agent starts a container with a START dependency once the
     // dependency runs (aws/amazon-ecs-agent 8dfceca6cf38 agent/engine/dependencygraph/graph.go:437-452),
-    // and the agent's image waits for the proxy's answer itself (AGENT_STARTUP_WAIT_SECONDS).
+    // and the agent's image waits for the credential proxy's answer itself (AGENT_STARTUP_WAIT_SECONDS).
     dependsOn: [{ containerName: CONTAINERS.credentialProxy, condition: "START" }],
     healthCheck: { command: httpHealthCommand(AGENT_PORT), ...HEALTH_CHECK },
     stopTimeout: 30,
     logConfiguration: awslogs(s, LOG_STREAM_PREFIX.workspace),
   };
-  for (const c of [proxy, agent]) c.environment = [...(c.environment ?? []), ...egressProxyEnvironment(s.egressProxy)];
-  return [proxy, agent];
+  for (const c of [credentialProxy, agent]) c.environment = [...(c.environment ?? []), ...egressProxyEnvironment(s.egressProxy)];
+  return [credentialProxy, agent];
 }
 
 // In egressMode proxy a workspace has no route out of the VPC: HTTPS goes through the egress
@@ -154,7 +154,7 @@ export function workspaceContainers(s: WorkspaceContainerSettings): ContainerDef
 // and the VPC endpoint names (AWS SDK calls, Bedrock runtime) direct. Both containers get them:
 // they share the task's network namespace, so the credential proxy needs the same way out.
 
-export interface EgressProxySettings {
+interface EgressProxySettings {
   /** http://<internal NLB name>:3128 */
   readonly url: string;
   /** Names reached directly: the VPC endpoints' names (lib/awsServices.ts). */

@@ -6,7 +6,7 @@ import { type CapturedResource, type ResourceOptions, StackGraph } from "./graph
 import { createMocks, MOCK_ACCOUNT_ID } from "./mocks";
 import { runIsolated, waitForRegistrations } from "./pulumiInternals";
 
-export interface OfflineRun {
+interface OfflineRun {
   readonly project: string;
   readonly stack: string;
   /** Config as the Pulumi CLI passes it: fully qualified keys to strings. */
@@ -37,9 +37,16 @@ interface RegisterRequest {
   getReplaceonchangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getAliasurnsList(): string[];
+  getAliasesList(): AliasMessage[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getProvider(): string;
   getDeletedwith(): string;
+}
+
+/** An alias as the SDK sends it to a monitor that takes alias specs (the mock monitor does). */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
 }
 
 interface MockMonitorLike {
@@ -84,6 +91,24 @@ function capturePropertyDependencies(req: RegisterRequest): Record<string, strin
   return deps;
 }
 
+/**
+ * The URN each alias stands for, as the Pulumi engine resolves it: a spec's unset parts are the
+ * resource's own, and a child's type is qualified by its parent's ("parent$type"), the root stack
+ * left out (the SDK's createUrn in @pulumi/pulumi resource.js). The mock monitor's URNs keep the
+ * root stack in a component's type; real state does not, so neither does an alias here.
+ */
+function aliasUrns(req: RegisterRequest): string[] {
+  const [, stack, project] = /^urn:pulumi:([^:]*)::([^:]*)::/.exec(req.getParent()) ?? [];
+  return [...req.getAliasurnsList(), ...req.getAliasesList().map((alias) => {
+    const spec = alias.getSpec();
+    if (!spec) return alias.getUrn();
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    const parentChain = parent.split("::")[2]?.replace(/^pulumi:pulumi:Stack\$?/, "") ?? "";
+    const type = `${parentChain ? `${parentChain}$` : ""}${spec.getType() || req.getType()}`;
+    return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${type}::${spec.getName() || req.getName()}`;
+  })];
+}
+
 function captureOptions(req: RegisterRequest): ResourceOptions {
   const implicit = new Set<string>();
   req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((u) => implicit.add(u)));
@@ -96,7 +121,7 @@ function captureOptions(req: RegisterRequest): ResourceOptions {
     ignoreChanges: req.getIgnorechangesList(),
     replaceOnChanges: req.getReplaceonchangesList(),
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-    aliases: req.getAliasurnsList(),
+    aliases: aliasUrns(req),
     customTimeouts: timeouts
       ? { create: timeouts.getCreate() || undefined, update: timeouts.getUpdate() || undefined, delete: timeouts.getDelete() || undefined }
       : undefined,

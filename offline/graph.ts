@@ -37,7 +37,7 @@ export interface CapturedResource {
 }
 
 /** A type token, or a resource class such as aws.ec2.Vpc (whose token the SDK keeps on the class). */
-export type TypeRef = string | (abstract new (...args: any[]) => unknown);
+type TypeRef = string | (abstract new (...args: any[]) => unknown);
 
 export function typeToken(ref: TypeRef): string {
   if (typeof ref === "string") return ref;

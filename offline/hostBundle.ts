@@ -7,7 +7,7 @@ import { ecsConfigOfUserData } from "../host/render";
 import type { CapturedResource } from "./graph";
 
 /** The user data of a launch template as plain text, or undefined when it has none. */
-export function launchTemplateUserData(lt: CapturedResource): string | undefined {
+function launchTemplateUserData(lt: CapturedResource): string | undefined {
   const encoded = lt.inputs.userData;
   return typeof encoded === "string" ? Buffer.from(encoded, "base64").toString("utf8") : undefined;
 }

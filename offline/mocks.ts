@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 
-export interface MockContext {
+interface MockContext {
   readonly region: string;
   readonly accountId: string;
   readonly stack: string;

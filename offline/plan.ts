@@ -16,7 +16,7 @@ import { egressSection } from "./egress";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-export interface PlanResource {
+interface PlanResource {
   readonly type: string;
   readonly name: string;
   readonly parent?: string;
@@ -30,7 +30,7 @@ export interface PlanSection {
   readonly data: unknown;
 }
 
-export interface PlanJson {
+interface PlanJson {
   readonly stack: string;
   readonly resources: PlanResource[];
   readonly outputs: Record<string, unknown>;
@@ -38,7 +38,7 @@ export interface PlanJson {
 }
 
 /** A section computed from the graph (and the stack's validated config, when given); the plan prints it after the resources. */
-export type PlanSectionBuilder = (graph: StackGraph, config?: StackConfig) => PlanSection;
+type PlanSectionBuilder = (graph: StackGraph, config?: StackConfig) => PlanSection;
 
 export const PLAN_SECTIONS: PlanSectionBuilder[] = [
   // Security posture: the policy pack (policy/) over the planned graph.
@@ -52,7 +52,7 @@ export const PLAN_SECTIONS: PlanSectionBuilder[] = [
   advisorSection,
 ];
 
-export const MASK = "[secret]";
+const MASK = "[secret]";
 
 /** Replaces every secret input with MASK. */
 export function maskSecrets(resource: CapturedResource): Record<string, unknown> {
@@ -67,7 +67,7 @@ export function maskSecrets(resource: CapturedResource): Record<string, unknown>
 }
 
 /** Config values set over the stack file's ("what if"), by fully qualified key, as Pulumi passes them. */
-export type ConfigOverrides = Readonly<Record<string, string>>;
+type ConfigOverrides = Readonly<Record<string, string>>;
 
 export async function planStack(stack: string, projectDir = PROJECT_DIR, overrides: ConfigOverrides = {}): Promise<StackGraph> {
   const files = readStackFiles(projectDir, stack);

@@ -11,9 +11,9 @@ import type {
 import type { CapturedResource, StackGraph } from "./graph";
 import type { PlanSection } from "./plan";
 
-export type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
-export interface Violation {
+interface Violation {
   readonly policy: string;
   /** The resource's "type::name" id, when known. */
   readonly resource?: string;

@@ -7,7 +7,7 @@ import { parse } from "yaml";
 
 export const MASKED_SECRET = "[secret]";
 
-export interface StackFiles {
+interface StackFiles {
   readonly project: string;
   readonly stack: string;
   readonly config: Record<string, string>;
@@ -47,7 +47,7 @@ export function projectDefaults(projectDir: string): { project: string; defaults
   return { project, defaults };
 }
 
-export function listStacks(projectDir: string): string[] {
+function listStacks(projectDir: string): string[] {
   return fs.readdirSync(projectDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => s !== undefined)

@@ -2,7 +2,7 @@
 // workspace one, and what its containers ask for.
 import type { CapturedResource, StackGraph } from "./graph";
 
-export interface ContainerSize {
+interface ContainerSize {
   readonly name: string;
   readonly cpu: number;
   readonly memoryMiB: number;

@@ -15,7 +15,7 @@ export interface DataStep {
 export function buildData(ctx: PlatformContext, net: NetworkStep): DataStep {
   const { cfg, prefix, tags } = ctx;
   const { key, network, securityGroups } = net;
-  const secrets = new PlatformSecrets("secrets", { prefix, kmsKeyArn: key.arn, proxyCredential: cfg.proxyCredential, isProd: cfg.isProd, tags });
+  const secrets = new PlatformSecrets("secrets", { prefix, kmsKeyArn: key.arn, credentialProxySecret: cfg.credentialProxySecret, isProd: cfg.isProd, tags });
   const database = new Database("database", {
     prefix,
     subnetIds: network.isolatedSubnetIds,

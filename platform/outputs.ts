@@ -27,7 +27,7 @@ export function serviceOutputs(ctx: PlatformContext, data: DataStep, w: Workload
     ecrRepositoryUrls: pulumi.all(w.registry.repositoryUrls) as pulumi.Output<ServiceOutputs["ecrRepositoryUrls"]>,
     dbInstanceIdentifier: data.database.identifier,
     redisReplicationGroupId: data.redis.replicationGroupId,
-    proxySecretArn: data.secrets.proxyCredential.arn,
+    credentialProxySecretArn: data.secrets.credentialProxySecret.arn,
     alarmTopicArn: w.observability.topic.arn,
     alarmNames: [...w.observability.alarmNames],
     dashboardName: w.observability.dashboard.dashboardName,

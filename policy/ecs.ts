@@ -17,7 +17,7 @@ function containersOf(props: Record<string, any>): Container[] {
 }
 
 /** A workspace task definition: placed on the workspace pool, or named so. */
-export function isWorkspaceTaskDefinition(props: Record<string, any>): boolean {
+function isWorkspaceTaskDefinition(props: Record<string, any>): boolean {
   const onWorkspacePool = asList<{ type?: string; expression?: string }>(props.placementConstraints).some((c) =>
     c.type === "memberOf" && typeof c.expression === "string" && new RegExp(`attribute:${POOL_ATTRIBUTE.replace(/\./g, "\\.")}\\s*==\\s*workspace\\b`).test(c.expression));
   return onWorkspacePool || /-workspace$/.test(String(props.family ?? ""));
@@ -66,8 +66,8 @@ export const workspaceContainersHardened: ResourceValidationPolicy = {
   }),
 };
 
-export const workspaceSecretOnlyInProxy: ResourceValidationPolicy = {
-  name: "workspace-secret-only-in-proxy",
+export const workspaceSecretOnlyInCredentialProxy: ResourceValidationPolicy = {
+  name: "workspace-secret-only-in-credential-proxy",
   description: `In the workspace task only the ${CONTAINERS.credentialProxy} container receives secrets; the agent and any other container get none (no secrets, no environment files).`,
   enforcementLevel: "mandatory",
   validateResource: workspaceOnly((props, report, name) => {

@@ -25,7 +25,7 @@ const T = {
 const OUTBOUND_TARGETS = ["natGatewayId", "gatewayId", "egressOnlyGatewayId", "carrierGatewayId", "transitGatewayId", "networkInterfaceId"] as const;
 
 /** VPCs the egress policies govern: egressMode proxy, and every VPC of a production stack. */
-function proxyModeVpcs(args: StackValidationArgs, report: ReportViolation): PolicyResource[] {
+function egressProxyModeVpcs(args: StackValidationArgs, report: ReportViolation): PolicyResource[] {
   const vpcs = args.resources.filter((r) => r.type === T.vpc);
   const governed = vpcs.filter((v) => v.props.tags?.EgressMode === "proxy" || isProdStack(stackOfUrn(v.urn)));
   if (governed.length === 0) args.notApplicable("no VPC in egressMode proxy (dns-firewall mode outside production)");
@@ -44,7 +44,7 @@ export const workspaceSubnetsNoInternetRoute: StackValidationPolicy = {
   description: "In egressMode proxy (always in production), workspace subnets (Tier=workspace) have their own route tables with no route to a NAT gateway, an internet gateway or any other way out of the VPC.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-    for (const vpc of proxyModeVpcs(args, report)) {
+    for (const vpc of egressProxyModeVpcs(args, report)) {
       const subnets = of(args, T.subnet).filter((s) => s.props.tags?.Tier === "workspace" && refersTo(s, "vpcId", vpc));
       if (subnets.length === 0) {
         report(`VPC ${vpc.name} has no workspace subnets (Tier=workspace): in proxy mode workspaces need subnets without a route out.`, vpc.urn);
@@ -112,21 +112,21 @@ function egressRulesOf(args: StackValidationArgs, group: PolicyResource): Egress
   return facts;
 }
 
-export const workspaceEgressOnlyProxyEndpointsResolver: StackValidationPolicy = {
+export const workspaceEgressProxyEndpointsResolverOnly: StackValidationPolicy = {
   name: "workspace-egress-proxy-endpoints-resolver-only",
   description: "In egressMode proxy (always in production), the workspace security group (Role=workspace) allows egress only to an internal NLB's group on its listener port (the egress proxy), to the VPC interface endpoints' group on 443 and to the VPC resolver on 53.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-    for (const vpc of proxyModeVpcs(args, report)) {
+    for (const vpc of egressProxyModeVpcs(args, report)) {
       const groups = of(args, T.securityGroup).filter((g) => g.props.tags?.Role === "workspace" && refersTo(g, "vpcId", vpc));
       if (groups.length === 0) report(`VPC ${vpc.name} has no workspace security group (Role=workspace) to check.`, vpc.urn);
       const resolver = `${nthAddress(mustParseCidr(String(vpc.props.cidrBlock)), 2)}/32`;
       const endpointGroups = new Set(of(args, T.vpcEndpoint).filter((e) => e.props.vpcEndpointType === "Interface").flatMap((e) => referenced(e, "securityGroupIds")).map((g) => g.urn));
       // Internal NLBs' groups, with the ports their listeners serve.
-      const proxyPorts = new Map<string, Set<number>>();
+      const egressProxyPorts = new Map<string, Set<number>>();
       for (const lb of of(args, T.loadBalancer).filter((l) => l.props.loadBalancerType === "network" && l.props.internal === true)) {
         const ports = of(args, T.listener).filter((l) => refersTo(l, "loadBalancerArn", lb)).map((l) => Number(l.props.port));
-        for (const g of referenced(lb, "securityGroups")) proxyPorts.set(g.urn, new Set([...(proxyPorts.get(g.urn) ?? []), ...ports]));
+        for (const g of referenced(lb, "securityGroups")) egressProxyPorts.set(g.urn, new Set([...(egressProxyPorts.get(g.urn) ?? []), ...ports]));
       }
       for (const group of groups) {
         for (const rule of egressRulesOf(args, group)) {
@@ -140,8 +140,8 @@ export const workspaceEgressOnlyProxyEndpointsResolver: StackValidationPolicy = 
           for (const peer of rule.groups) {
             const port = Number(rule.fromPort);
             const endpoint = endpointGroups.has(peer.urn) && port === 443 && rule.protocol === "tcp";
-            const proxy = proxyPorts.get(peer.urn)?.has(port) === true && rule.protocol === "tcp";
-            if (!endpoint && !proxy) problems.push(`group ${peer.name} ${where} is neither the VPC endpoints' group on 443 nor an internal NLB's group on its listener port`);
+            const toEgressProxy = egressProxyPorts.get(peer.urn)?.has(port) === true && rule.protocol === "tcp";
+            if (!endpoint && !toEgressProxy) problems.push(`group ${peer.name} ${where} is neither the VPC endpoints' group on 443 nor an internal NLB's group on its listener port`);
           }
           for (const other of rule.other) problems.push(`${other} ${where} is not allowed`);
           if (rule.cidrs.length + rule.groups.length + rule.other.length === 0) problems.push(`${where} to a peer the policy cannot identify`);

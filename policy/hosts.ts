@@ -25,7 +25,7 @@ export const launchTemplateImdsv2: ResourceValidationPolicy = {
 };
 
 /** ECS agent settings every host's /etc/ecs/ecs.config must carry. */
-export const REQUIRED_ECS_SETTINGS: Readonly<Record<string, string>> = {
+const REQUIRED_ECS_SETTINGS: Readonly<Record<string, string>> = {
   ECS_AWSVPC_BLOCK_IMDS: "true",
   ECS_DISABLE_PRIVILEGED: "true",
 };

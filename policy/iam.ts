@@ -61,7 +61,7 @@ export const iamPassRoleScoped: ResourceValidationPolicy = {
 };
 
 /** AWS managed policies far broader than anything the platform's roles need. */
-export const BROAD_MANAGED_POLICIES: readonly string[] = [
+const BROAD_MANAGED_POLICIES: readonly string[] = [
   "AdministratorAccess",
   "PowerUserAccess",
   "IAMFullAccess",

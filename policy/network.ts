@@ -6,7 +6,7 @@ import { DNS_ALERT_ACKNOWLEDGED_TAG } from "../lib/egress";
 import { asList, isProdStack, referenced, refersTo, stackOfUrn, TYPES } from "./util";
 
 const PUBLIC = new Set(["0.0.0.0/0", "::/0"]);
-export const PUBLIC_ALB_PORTS: readonly number[] = [80, 443];
+const PUBLIC_ALB_PORTS: readonly number[] = [80, 443];
 
 interface IngressFacts {
   readonly rule: PolicyResource;

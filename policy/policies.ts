@@ -3,12 +3,12 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "./data";
 import { ecsDeploymentRollbackAsDocumented } from "./deployments";
-import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceTaskResourcesBounded, workspaceVolumeConfiguredAtLaunch } from "./ecs";
+import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInCredentialProxy, workspaceTaskResourcesBounded, workspaceVolumeConfiguredAtLaunch } from "./ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2, launchTemplateTaskPidsLimit } from "./hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "./iam";
 import { logGroupsPlatformKey } from "./logs";
 import { dnsFirewallBlocksInProduction, dnsFirewallFailClosed, noPublicIngressExceptAlb } from "./network";
-import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "./egress";
+import { workspaceEgressProxyEndpointsResolverOnly, workspaceSubnetsNoInternetRoute } from "./egress";
 import { vpcEndpointsDataPerimeter } from "./perimeter";
 import { awsCallsReachable } from "./reachability";
 
@@ -17,7 +17,7 @@ export const POLICY_PACK_NAME = "remote-claude-security";
 export const resourcePolicies: readonly ResourceValidationPolicy[] = [
   workspaceNoTaskRole,
   workspaceContainersHardened,
-  workspaceSecretOnlyInProxy,
+  workspaceSecretOnlyInCredentialProxy,
   workspaceTaskResourcesBounded,
   workspaceVolumeConfiguredAtLaunch,
   ecsNoPrivilegedTasks,
@@ -41,7 +41,7 @@ export const stackPolicies: readonly StackValidationPolicy[] = [
   logGroupsPlatformKey,
   // Egress: proxy mode, and production.
   workspaceSubnetsNoInternetRoute,
-  workspaceEgressOnlyProxyEndpointsResolver,
+  workspaceEgressProxyEndpointsResolverOnly,
   // Every role's AWS calls can leave where the role runs, and the endpoints serve only this account.
   awsCallsReachable,
   vpcEndpointsDataPerimeter,

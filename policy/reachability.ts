@@ -40,14 +40,14 @@ const T = {
 const HTTPS = 443;
 
 /** Where a role's calls start: the security groups and subnets of its caller. */
-export interface Place {
+interface Place {
   readonly what: string;
   readonly groups: readonly PolicyResource[];
   readonly subnets: readonly PolicyResource[];
 }
 
 /** One allowed action of one role, and how (or whether) it gets out. */
-export interface Reach {
+interface Reach {
   readonly role: string;
   readonly from: string;
   readonly action: string;

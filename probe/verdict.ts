@@ -28,19 +28,19 @@ export interface ProbeConfig {
   /** A public DNS-over-HTTPS resolver, reached by IP (name = TLS server name and Host). */
   readonly dohResolver?: { readonly host: string; readonly port?: number; readonly name?: string };
   /** The egress proxy as http://host:port; default the task's own HTTPS_PROXY (proxy mode). */
-  readonly proxy?: string;
+  readonly egressProxy?: string;
   readonly postgres?: Endpoint;
   readonly redis?: Endpoint;
   /** Another workspace's agent (:9000). */
   readonly peerWorkspace?: Endpoint;
-  /** Environment variable names and file-content markers that would reveal the proxy's credential. */
+  /** Environment variable names and file-content markers that would reveal the credential proxy's secret. */
   readonly secretEnvNames?: readonly string[];
   readonly secretMarkers?: readonly string[];
   /** Per-attempt network timeout. */
   readonly timeoutMs?: number;
 }
 
-export type CheckCategory =
+type CheckCategory =
   | "metadata"
   | "dns"
   | "network"
@@ -85,7 +85,7 @@ export interface ProbeContext {
   readonly seccompPtrace: PtraceChoice;
 }
 
-export interface ProbeCheckSpec {
+interface ProbeCheckSpec {
   readonly id: string;
   readonly category: CheckCategory;
   /** One expectation, or one per egress mode (lib/egress.ts), or one per ptrace choice (config seccompPtrace). */

@@ -23,7 +23,7 @@ ARCH = 1 if os.uname().machine in ("aarch64", "arm64") else 0
 REFUSED = (errno.EPERM, errno.EACCES, errno.ENOSYS)
 IN_CONTAINER = os.path.exists("/.dockerenv") or "ECS_CONTAINER_METADATA_URI_V4" in os.environ or os.path.exists("/run/.containerenv")
 # The egress proxy (proxy mode): config, else the task's own HTTPS_PROXY; (host, port) or None.
-_P = (CFG.get("proxy") or os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or "").split("://")[-1].strip("/")
+_P = (CFG.get("egressProxy") or os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or "").split("://")[-1].strip("/")
 PROXY = (_P.rsplit(":", 1)[0], int(_P.rsplit(":", 1)[1])) if ":" in _P else None
 
 
@@ -345,8 +345,8 @@ CHECKS = [
     ("dns-allowed-domain", "dns", "allowedDomain", lambda: dns(CFG["allowedDomain"])),
     ("doh-public-resolver", "dns", "dohResolver", lambda: doh(CFG["dohResolver"])),
     ("tcp-public-ip-443", "network", "publicIp", lambda: tcp({"host": CFG["publicIp"], "port": 443})),
-    ("proxy-allowed-name", "egress", "proxy allowedDomain", lambda: via_proxy(CFG["allowedDomain"])),
-    ("proxy-denied-name", "egress", "proxy blockedDomain", lambda: via_proxy(CFG["blockedDomain"])),
+    ("proxy-allowed-name", "egress", "egressProxy allowedDomain", lambda: via_proxy(CFG["allowedDomain"])),
+    ("proxy-denied-name", "egress", "egressProxy blockedDomain", lambda: via_proxy(CFG["blockedDomain"])),
     ("tcp-postgres", "network", "postgres", lambda: tcp(CFG["postgres"])),
     ("tcp-redis", "network", "redis", lambda: tcp(CFG["redis"])),
     ("tcp-peer-workspace", "network", "peerWorkspace", lambda: tcp(CFG["peerWorkspace"])),
@@ -385,7 +385,7 @@ def run(cid, category, needs, fn):
     for need in (needs or "").split():
         if need == "secret":
             need = "secretEnvNames" if CFG.get("secretEnvNames") else "secretMarkers"
-        if not (PROXY if need == "proxy" else CFG.get(need)):
+        if not (PROXY if need == "egressProxy" else CFG.get(need)):
             return dict(check, blocked=False, skipped=True, detail="%s not configured" % need)
     if category in (SYSCALL, "capabilities", "filesystem") and not IN_CONTAINER:
         return dict(check, blocked=False, skipped=True, detail="not in a container: refusing to probe the host")

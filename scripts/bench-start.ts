@@ -30,7 +30,7 @@ import { createInterface } from "node:readline";
 import type { DockerApi } from "./ops/docker/runtime/api";
 import { DockerEngine } from "./ops/docker/runtime/engine";
 import { ContainerEvents } from "./ops/docker/runtime/events";
-import { LOCAL_IMAGES, LOCAL_PROXY_SECRET, type LocalRuntime, LocalWorkspace, localWorkspaceTask } from "./ops/docker/runtime/localWorkspace";
+import { LOCAL_IMAGES, LOCAL_CREDENTIAL_PROXY_SECRET, type LocalRuntime, LocalWorkspace, localWorkspaceTask } from "./ops/docker/runtime/localWorkspace";
 import { ulimitCeilings } from "./ops/docker/runtime/ulimits";
 import { buildWorkspaceImages } from "./ops/docker/runtime/workspaceImage";
 import { AGENT_PORT } from "../lib/workspaceContainers";
@@ -76,7 +76,7 @@ async function main() {
     events = await ContainerEvents.open(api, Object.entries(LABELS).map(([k, v]) => `${k}=${v}`)[0]);
     const runtime: LocalRuntime = {
       api, network: NETWORK, seccompProfile: readSeccompProfile(ROOT), labels: LABELS,
-      secretValues: { [LOCAL_PROXY_SECRET]: "bench-start-credential" }, ulimitCeilings: ceilings, events,
+      secretValues: { [LOCAL_CREDENTIAL_PROXY_SECRET]: "bench-start-credential" }, ulimitCeilings: ceilings, events,
     };
     console.log(`bench:start (Docker ${version.Version}, ${info.NCPU} CPUs, Node ${process.version})`);
     const out: Record<string, unknown> = { docker: version.Version, cpus: info.NCPU, node: process.version };

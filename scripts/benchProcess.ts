@@ -11,7 +11,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WARMUP_RUNS = 1;
 const USAGE_HOOK = path.join(__dirname, "bench-usage.js");
 
-export interface ProcessFigures {
+interface ProcessFigures {
   readonly label: string;
   readonly wall: number[];
   readonly cpu: number[];

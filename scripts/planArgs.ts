@@ -3,10 +3,10 @@ import yargs from "yargs";
 import { PROJECT } from "../config";
 import { PROJECT_DIR } from "../offline/plan";
 
-export const FORMATS = ["text", "json", "html"] as const;
-export type PlanFormat = (typeof FORMATS)[number];
+const FORMATS = ["text", "json", "html"] as const;
+type PlanFormat = (typeof FORMATS)[number];
 
-export interface PlanArgs {
+interface PlanArgs {
   readonly stack: string;
   readonly format: PlanFormat;
   readonly out?: string;

@@ -123,7 +123,7 @@ export interface BackendServiceArgs {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export interface BackendContainerSettings {
+interface BackendContainerSettings {
   readonly image: string;
   readonly cpu: number;
   readonly memoryMiB: number;
@@ -136,7 +136,7 @@ export interface BackendContainerSettings {
 }
 
 /** The backend container: port 8000, no capabilities, read-only root with a tmpfs /tmp. */
-export function backendContainer(s: BackendContainerSettings): ContainerDefinition {
+function backendContainer(s: BackendContainerSettings): ContainerDefinition {
   return {
     name: CONTAINERS.backend,
     image: s.image,
@@ -162,7 +162,7 @@ export function backendContainer(s: BackendContainerSettings): ContainerDefiniti
  * Blue/green: a bake time with blue kept (required with BLUE_GREEN), the load balancer's two
  * target groups and rules (the service's advancedConfiguration), no circuit breaker.
  */
-export function deploymentSettings(strategy: "rolling" | "blueGreen", alarmNames: pulumi.Input<string>[]) {
+function deploymentSettings(strategy: "rolling" | "blueGreen", alarmNames: pulumi.Input<string>[]) {
   const alarms = { alarmNames, enable: true, rollback: true };
   const capacity = { deploymentMinimumHealthyPercent: 100, deploymentMaximumPercent: 200 };
   return strategy === "blueGreen"

@@ -35,9 +35,9 @@ export interface BackendLoadBalancerArgs {
 
 /** TLS 1.3 and 1.2 only (ELB predefined policy). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
-export const PRODUCTION_RULE_PRIORITY = 100;
+const PRODUCTION_RULE_PRIORITY = 100;
 /** Evaluated before the production rule, which matches every path. */
-export const TEST_RULE_PRIORITY = 90;
+const TEST_RULE_PRIORITY = 90;
 /**
  * Requests carrying this header take the test rule: green once ECS shifts test traffic, blue
  * otherwise. The name ECS uses for Service Connect's test traffic; it only ever reaches a revision

@@ -15,7 +15,7 @@ import { workspaceContainers, workspaceTaskCpu, workspaceTaskSize, workspaceVolu
  * @pulumi/aws's configureAtLaunch (TaskDefinitionVolume, 7.48). Anything else is refused rather
  * than dropped, so a volume kind added to workspaceVolumes() cannot silently vanish here.
  */
-export function taskDefinitionVolume(v: Volume): aws.types.input.ecs.TaskDefinitionVolume {
+function taskDefinitionVolume(v: Volume): aws.types.input.ecs.TaskDefinitionVolume {
   const { name, configuredAtLaunch, dockerVolumeConfiguration, ...rest } = v;
   if (Object.keys(rest).length > 0) throw new Error(`workspace volume ${name}: unsupported settings ${Object.keys(rest).join(", ")}`);
   return {
@@ -43,11 +43,11 @@ export interface WorkspaceTaskArgs {
   /** Image URI of the workspace agent. */
   readonly agentImage: pulumi.Input<string>;
   /** Image URI of the credential proxy. */
-  readonly proxyImage: pulumi.Input<string>;
+  readonly credentialProxyImage: pulumi.Input<string>;
   /** ECR repositories of both images: the execution role may pull from them only. */
   readonly repositoryArns: pulumi.Input<string>[];
   /** Secret holding the credential proxy's credential: injected into the credential proxy only. */
-  readonly proxySecretArn: pulumi.Input<string>;
+  readonly credentialProxySecretArn: pulumi.Input<string>;
   /** The agent's CPU units: its CPU shares and, with the credential proxy's, the task's reservation. */
   readonly agentCpu: number;
   /** Memory of the agent container, MiB (config workspaceAgentMemoryMiB). */
@@ -81,18 +81,18 @@ export class WorkspaceTask extends pulumi.ComponentResource {
       accountId: args.accountId,
       repositoryArns: args.repositoryArns,
       logGroupArn: this.logGroup.arn,
-      secretArns: [args.proxySecretArn],
+      secretArns: [args.credentialProxySecretArn],
       kmsKeyArn: args.kmsKeyArn,
       tags: args.tags,
     }, this);
 
     const egress = args.egressProxy;
     const containers = pulumi
-      .all([args.agentImage, args.proxyImage, args.proxySecretArn, egress?.url])
-      .apply(([agentImage, proxyImage, proxySecretArn, egressProxyUrl]) => workspaceContainers({
+      .all([args.agentImage, args.credentialProxyImage, args.credentialProxySecretArn, egress?.url])
+      .apply(([agentImage, credentialProxyImage, credentialProxySecretArn, egressProxyUrl]) => workspaceContainers({
         agentImage,
-        proxyImage,
-        proxySecretArn,
+        credentialProxyImage,
+        credentialProxySecretArn,
         agentCpu: args.agentCpu,
         agentMemoryMiB: args.agentMemoryMiB,
         tmpfsMiB: args.tmpfsMiB,

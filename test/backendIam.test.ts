@@ -127,7 +127,7 @@ for (const stack of STACKS) {
         g.one(aws.secretsmanager.Secret, "secrets-redis-auth").state.arn,
       ]);
       expect(statementBySid(s, "PullOwnImages").Resource).to.deep.equal([g.one(aws.ecr.Repository, "ecr-backend").state.arn]);
-      expect(JSON.stringify(s)).not.to.include(g.one(aws.secretsmanager.Secret, "secrets-proxy-credential").state.arn);
+      expect(JSON.stringify(s)).not.to.include(g.one(aws.secretsmanager.Secret, "secrets-credential-proxy").state.arn);
     });
 
     it("trusts only ECS tasks of this account", () => {

@@ -149,7 +149,7 @@ describe("stack config", () => {
       expect(err.problems).to.have.length(1);
     });
 
-    it("needs the proxy's image in proxy mode, a tag when it is built, two tasks in production", () => {
+    it("needs the egress proxy's image in proxy mode, a tag when it is built, two tasks in production", () => {
       expect(problemFor(configErrorOf("staging", { egressMode: "proxy" }), "remote-claude:egressProxyImage").expected).to.match(/an image tag or digest of the egress proxy/);
       const digest = `sha256:${"c".repeat(64)}`;
       expect(problemFor(configErrorOf("staging", { egressMode: "proxy", egressProxyImage: digest, egressProxyBuildContext: "services/egressProxy" }), "remote-claude:egressProxyImage").expected)
@@ -205,9 +205,26 @@ describe("stack config", () => {
   });
 
   it("never prints a secret value", () => {
-    const err = configErrorOf("staging", { proxyCredential: "" });
+    const err = configErrorOf("staging", { credentialProxySecret: "" });
+    const problem = problemFor(err, "remote-claude:credentialProxySecret");
+    expect(problem.value).to.equal("[secret]");
+  });
+
+  it("names the new key of a renamed one and the commands that move its value, never showing the value", async () => {
+    const err = configErrorOf("staging", { proxyCredential: "sk-old-credential" });
     const problem = problemFor(err, "remote-claude:proxyCredential");
     expect(problem.value).to.equal("[secret]");
+    expect(problem.expected).to.equal("no such key: it is now remote-claude:credentialProxySecret, which takes the same value");
+    expect(err.message).to.include(
+      'Fix: run `pulumi config set --secret credentialProxySecret "$(pulumi config get proxyCredential --stack staging)" --stack staging && pulumi config rm proxyCredential --stack staging`.',
+    );
+    expect(err.message).to.not.include("sk-old-credential");
+    // Before any resource: the program stops at the config, as for every other problem.
+    const registered: string[] = [];
+    const failed = await runOffline({ project: "remote-claude", stack: "staging", config: stackConfigValues("staging", { proxyCredential: "x" }).config, onRegister: (type) => registered.push(type) })
+      .then(() => undefined, (e: unknown) => e);
+    expect(failed).to.be.instanceOf(ConfigError);
+    expect(registered).to.deep.equal(["pulumi:pulumi:Stack"]);
   });
 
   it("creates nothing when config is invalid", async () => {

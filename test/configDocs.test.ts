@@ -47,15 +47,15 @@ describe("config documentation", () => {
       "aws:region: eu-west-1",
       "remote-claude:azCount: 3",
       "remote-claude:albIngressCidrs: [203.0.113.0/24]",
-      "remote-claude:proxyCredential:",
+      "remote-claude:credentialProxySecret:",
       "  secure: v1:AAAABBBBCCCC",
     ]);
     const files = readStackFiles(dir, "demo");
     expect(files.config["aws:region"]).to.equal("eu-west-1");
     expect(files.config["remote-claude:azCount"]).to.equal("3");
     expect(files.config["remote-claude:albIngressCidrs"]).to.equal('["203.0.113.0/24"]');
-    expect(files.config["remote-claude:proxyCredential"]).to.equal(MASKED_SECRET);
-    expect(files.secretKeys).to.deep.equal(["remote-claude:proxyCredential"]);
+    expect(files.config["remote-claude:credentialProxySecret"]).to.equal(MASKED_SECRET);
+    expect(files.secretKeys).to.deep.equal(["remote-claude:credentialProxySecret"]);
     expect(files.config["remote-claude:natGateways"]).to.equal(projectDefaults(dir).defaults["remote-claude:natGateways"]);
     expect(() => readStackFiles(dir, "nope")).to.throw(/no stack "nope".*stacks here: demo/);
   });

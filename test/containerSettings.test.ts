@@ -4,16 +4,16 @@
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import { applyOverride, dockerContainerSettings } from "../scripts/ops/docker/runtime/containerSettings";
-import { LOCAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../scripts/ops/docker/runtime/localWorkspace";
+import { LOCAL_CREDENTIAL_PROXY_SECRET, LocalWorkspace, localWorkspaceTask, startOrder } from "../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../lib/names";
 import { TASK_PIDS_LIMIT } from "../lib/taskLimits";
-import { PROXY_CREDENTIAL_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../lib/workspaceContainers";
+import { CREDENTIAL_PROXY_SECRET_ENV, ULIMITS, httpHealthCommand, workspaceContainers, workspaceVolumes } from "../lib/workspaceContainers";
 
 const MIB = 1024 * 1024;
 const S = 1e9;
 
 function definitions(): ContainerDefinition[] {
-  return workspaceContainers({ agentImage: "agent:1", proxyImage: "proxy:1", agentCpu: 1024, agentMemoryMiB: 2048, tmpfsMiB: 512, proxySecretArn: "arn:secret", logGroup: "/lg", region: "ap-northeast-1" });
+  return workspaceContainers({ agentImage: "agent:1", credentialProxyImage: "proxy:1", agentCpu: 1024, agentMemoryMiB: 2048, tmpfsMiB: 512, credentialProxySecretArn: "arn:secret", logGroup: "/lg", region: "ap-northeast-1" });
 }
 
 const byName = (name: string) => definitions().find((c) => c.name === name)!;
@@ -61,9 +61,9 @@ describe("ContainerDefinition → Docker create body (scripts/ops/docker/runtime
     }
   });
 
-  it("gives the proxy its secret from the local values, and nothing else sees it", () => {
+  it("gives the credential proxy its secret from the local values, and nothing else sees it", () => {
     const { body } = dockerContainerSettings(byName(CONTAINERS.credentialProxy), { networkMode: "net", secretValues: { "arn:secret": "s3cret" } });
-    expect(body.Env).to.include(`${PROXY_CREDENTIAL_ENV}=s3cret`);
+    expect(body.Env).to.include(`${CREDENTIAL_PROXY_SECRET_ENV}=s3cret`);
     expect(body.HostConfig).to.deep.include({ Memory: 128 * MIB, CpuShares: 128, Tmpfs: { "/tmp": "rw,nosuid,nodev,noexec,size=16m" } });
     expect(() => dockerContainerSettings(byName(CONTAINERS.credentialProxy), { networkMode: "net" })).to.throw(/no local value for secret PROXY_CREDENTIAL \(arn:secret\)/);
   });
@@ -79,7 +79,7 @@ describe("ContainerDefinition → Docker create body (scripts/ops/docker/runtime
     expect(body.HostConfig.PidsLimit).to.equal(TASK_PIDS_LIMIT);
     expect(adaptations).to.include(`workspace-agent: the task's pids limit ${TASK_PIDS_LIMIT} (ECS: pids.max on the task's cgroup, shared by its containers) → this container's own pids limit`);
     // The local task carries the budget the hosts' ecs.config gives every task.
-    expect(localWorkspaceTask({ agent: "a", proxy: "p" }).pidsLimit).to.equal(TASK_PIDS_LIMIT);
+    expect(localWorkspaceTask({ agent: "a", credentialProxy: "p" }).pidsLimit).to.equal(TASK_PIDS_LIMIT);
     expect(localWorkspaceTask({ agent: "a" }).pidsLimit).to.equal(TASK_PIDS_LIMIT);
     expect(dockerContainerSettings(byName(CONTAINERS.workspaceAgent), { networkMode: "none" }).body.HostConfig.PidsLimit).to.equal(undefined);
   });
@@ -112,29 +112,29 @@ describe("ContainerDefinition → Docker create body (scripts/ops/docker/runtime
 
 describe("the workspace task on a local engine (scripts/ops/docker/runtime/localWorkspace.ts)", () => {
   it("is the task definition's containers with the config's default sizes, started proxy first", () => {
-    const task = localWorkspaceTask({ agent: "a", proxy: "p" });
+    const task = localWorkspaceTask({ agent: "a", credentialProxy: "p" });
     expect(task.containers.map((c) => c.name)).to.deep.equal(definitions().map((c) => c.name));
     expect(task.volumes).to.deep.equal(workspaceVolumes());
     expect(task.notes).to.deep.equal([]);
     expect(startOrder([...task.containers].reverse()).map((c) => c.name)).to.deep.equal([CONTAINERS.credentialProxy, CONTAINERS.workspaceAgent]);
-    expect(task.containers.find((c) => c.name === CONTAINERS.credentialProxy)?.secrets?.[0].valueFrom).to.equal(LOCAL_PROXY_SECRET);
+    expect(task.containers.find((c) => c.name === CONTAINERS.credentialProxy)?.secrets?.[0].valueFrom).to.equal(LOCAL_CREDENTIAL_PROXY_SECRET);
   });
 
   it("sets no CPU quota by default, as the task definition sets no task-level cpu; with workspaceCpuHardLimit each container gets the task's", () => {
-    const rt = { api: {} as never, network: "n", labels: {}, secretValues: { [LOCAL_PROXY_SECRET]: "x" } };
+    const rt = { api: {} as never, network: "n", labels: {}, secretValues: { [LOCAL_CREDENTIAL_PROXY_SECRET]: "x" } };
     const hostConfigs = (task: ReturnType<typeof localWorkspaceTask>, overrides = [] as { name: string; cpu: number }[]) =>
       Object.fromEntries([...new LocalWorkspace("run-w9", task, rt, overrides).settings()].map(([name, s]) => [name, { shares: s.body.HostConfig.CpuShares, quota: s.body.HostConfig.NanoCpus }]));
-    const shares = localWorkspaceTask({ agent: "a", proxy: "p" });
+    const shares = localWorkspaceTask({ agent: "a", credentialProxy: "p" });
     expect(shares.taskCpu).to.equal(undefined);
     expect(hostConfigs(shares)).to.deep.equal({ [CONTAINERS.credentialProxy]: { shares: 128, quota: undefined }, [CONTAINERS.workspaceAgent]: { shares: 384, quota: undefined } });
-    const capped = localWorkspaceTask({ agent: "a", proxy: "p" }, true);
+    const capped = localWorkspaceTask({ agent: "a", credentialProxy: "p" }, true);
     expect(capped.taskCpu).to.equal(512);
     expect(hostConfigs(capped)).to.deep.equal({ [CONTAINERS.credentialProxy]: { shares: 128, quota: 0.5 * S }, [CONTAINERS.workspaceAgent]: { shares: 384, quota: 0.5 * S } });
     // RunTask's container override changes that container's shares, not the task-level cpu.
     expect(hostConfigs(capped, [{ name: CONTAINERS.workspaceAgent, cpu: 1024 }])[CONTAINERS.workspaceAgent]).to.deep.equal({ shares: 1024, quota: 0.5 * S });
   });
 
-  it("without a proxy image the agent runs alone and waits for nothing (no CREDENTIAL_PROXY_URL), and says so", () => {
+  it("without a credential proxy image the agent runs alone and waits for nothing (no CREDENTIAL_PROXY_URL), and says so", () => {
     const task = localWorkspaceTask({ agent: "a" });
     expect(task.containers.map((c) => c.name)).to.deep.equal([CONTAINERS.workspaceAgent]);
     expect(task.containers[0].dependsOn).to.deep.equal([]);
@@ -143,8 +143,8 @@ describe("the workspace task on a local engine (scripts/ops/docker/runtime/local
   });
 
   it("gives each workspace its own named volume, also for a volume ECS configures at launch (EBS on the hosts)", () => {
-    const task = localWorkspaceTask({ agent: "a", proxy: "p" });
-    const rt = { api: {} as never, network: "n", labels: { run: "r" }, secretValues: { [LOCAL_PROXY_SECRET]: "x" } };
+    const task = localWorkspaceTask({ agent: "a", credentialProxy: "p" });
+    const rt = { api: {} as never, network: "n", labels: { run: "r" }, secretValues: { [LOCAL_CREDENTIAL_PROXY_SECRET]: "x" } };
     const ebs = new LocalWorkspace("run-w7", { ...task, volumes: [{ name: "workspace", configuredAtLaunch: true }] }, rt);
     expect(ebs.volumes).to.deep.equal([{ taskName: "workspace", dockerName: "run-w7-workspace", driver: "local", created: false }]);
     const agent = ebs.settings().get(CONTAINERS.workspaceAgent)!.body;

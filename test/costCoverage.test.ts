@@ -9,7 +9,7 @@ import { buildStack, STACKS } from "./helpers/stacks";
 // resource type fails here until its cost is decided: the lead sees it at merge.
 const VARIANTS = [
   ...STACKS.map((stack) => ({ stack, overrides: {} })),
-  { stack: "staging" as const, overrides: { alarmEmail: "ops@example.com", proxyCredential: "x", amiId: "ami-0123456789abcdef0" } },
+  { stack: "staging" as const, overrides: { alarmEmail: "ops@example.com", credentialProxySecret: "x", amiId: "ami-0123456789abcdef0" } },
 ];
 
 describe("cost coverage of the resource types", () => {

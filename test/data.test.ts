@@ -77,12 +77,12 @@ for (const stack of STACKS) {
       expect(i.finalSnapshotIdentifier).to.equal(prod ? "remote-claude-prod-redis-final" : undefined);
     });
 
-    it("keeps the proxy credential in its own KMS-encrypted secret, value out of band unless configured", () => {
-      const secret = g.one(aws.secretsmanager.Secret, "secrets-proxy-credential");
+    it("keeps the credential proxy's secret in its own KMS-encrypted secret, value out of band unless configured", () => {
+      const secret = g.one(aws.secretsmanager.Secret, "secrets-credential-proxy");
       expect(secret.inputs.kmsKeyId).to.equal(key().state.arn);
       expect(secret.inputs.name).to.equal(`remote-claude-${stack}/credential-proxy`);
-      expect(g.ofType(aws.secretsmanager.SecretVersion).filter((v) => v.name === "secrets-proxy-credential")).to.have.length(0);
-      expect(g.outputs.proxySecretArn).to.equal(secret.state.arn);
+      expect(g.ofType(aws.secretsmanager.SecretVersion).filter((v) => v.name === "secrets-credential-proxy")).to.have.length(0);
+      expect(g.outputs.credentialProxySecretArn).to.equal(secret.state.arn);
     });
 
     it("rotates the platform key and lets CloudWatch Logs use it only for this stack's log groups", () => {
@@ -99,12 +99,20 @@ for (const stack of STACKS) {
 }
 
 describe("secrets from config", () => {
-  it("stores the configured proxy credential as a secret version, never in plain text", async () => {
+  it("stores the configured credential proxy secret as a secret version, never in plain text", async () => {
     const g = await buildStack("staging", FULL_STAGING);
-    const version = g.one(aws.secretsmanager.SecretVersion, "secrets-proxy-credential");
-    expect(resolveId(g, version.inputs.secretId).name).to.equal("secrets-proxy-credential");
+    const version = g.one(aws.secretsmanager.SecretVersion, "secrets-credential-proxy");
+    expect(resolveId(g, version.inputs.secretId).name).to.equal("secrets-credential-proxy");
     expect(version.inputs.secretString).to.equal("sk-test-credential");
     expect(version.secretPaths).to.deep.equal(["secretString"]);
+  });
+
+  it("takes over the secret and its version a stack deployed as secrets-proxy-credential has, rather than replacing them", async () => {
+    const g = await buildStack("staging", FULL_STAGING);
+    // A stack's state holds URNs of this form (the Pulumi engine's; the root stack is no parent type).
+    const former = (type: string) => `urn:pulumi:staging::remote-claude::remote-claude:security:PlatformSecrets$${type}::secrets-proxy-credential`;
+    expect(g.one(aws.secretsmanager.Secret, "secrets-credential-proxy").options.aliases).to.deep.equal([former("aws:secretsmanager/secret:Secret")]);
+    expect(g.one(aws.secretsmanager.SecretVersion, "secrets-credential-proxy").options.aliases).to.deep.equal([former("aws:secretsmanager/secretVersion:SecretVersion")]);
   });
 });
 

@@ -80,9 +80,9 @@ for (const stack of STACKS) {
       expect(allowed).to.include.members(dataEndpoints);
       // In egressMode proxy (prod) workspaces resolve the egress proxy's internal NLB by name.
       // and the proxy looks up its clients' names in the VPC's reverse zone (answered inside the VPC).
-      const proxyLb = stack === "prod" ? [g.one(aws.lb.LoadBalancer, "egress-proxy-lb-nlb").state.dnsName, "*.30.10.in-addr.arpa"] : [];
-      expect(proxyLb.slice(0, 1).every((name) => name.startsWith("internal-"))).to.equal(true);
-      expect(allowed).to.deep.equal([...new Set([...stackConfig(stack).dnsAllowedDomains, ...platformAwsDomains(region, "123456789012"), ...dataEndpoints, ...proxyLb])].sort());
+      const egressProxyLb = stack === "prod" ? [g.one(aws.lb.LoadBalancer, "egress-proxy-lb-nlb").state.dnsName, "*.30.10.in-addr.arpa"] : [];
+      expect(egressProxyLb.slice(0, 1).every((name) => name.startsWith("internal-"))).to.equal(true);
+      expect(allowed).to.deep.equal([...new Set([...stackConfig(stack).dnsAllowedDomains, ...platformAwsDomains(region, "123456789012"), ...dataEndpoints, ...egressProxyLb])].sort());
     });
 
     it("never allows a blanket wildcard over AWS names", () => {

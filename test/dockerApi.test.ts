@@ -73,12 +73,12 @@ describe("a local workspace as the drill sees it (scripts/ops/docker/target.ts)"
     StartedAt: iso(startedAt),
     Health: { Status: "healthy", Log: checks.map(([end, code]) => ({ Start: iso(end - 100), End: iso(end), ExitCode: code, Output: "" })) },
   });
-  const ws = () => new LocalWorkspace("run-w1", localWorkspaceTask({ agent: "a", proxy: "p" }), { api: {} as DockerApi, network: "n", labels: {}, secretValues: {} });
+  const ws = () => new LocalWorkspace("run-w1", localWorkspaceTask({ agent: "a", credentialProxy: "p" }), { api: {} as DockerApi, network: "n", labels: {}, secretValues: {} });
 
   it("is RUNNING once every container started, ready when the last health check first passed (from the engine's log)", () => {
-    const proxy = healthy(500, [[5600, 0], [10600, 0]]);
+    const credentialProxy = healthy(500, [[5600, 0], [10600, 0]]);
     const agent = healthy(5800, [[15900, 1], [20900, 0]]);
-    const obs = observeWorkspace(ws(), new Map([["credential-proxy", proxy], ["workspace-agent", agent]]), t0, "engine");
+    const obs = observeWorkspace(ws(), new Map([["credential-proxy", credentialProxy], ["workspace-agent", agent]]), t0, "engine");
     expect(obs).to.deep.include({ id: "run-w1", lastStatus: "RUNNING", createdAt: t0, startedAt: t0 + 5800, readyAt: t0 + 20900, host: "engine" });
     expect(obs.health).to.deep.equal({ "credential-proxy": "HEALTHY", "workspace-agent": "HEALTHY" });
     // A full log whose oldest entry passed: an earlier pass may have rolled off, so unknown.
@@ -88,9 +88,9 @@ describe("a local workspace as the drill sees it (scripts/ops/docker/target.ts)"
   it("cannot be HEALTHY before the health check intervals along its HEALTHY dependencies have passed", () => {
     // The workspace's containers start together (START): the floor is one first check, 5 s, on
     // Docker 20.10 (one interval after the start) and from 25 on (5 s into the start period).
-    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers, 20)).to.equal(5);
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", credentialProxy: "p" }).containers, 20)).to.equal(5);
     expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a" }).containers, 20)).to.equal(5);
-    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", proxy: "p" }).containers, 25)).to.equal(5);
+    expect(healthyFloorSeconds(localWorkspaceTask({ agent: "a", credentialProxy: "p" }).containers, 25)).to.equal(5);
     // A HEALTHY dependency adds the dependency's first check before the dependent even starts.
     const chain = [
       { name: "p", healthCheck: { command: ["CMD", "true"], interval: 10, startPeriod: 0 } },
@@ -102,11 +102,11 @@ describe("a local workspace as the drill sees it (scripts/ops/docker/target.ts)"
     expect(dockerMajor("20.10.24+dfsg1")).to.equal(20);
   });
 
-  it("is PENDING while the agent waits for the proxy, STOPPED when an essential container exits or the start failed", () => {
-    const proxy = container({ Health: { Status: "starting" } });
+  it("is PENDING while the agent waits for the credential proxy, STOPPED when an essential container exits or the start failed", () => {
+    const credentialProxy = container({ Health: { Status: "starting" } });
     const created = container({ Status: "created", Running: false, StartedAt: "0001-01-01T00:00:00Z" });
     const w = ws();
-    expect(observeWorkspace(w, new Map([["credential-proxy", proxy], ["workspace-agent", created]]), t0, "e").lastStatus).to.equal("PENDING");
+    expect(observeWorkspace(w, new Map([["credential-proxy", credentialProxy], ["workspace-agent", created]]), t0, "e").lastStatus).to.equal("PENDING");
     w.containers[0].id = "p";
     w.containers[1].id = "a";
     const died = container({ Status: "exited", Running: false, ExitCode: 137, OOMKilled: true });

@@ -28,7 +28,7 @@ import {
   squidDomains,
 } from "../lib/squidConfig";
 import { isDenied, parseDecision } from "../scripts/ops/egress/queries";
-import { STAGING_PROXY } from "./helpers/egress";
+import { STAGING_EGRESS_PROXY } from "./helpers/egress";
 import { SQUID_LINES } from "./ops/helpers/egress";
 import { type DnsRecords, NETNS_SERVERS_ENV, type NetnsServersSettings } from "./helpers/netnsServers";
 import { containerNamed } from "./helpers/services";
@@ -434,7 +434,7 @@ describe("egress proxy in the real Squid, configured and started as the program 
     if (spawnSync("ip", ["-V"]).status !== 0) unavailable(this, "`ip` is not installed (Debian package iproute2)");
 
     // The configuration the program hands the proxy container, for this allow list.
-    const g = await buildStack("staging", { ...STAGING_PROXY, dnsAllowedDomains: ALLOW_LIST });
+    const g = await buildStack("staging", { ...STAGING_EGRESS_PROXY, dnsAllowedDomains: ALLOW_LIST });
     const task = g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family === "remote-claude-staging-egress-proxy")!;
     programConf = containerNamed(task, "egress-proxy").environment!.find((e) => e.name === SQUID_CONFIG_ENV)!.value!;
     privateCidrs = g.ofType(aws.ec2.Subnet).filter((s) => s.inputs.tags.Tier === "private").map((s) => s.inputs.cidrBlock);
@@ -622,7 +622,7 @@ describe("egress proxy in the real Squid, configured and started as the program 
       "assert picked and all(c[1] == 'egress' for c in picked), picked",
       "print(json.dumps([probe.run(*c) for c in picked]))",
     ].join("\n");
-    const config = { proxy: `http://127.0.0.1:${lb!.port}`, allowedDomain: "allowed.test", blockedDomain: "denied.test", timeoutMs: 3000 };
+    const config = { egressProxy: `http://127.0.0.1:${lb!.port}`, allowedDomain: "allowed.test", blockedDomain: "denied.test", timeoutMs: 3000 };
     // Asynchronously: the relay playing the NLB runs in this process.
     const out = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn("python3", ["-c", harness, PROBE, "proxy-allowed-name,proxy-denied-name"], {

@@ -1,4 +1,4 @@
-// The egress proxy as the program builds it in egressMode proxy (prod; staging with STAGING_PROXY):
+// The egress proxy as the program builds it in egressMode proxy (prod; staging with STAGING_EGRESS_PROXY):
 // the internal NLB, the ECS service on the backend pool, its task definition and roles, its
 // decision log and metric filters, its image; and that dns-firewall mode builds none of it.
 import * as aws from "@pulumi/aws";
@@ -12,13 +12,13 @@ import type { StackGraph } from "../offline/graph";
 import { EGRESS_PROXY_CONTAINER, EGRESS_PROXY_USER, egressProxyContainer, SQUID_CONFIG_ENV } from "../lib/egressProxyContainer";
 import { DECISIONS_PATTERN, DENIED_PATTERN, matchesSpaceDelimited, NON_PUBLIC_DESTINATION_PATTERN } from "../lib/egressProxyDecisionLog";
 import { EGRESS_PROXY_PORT, NON_PUBLIC_DESTINATION_PAGE, renderSquidConfig } from "../lib/squidConfig";
-import { STAGING_PROXY } from "./helpers/egress";
+import { STAGING_EGRESS_PROXY } from "./helpers/egress";
 import { resolveId } from "./helpers/graph";
 import { containerNamed, containersOf, inlineStatements, statementBySid } from "./helpers/services";
 import { buildStack, stackConfig } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
-const PROXY_DIR = path.join(ROOT, "services/egressProxy");
+const EGRESS_PROXY_DIR = path.join(ROOT, "services/egressProxy");
 
 const subnetsOfTier = (g: StackGraph, tier: string) => g.ofType(aws.ec2.Subnet).filter((s) => s.inputs.tags.Tier === tier);
 
@@ -44,7 +44,7 @@ describe("egress proxy (prod: egressMode proxy)", () => {
     expect(g.outputs.egressProxy.url).to.equal(`http://${nlb().state.dnsName}:${EGRESS_PROXY_PORT}`);
   });
 
-  it("forwards to the proxy tasks' addresses with a PROXY v2 header, health-checked over TCP", () => {
+  it("forwards to the egress proxy tasks' addresses with a PROXY v2 header, health-checked over TCP", () => {
     expect(targets().inputs).to.deep.include({ targetType: "ip", protocol: "TCP", port: EGRESS_PROXY_PORT, preserveClientIp: "false", proxyProtocolV2: true });
     expect(targets().inputs.healthCheck).to.deep.include({ enabled: true, protocol: "TCP", port: "traffic-port" });
     expect(targets().inputs.vpcId).to.equal(g.one(aws.ec2.Vpc).physicalId);
@@ -127,7 +127,7 @@ describe("egress proxy (prod: egressMode proxy)", () => {
     });
   });
 
-  it("never shares a host with a workspace: the workspace task stays on its pool, the proxy on the backend's", () => {
+  it("never shares a host with a workspace: the workspace task stays on its pool, the egress proxy on the backend's", () => {
     const workspace = g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family === "remote-claude-prod-workspace")!;
     expect(workspace.inputs.placementConstraints[0].expression).to.equal(`attribute:${POOL_ATTRIBUTE} == workspace`);
     expect(containersOf(workspace).map((c) => c.name)).to.deep.equal([CONTAINERS.credentialProxy, CONTAINERS.workspaceAgent]);
@@ -150,7 +150,7 @@ describe("egress proxy in dns-firewall mode (staging)", () => {
   });
 
   it("builds all of it on the same stack in proxy mode, with the staging pool and one NAT", async () => {
-    const g = await buildStack("staging", STAGING_PROXY);
+    const g = await buildStack("staging", STAGING_EGRESS_PROXY);
     expect(g.one(aws.ecs.Service, "egress-proxy-service").inputs.capacityProviderStrategies[0].capacityProvider).to.equal("remote-claude-staging-backend");
     expect(g.one(aws.lb.LoadBalancer, "egress-proxy-lb-nlb").inputs.enableDeletionProtection).to.equal(false);
     expect(g.outputs.egressMode).to.equal("proxy");
@@ -159,11 +159,11 @@ describe("egress proxy in dns-firewall mode (staging)", () => {
 
 describe("egress proxy image", () => {
   it("is built and pushed with awsx from services/egressProxy when its build context is set, and the service runs that digest", async () => {
-    const g = await buildStack("staging", { ...STAGING_PROXY, egressProxyImage: "build-7", egressProxyBuildContext: "services/egressProxy" });
+    const g = await buildStack("staging", { ...STAGING_EGRESS_PROXY, egressProxyImage: "build-7", egressProxyBuildContext: "services/egressProxy" });
     const image = g.ofType("awsx:ecr:Image").find((i) => i.name === "ecr-egress-proxy")!;
     expect(image.inputs).to.deep.equal({
       repositoryUrl: g.one(aws.ecr.Repository, "ecr-egress-proxy").state.repositoryUrl,
-      context: PROXY_DIR,
+      context: EGRESS_PROXY_DIR,
       platform: "linux/amd64",
       imageTag: "build-7",
     });
@@ -172,11 +172,11 @@ describe("egress proxy image", () => {
   });
 
   it("is Debian's Squid and nothing else but its error page, run as the proxy user through the entrypoint", () => {
-    const dockerfile = fs.readFileSync(path.join(PROXY_DIR, "Dockerfile"), "utf8");
+    const dockerfile = fs.readFileSync(path.join(EGRESS_PROXY_DIR, "Dockerfile"), "utf8");
     const instructions = dockerfile.split("\n").filter((l) => /^[A-Z]+ /.test(l)).map((l) => l.split(" ")[0]);
     expect(instructions).to.deep.equal(["ARG", "FROM", "RUN", "COPY", "COPY", "USER", "EXPOSE", "ENTRYPOINT"]);
     expect(dockerfile).to.match(/^COPY errors\/ \/usr\/share\/squid\/errors\/templates\/$/m);
-    expect(fs.readdirSync(path.join(PROXY_DIR, "errors"))).to.deep.equal([NON_PUBLIC_DESTINATION_PAGE]);
+    expect(fs.readdirSync(path.join(EGRESS_PROXY_DIR, "errors"))).to.deep.equal([NON_PUBLIC_DESTINATION_PAGE]);
     expect(dockerfile).to.match(/^ARG BASE=debian:bookworm-slim$/m);
     expect(dockerfile).to.match(/apt-get install -y --no-install-recommends squid ca-certificates/);
     expect(dockerfile).to.match(/^USER proxy$/m);
@@ -184,14 +184,14 @@ describe("egress proxy image", () => {
     expect(dockerfile).to.match(/^COPY entrypoint\.sh \/usr\/local\/bin\/egress-proxy$/m);
     expect(dockerfile).to.include('ENTRYPOINT ["/usr/local/bin/egress-proxy"]');
     // COPY keeps the mode: the entrypoint must be executable in the repository.
-    expect(fs.statSync(path.join(PROXY_DIR, "entrypoint.sh")).mode & 0o111).to.not.equal(0);
+    expect(fs.statSync(path.join(EGRESS_PROXY_DIR, "entrypoint.sh")).mode & 0o111).to.not.equal(0);
   });
 
   it("refuses to start without the configuration, and passes shellcheck", function () {
-    const empty = spawnSync("sh", [path.join(PROXY_DIR, "entrypoint.sh")], { env: { PATH: process.env.PATH, SQUID_CONFIG: "" }, encoding: "utf8" });
+    const empty = spawnSync("sh", [path.join(EGRESS_PROXY_DIR, "entrypoint.sh")], { env: { PATH: process.env.PATH, SQUID_CONFIG: "" }, encoding: "utf8" });
     expect(empty.status).to.equal(64);
     expect(empty.stderr).to.match(/SQUID_CONFIG is empty/);
-    const lint = spawnSync("shellcheck", [path.join(PROXY_DIR, "entrypoint.sh")], { encoding: "utf8" });
+    const lint = spawnSync("shellcheck", [path.join(EGRESS_PROXY_DIR, "entrypoint.sh")], { encoding: "utf8" });
     if (lint.error) this.skip();
     expect(lint.status, lint.stdout).to.equal(0);
   });
@@ -211,7 +211,7 @@ describe("decision log metric filters (the subset of CloudWatch's space-delimite
     expect(matchesSpaceDelimited(DECISIONS_PATTERN, "2026/11/24 00:32:20| Squid Cache (Version 5.7): Exiting normally.")).to.equal(false);
   });
 
-  it("names the VPC's reverse zone, which the proxy's client lookups need", () => {
+  it("names the VPC's reverse zone, which the egress proxy's client lookups need", () => {
     expect(vpcReverseZone("10.30.0.0/16")).to.equal("*.30.10.in-addr.arpa");
     expect(vpcReverseZone("172.16.64.0/18")).to.equal("*.16.172.in-addr.arpa");
   });

@@ -42,7 +42,7 @@ function facts(g: StackGraph, stack: StackName) {
     otherContainerInstance: `${ecs}:container-instance/someone-elses/0123456789abcdef0123456789abcdef`,
     taskDefinition: (name: string) => arnOf("aws:ecs/taskDefinition:TaskDefinition", name),
     secrets: {
-      proxy: secret("secrets-proxy-credential"),
+      credentialProxy: secret("secrets-credential-proxy"),
       redis: secret("secrets-redis-auth"),
       database: String(g.one("aws:rds/instance:Instance").state.masterUserSecrets[0].secretArn),
     },
@@ -215,7 +215,7 @@ const INTENTS: Record<string, Intent> = {
     trusts: "ecs-tasks.amazonaws.com",
     sourceAccountCondition: true,
     actions: [...executionActions, ...secretActions],
-    cases: (f) => executionCases(f, "workspace", ["workspace", "credentialProxy"], ["proxy"]),
+    cases: (f) => executionCases(f, "workspace", ["workspace", "credentialProxy"], ["credentialProxy"]),
   },
   "egress-proxy-execution": {
     trusts: "ecs-tasks.amazonaws.com",

@@ -40,8 +40,8 @@ describe("docs/isolation.md", () => {
     // The CPU row: the task definition sets no task-level cpu, so the reservation is a weight.
     expect(c.task).to.not.have.property("cpuLimit");
     expect(doc).to.include("**no task-level cpu**, so no CPU cap (`workspaceCpuHardLimit: false`, the default)");
-    const [proxy, agent] = ["credential-proxy", "workspace-agent"].map((n) => c.task.containers.find((x) => x.name === n)!.cpu);
-    expect(doc).to.include(`(agent ${agent} + credential proxy ${proxy} = ${c.task.cpu} units)`);
+    const [credentialProxy, agent] = ["credential-proxy", "workspace-agent"].map((n) => c.task.containers.find((x) => x.name === n)!.cpu);
+    expect(doc).to.include(`(agent ${agent} + credential proxy ${credentialProxy} = ${c.task.cpu} units)`);
     expect(doc).to.include(`**${usd(c.perWorkspaceHour!.atUtilization)}** at ${cfg.costWorkspaceUtilizationPercent}% of slots in use`);
     expect(doc).to.include(`**${usd(c.perWorkspaceHour!.atFull)}** at 100%`);
     expect(doc).to.include(`up to ${INSTANCE_WARMUP_SECONDS} s`);

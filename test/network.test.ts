@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import type { StackGraph } from "../offline/graph";
 import { jsonInput, resolveId } from "./helpers/graph";
-import { STAGING_PROXY } from "./helpers/egress";
+import { STAGING_EGRESS_PROXY } from "./helpers/egress";
 import { buildStack, STACKS } from "./helpers/stacks";
 
 const EXPECTED = {
@@ -164,7 +164,7 @@ for (const stack of STACKS) {
 
 describe("network in egressMode proxy on staging (one NAT, two AZs)", () => {
   it("keeps the private subnets' NAT routes and gives the workspace subnets none", async () => {
-    const g = await buildStack("staging", STAGING_PROXY);
+    const g = await buildStack("staging", STAGING_EGRESS_PROXY);
     expect(g.ofType(aws.ec2.NatGateway)).to.have.length(1);
     for (const s of subnetsOfTier(g, "private")) expect(routesOf(g, routeTableOf(g, s.physicalId as string)), s.name).to.have.length(1);
     for (const s of subnetsOfTier(g, "workspace")) expect(routesOf(g, routeTableOf(g, s.physicalId as string)), s.name).to.deep.equal([]);

@@ -5,7 +5,7 @@ import { matchesSpaceDelimited, NON_PUBLIC_DESTINATION_PATTERN } from "../lib/eg
 import { WORKSPACE_LAUNCH_FAILURES, workspaceLaunchFailureDatum } from "../lib/metrics";
 import type { StackGraph } from "../offline/graph";
 import { FULL_STAGING } from "./helpers/services";
-import { STAGING_PROXY } from "./helpers/egress";
+import { STAGING_EGRESS_PROXY } from "./helpers/egress";
 import { SQUID_LINES } from "./ops/helpers/egress";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
 
@@ -127,7 +127,7 @@ describe("egress proxy alarms (egressMode proxy)", () => {
   const alarm = (key: AlarmKey) => g.one(aws.cloudwatch.MetricAlarm, `observability-${key}`);
   const metricsOf = (key: AlarmKey) => alarm(key).inputs.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric);
 
-  it("watches the proxy service's running count and its NLB targets' health by their real identifiers", () => {
+  it("watches the egress proxy service's running count and its NLB targets' health by their real identifiers", () => {
     expect(metricsOf("egress-proxy-running-below-desired").map((m: any) => [m.metricName, m.dimensions])).to.deep.equal([
       ["DesiredTaskCount", { ClusterName: "remote-claude-prod", ServiceName: "remote-claude-prod-egress-proxy" }],
       ["RunningTaskCount", { ClusterName: "remote-claude-prod", ServiceName: "remote-claude-prod-egress-proxy" }],
@@ -142,7 +142,7 @@ describe("egress proxy alarms (egressMode proxy)", () => {
     expect(unhealthy.dimensions.LoadBalancer).to.match(/^net\//);
   });
 
-  it("counts denied requests from the metric filter on the proxy's decision log", () => {
+  it("counts denied requests from the metric filter on the egress proxy's decision log", () => {
     const [denied] = metricsOf("egress-proxy-denied-requests");
     const filter = g.one(aws.cloudwatch.LogMetricFilter, "egress-proxy-denied");
     expect(denied).to.deep.include({ namespace: filter.inputs.metricTransformation.namespace, metricName: filter.inputs.metricTransformation.name, stat: "Sum" });
@@ -174,7 +174,7 @@ describe("egress proxy alarms (egressMode proxy)", () => {
   it("exists only in proxy mode", async () => {
     const staging = await buildStack("staging");
     expect(staging.ofType(aws.cloudwatch.MetricAlarm).map((a) => a.name).filter((n) => n.includes("egress"))).to.deep.equal([]);
-    const proxied = await buildStack("staging", STAGING_PROXY);
+    const proxied = await buildStack("staging", STAGING_EGRESS_PROXY);
     expect(proxied.outputs.alarmNames.filter((n: string) => n.includes("egress"))).to.deep.equal(EGRESS_KEYS.map((k) => `remote-claude-staging-${k}`));
   });
 });

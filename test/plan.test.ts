@@ -55,7 +55,7 @@ describe("offline plan", () => {
     expect(section(prod)).to.match(/egress proxy: 2 Squid tasks \(remote-claude-prod-egress-proxy\) on remote-claude-prod-backend, workspaces reach it as http:\/\/internal-remote-claude-prod-egress-[0-9a-f]+\.elb\.ap-northeast-1\.amazonaws\.com:3128/);
     for (const line of [...EGRESS_MODE_FACTS.proxy.blocks, ...EGRESS_MODE_FACTS.proxy.allows]) expect(section(prod)).to.include(`    - ${line}\n`);
     const json = planJson(prod, PLAN_SECTIONS.map((build) => build(prod)));
-    expect(json.sections?.Egress).to.deep.include({ mode: "proxy", routesOut: [], proxyService: "remote-claude-prod-egress-proxy" });
+    expect(json.sections?.Egress).to.deep.include({ mode: "proxy", routesOut: [], egressProxyService: "remote-claude-prod-egress-proxy" });
   });
 
   it("lists every resource with its full inputs and options in JSON", async () => {

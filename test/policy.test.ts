@@ -10,15 +10,15 @@ import { PLAN_SECTIONS, planText } from "../offline/plan";
 import { evaluatePolicies, resourceArgs, runPolicies, runResourcePolicy, runStackPolicy, stackResources } from "../offline/policies";
 import { elasticacheEncryptedAuthenticated, prodDataMultiAzProtected, rdsEncryptedPrivate, rdsRequiresTls } from "../policy/data";
 import { ecsDeploymentRollbackAsDocumented } from "../policy/deployments";
-import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInProxy, workspaceTaskResourcesBounded, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
+import { ecsNoPrivilegedTasks, workspaceContainersHardened, workspaceNoTaskRole, workspaceSecretOnlyInCredentialProxy, workspaceTaskResourcesBounded, workspaceVolumeConfiguredAtLaunch } from "../policy/ecs";
 import { launchTemplateBlocksTaskImds, launchTemplateImdsv2, launchTemplateTaskPidsLimit } from "../policy/hosts";
 import { iamNoBroadManagedPolicies, iamPassRoleScoped, iamRunTaskScoped } from "../policy/iam";
 import { logGroupsPlatformKey } from "../policy/logs";
 import { dnsFirewallBlocksInProduction, dnsFirewallFailClosed, noPublicIngressExceptAlb } from "../policy/network";
-import { workspaceEgressOnlyProxyEndpointsResolver, workspaceSubnetsNoInternetRoute } from "../policy/egress";
+import { workspaceEgressProxyEndpointsResolverOnly, workspaceSubnetsNoInternetRoute } from "../policy/egress";
 import { vpcEndpointsDataPerimeter } from "../policy/perimeter";
 import { awsCallsReachable } from "../policy/reachability";
-import { STAGING_PROXY } from "./helpers/egress";
+import { STAGING_EGRESS_PROXY } from "./helpers/egress";
 import { allPolicies, POLICY_PACK_NAME, resourcePolicies, stackPolicies } from "../policy/policies";
 import { isProdStack as packIsProd } from "../policy/util";
 import { isProdStack } from "../config";
@@ -162,16 +162,16 @@ describe("policies catch deliberately broken resources", () => {
     expect(runResourcePolicy(workspaceTaskResourcesBounded, resourceArgs(backendTask(staging))).applicable).to.equal(false);
   });
 
-  it("workspace-secret-only-in-proxy: a secret or an environment file in the agent", () => {
+  it("workspace-secret-only-in-credential-proxy: a secret or an environment file in the agent", () => {
     const t = workspaceTask(prod);
-    expect(violationsOf(workspaceSecretOnlyInProxy, t)).to.deep.equal([]);
+    expect(violationsOf(workspaceSecretOnlyInCredentialProxy, t)).to.deep.equal([]);
     const broken = withContainers(t, (cs) => (cs.find((c) => c.name === "workspace-agent").secrets = [{ name: "LEAK", valueFrom: "arn:aws:secretsmanager:x" }]));
-    expect(violationsOf(workspaceSecretOnlyInProxy, broken)).to.have.length(1).and.have.property("0").that.matches(/workspace-agent: receives secrets LEAK/);
+    expect(violationsOf(workspaceSecretOnlyInCredentialProxy, broken)).to.have.length(1).and.have.property("0").that.matches(/workspace-agent: receives secrets LEAK/);
     const envFile = withContainers(t, (cs) => (cs.find((c) => c.name === "workspace-agent").environmentFiles = [{ type: "s3", value: "arn:aws:s3:::b/k" }]));
-    expect(violationsOf(workspaceSecretOnlyInProxy, envFile)).to.have.length(1);
+    expect(violationsOf(workspaceSecretOnlyInCredentialProxy, envFile)).to.have.length(1);
   });
 
-  it("workspace-volume-configured-at-launch: a host path, a shared or missing volume, a proxy that mounts it", () => {
+  it("workspace-volume-configured-at-launch: a host path, a shared or missing volume, a credential proxy that mounts it", () => {
     const t = workspaceTask(staging);
     expect(violationsOf(workspaceVolumeConfiguredAtLaunch, t)).to.deep.equal([]);
     expect(violationsOf(workspaceVolumeConfiguredAtLaunch, workspaceTask(prod))).to.deep.equal([]);
@@ -191,8 +191,8 @@ describe("policies catch deliberately broken resources", () => {
     ]);
     expect(withVolumes([])).to.have.length(2);
     // The proxy mounting the workspace, or the agent not mounting it.
-    const proxyMounts = withContainers(t, (cs) => (cs.find((c) => c.name === "credential-proxy").mountPoints = [{ sourceVolume: "workspace", containerPath: "/w" }]));
-    expect(violationsOf(workspaceVolumeConfiguredAtLaunch, proxyMounts)).to.deep.equal(["workspace-task/credential-proxy: mounts workspace; only workspace-agent mounts the workspace."]);
+    const credentialProxyMounts = withContainers(t, (cs) => (cs.find((c) => c.name === "credential-proxy").mountPoints = [{ sourceVolume: "workspace", containerPath: "/w" }]));
+    expect(violationsOf(workspaceVolumeConfiguredAtLaunch, credentialProxyMounts)).to.deep.equal(["workspace-task/credential-proxy: mounts workspace; only workspace-agent mounts the workspace."]);
     const agentUnmounted = withContainers(t, (cs) => (cs.find((c) => c.name === "workspace-agent").mountPoints = []));
     expect(violationsOf(workspaceVolumeConfiguredAtLaunch, agentUnmounted)).to.have.length(1);
     expect(runResourcePolicy(workspaceVolumeConfiguredAtLaunch, resourceArgs(backendTask(staging))).applicable).to.equal(false);
@@ -502,9 +502,9 @@ describe("policies catch deliberately broken resources", () => {
   describe("egress (proxy mode)", () => {
     let proxied: StackGraph;
     before(async () => {
-      proxied = await buildStack("staging", STAGING_PROXY);
+      proxied = await buildStack("staging", STAGING_EGRESS_PROXY);
     });
-    const egressPolicies = [workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver];
+    const egressPolicies = [workspaceSubnetsNoInternetRoute, workspaceEgressProxyEndpointsResolverOnly];
     const workspaceTable = (rs: PolicyResource[]) => named(rs, "network-workspace-rt-0");
     const withRoute = (rs: PolicyResource[], props: Record<string, unknown>): PolicyResource[] => [...rs, {
       ...named(rs, "network-private-default-0"),
@@ -550,7 +550,7 @@ describe("policies catch deliberately broken resources", () => {
     });
 
     it("workspace-egress-proxy-endpoints-resolver-only: 443 anywhere, endpoints on another port, another group, a prefix list, all traffic, the wrong resolver", () => {
-      const policy = workspaceEgressOnlyProxyEndpointsResolver;
+      const policy = workspaceEgressProxyEndpointsResolverOnly;
       expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { cidrIpv4: "0.0.0.0/0" }))).to.have.length(1).and.have.property("0").that.matches(/0\.0\.0\.0\/0 tcp\/443 is not the VPC resolver \(10\.20\.0\.2\/32\) on 53/);
       expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { fromPort: 80, toPort: 80 }, named(rs, "sg-endpoints")))).to.have.length(1).and.have.property("0").that.matches(/group sg-endpoints tcp\/80 is neither/);
       expect(stackViolations(policy, proxied, (rs) => withEgress(rs, { fromPort: 8000, toPort: 8000 }, named(rs, "sg-backend")))).to.have.length(1);
@@ -569,11 +569,11 @@ describe("policies catch deliberately broken resources", () => {
 
   it("every policy has a broken case above", () => {
     const covered = [
-      workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
+      workspaceNoTaskRole, workspaceContainersHardened, workspaceSecretOnlyInCredentialProxy, ecsNoPrivilegedTasks, launchTemplateImdsv2,
       launchTemplateBlocksTaskImds, launchTemplateTaskPidsLimit, ecsDeploymentRollbackAsDocumented, rdsEncryptedPrivate, rdsRequiresTls, elasticacheEncryptedAuthenticated, prodDataMultiAzProtected,
       iamRunTaskScoped, iamPassRoleScoped, iamNoBroadManagedPolicies, noPublicIngressExceptAlb, dnsFirewallFailClosed, dnsFirewallBlocksInProduction,
       workspaceVolumeConfiguredAtLaunch, logGroupsPlatformKey, workspaceTaskResourcesBounded,
-      workspaceSubnetsNoInternetRoute, workspaceEgressOnlyProxyEndpointsResolver,
+      workspaceSubnetsNoInternetRoute, workspaceEgressProxyEndpointsResolverOnly,
       // Their broken cases are in test/reachability.test.ts (no EC2 endpoint, name, flow) and
       // test/endpointPerimeter.test.ts (AWS's default policy, no aws:ResourceAccount, no policy, two accounts).
       awsCallsReachable, vpcEndpointsDataPerimeter,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { allowedFlows, describeFlow, type Flow, GROUP_NAMES } from "../lib/flows";
 import type { CapturedResource, StackGraph } from "../offline/graph";
-import { STAGING_PROXY } from "./helpers/egress";
+import { STAGING_EGRESS_PROXY } from "./helpers/egress";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
 
 interface Rule {
@@ -154,10 +154,10 @@ describe("flow table", () => {
 
   it("differs between the egress modes only in how a workspace leaves the VPC", () => {
     const ctx = { albIngressCidrs: ["0.0.0.0/0"], resolverIp: "10.0.0.2" };
-    const proxy = allowedFlows({ ...ctx, egressMode: "proxy" }).map(describeFlow);
+    const egressProxyMode = allowedFlows({ ...ctx, egressMode: "proxy" }).map(describeFlow);
     const dnsFirewall = allowedFlows({ ...ctx, egressMode: "dns-firewall" }).map(describeFlow);
-    expect(dnsFirewall.filter((f) => !proxy.includes(f))).to.deep.equal(["sg:workspace -> 0.0.0.0/0 (allow-listed names) tcp/443"]);
-    expect(proxy.filter((f) => !dnsFirewall.includes(f))).to.deep.equal([
+    expect(dnsFirewall.filter((f) => !egressProxyMode.includes(f))).to.deep.equal(["sg:workspace -> 0.0.0.0/0 (allow-listed names) tcp/443"]);
+    expect(egressProxyMode.filter((f) => !dnsFirewall.includes(f))).to.deep.equal([
       "sg:workspace -> sg:egressProxyLb tcp/3128",
       "sg:egressProxyLb -> sg:egressProxy tcp/3128",
       "sg:egressProxy -> 0.0.0.0/0 (allow-listed names) tcp/443",
@@ -171,7 +171,7 @@ describe("flow table", () => {
 });
 
 describe("security groups in both egress modes on one stack (staging)", () => {
-  for (const [mode, overrides] of [["dns-firewall", {}], ["proxy", STAGING_PROXY]] as const) {
+  for (const [mode, overrides] of [["dns-firewall", {}], ["proxy", STAGING_EGRESS_PROXY]] as const) {
     it(`holds exactly the ${mode} flow table`, async () => {
       const g = await buildStack("staging", overrides);
       const cfg = stackConfig("staging", overrides);

@@ -5,9 +5,9 @@ import { PID_MAX_LIMIT } from "../lib/taskLimits";
 import type { StackGraph } from "../offline/graph";
 import {
   AGENT_PORT,
-  PROXY_CPU,
-  PROXY_CREDENTIAL_ENV,
-  PROXY_PORT,
+  CREDENTIAL_PROXY_CPU,
+  CREDENTIAL_PROXY_SECRET_ENV,
+  CREDENTIAL_PROXY_PORT,
   WORKSPACE_MOUNT_PATH,
   WORKSPACE_USER,
   WORKSPACE_VOLUME,
@@ -17,35 +17,35 @@ import {
 } from "../lib/workspaceContainers";
 import { egressProxyEnvironment, LOOPBACK_NAMES } from "../lib/workspaceContainers";
 import { interfaceEndpointServices } from "../lib/awsServices";
-import { STAGING_PROXY } from "./helpers/egress";
+import { STAGING_EGRESS_PROXY } from "./helpers/egress";
 import { resolveId } from "./helpers/graph";
 import { containerNamed, containersOf, inlineStatements, statementBySid } from "./helpers/services";
 import { buildStack, stackConfig, STACKS } from "./helpers/stacks";
 
 const SETTINGS = {
   agentImage: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/x/workspace:1.0.0",
-  proxyImage: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/x/credential-proxy:1.0.0",
+  credentialProxyImage: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/x/credential-proxy:1.0.0",
   agentCpu: 1024,
   agentMemoryMiB: 2048,
   tmpfsMiB: 512,
-  proxySecretArn: "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x/credential-proxy-abcdef",
+  credentialProxySecretArn: "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x/credential-proxy-abcdef",
   logGroup: "/x/workspace",
   region: "ap-northeast-1",
 };
 
 describe("workspace containers (pure)", () => {
-  const [proxy, agent] = workspaceContainers(SETTINGS);
+  const [credentialProxy, agent] = workspaceContainers(SETTINGS);
 
   it("is the agent and the credential proxy, both essential", () => {
-    expect([proxy.name, agent.name]).to.deep.equal([CONTAINERS.credentialProxy, CONTAINERS.workspaceAgent]);
-    expect(proxy.essential).to.equal(true);
+    expect([credentialProxy.name, agent.name]).to.deep.equal([CONTAINERS.credentialProxy, CONTAINERS.workspaceAgent]);
+    expect(credentialProxy.essential).to.equal(true);
     expect(agent.essential).to.equal(true);
     expect(agent.portMappings).to.deep.equal([{ name: "agent", containerPort: AGENT_PORT, protocol: "tcp" }]);
-    expect(proxy.portMappings).to.deep.equal([{ name: "proxy", containerPort: PROXY_PORT, protocol: "tcp" }]);
+    expect(credentialProxy.portMappings).to.deep.equal([{ name: "proxy", containerPort: CREDENTIAL_PROXY_PORT, protocol: "tcp" }]);
   });
 
   it("hardens both: non-root, read-only root, no capabilities, no-new-privileges, init, ulimits, tmpfs", () => {
-    for (const c of [proxy, agent]) {
+    for (const c of [credentialProxy, agent]) {
       expect(c.user, c.name).to.equal(WORKSPACE_USER);
       expect(c.user).not.to.match(/^(0|root)(:|$)/);
       expect(c.readonlyRootFilesystem).to.equal(true);
@@ -63,31 +63,31 @@ describe("workspace containers (pure)", () => {
 
   it("gives the agent only the workspace volume to write and sizes it from the settings", () => {
     expect(agent.mountPoints).to.deep.equal([{ sourceVolume: WORKSPACE_VOLUME, containerPath: WORKSPACE_MOUNT_PATH, readOnly: false }]);
-    expect(proxy.mountPoints).to.equal(undefined);
+    expect(credentialProxy.mountPoints).to.equal(undefined);
     expect([agent.cpu, agent.memory]).to.deep.equal([1024, 2048]);
-    expect(workspaceTaskSize([proxy, agent])).to.deep.equal({ cpu: 1024 + (proxy.cpu ?? 0), memoryMiB: 2048 + (proxy.memory ?? 0) });
+    expect(workspaceTaskSize([credentialProxy, agent])).to.deep.equal({ cpu: 1024 + (credentialProxy.cpu ?? 0), memoryMiB: 2048 + (credentialProxy.memory ?? 0) });
     // An EBS volume ECS creates per task at launch: never shared, never a host path.
     expect(workspaceVolumes()).to.deep.equal([{ name: WORKSPACE_VOLUME, configuredAtLaunch: true }]);
   });
 
-  it("starts the agent once the proxy has started (its image waits for the proxy's answer), and health-checks both on their ports", () => {
+  it("starts the agent once the credential proxy has started (its image waits for the credential proxy's answer), and health-checks both on their ports", () => {
     expect(agent.dependsOn).to.deep.equal([{ containerName: CONTAINERS.credentialProxy, condition: "START" }]);
-    expect(proxy.dependsOn).to.equal(undefined);
-    expect(proxy.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${PROXY_PORT}/health`);
+    expect(credentialProxy.dependsOn).to.equal(undefined);
+    expect(credentialProxy.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${CREDENTIAL_PROXY_PORT}/health`);
     expect(agent.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${AGENT_PORT}/health`);
     expect(agent.healthCheck?.command?.[0]).to.equal("CMD");
   });
 
-  it("gives the credential to the proxy only; the agent reaches it through localhost", () => {
-    expect(proxy.secrets).to.deep.equal([{ name: PROXY_CREDENTIAL_ENV, valueFrom: SETTINGS.proxySecretArn }]);
+  it("gives the credential to the credential proxy only; the agent reaches it through localhost", () => {
+    expect(credentialProxy.secrets).to.deep.equal([{ name: CREDENTIAL_PROXY_SECRET_ENV, valueFrom: SETTINGS.credentialProxySecretArn }]);
     expect(agent.secrets).to.equal(undefined);
     const agentEnv = Object.fromEntries((agent.environment ?? []).map((e) => [e.name, e.value]));
-    expect(agentEnv.CREDENTIAL_PROXY_URL).to.equal(`http://127.0.0.1:${PROXY_PORT}`);
-    expect(JSON.stringify(agent)).not.to.include(SETTINGS.proxySecretArn);
+    expect(agentEnv.CREDENTIAL_PROXY_URL).to.equal(`http://127.0.0.1:${CREDENTIAL_PROXY_PORT}`);
+    expect(JSON.stringify(agent)).not.to.include(SETTINGS.credentialProxySecretArn);
   });
 
   it("logs through awslogs without blocking, with a bounded buffer, under the workspace prefix", () => {
-    for (const c of [proxy, agent]) {
+    for (const c of [credentialProxy, agent]) {
       expect(c.logConfiguration).to.deep.equal({
         logDriver: "awslogs",
         options: {
@@ -105,18 +105,18 @@ describe("workspace containers (pure)", () => {
 describe("workspace containers behind the egress proxy (pure)", () => {
   const url = "http://internal-x-egress-0123.elb.ap-northeast-1.amazonaws.com:3128";
   const directNames = ["bedrock-runtime.ap-northeast-1.amazonaws.com", "logs.ap-northeast-1.amazonaws.com"];
-  const [proxy, agent] = workspaceContainers({ ...SETTINGS, egressProxy: { url, directNames } });
+  const [credentialProxy, agent] = workspaceContainers({ ...SETTINGS, egressProxy: { url, directNames } });
   const env = (c: typeof agent) => Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
 
-  it("names the proxy for HTTPS (and plain HTTP, refused there) in the variables git, curl, npm, pip and Node read", () => {
-    for (const c of [proxy, agent]) {
+  it("names the egress proxy for HTTPS (and plain HTTP, refused there) in the variables git, curl, npm, pip and Node read", () => {
+    for (const c of [credentialProxy, agent]) {
       for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]) expect(env(c)[name], `${c.name} ${name}`).to.equal(url);
       expect(env(c).NODE_USE_ENV_PROXY).to.equal("1");
     }
   });
 
   it("keeps loopback (the credential proxy) and the VPC endpoints' names direct", () => {
-    for (const c of [proxy, agent]) {
+    for (const c of [credentialProxy, agent]) {
       const noProxy = env(c).NO_PROXY.split(",");
       expect(noProxy).to.deep.equal([...LOOPBACK_NAMES, ...directNames]);
       expect(env(c).no_proxy).to.equal(env(c).NO_PROXY);
@@ -128,13 +128,13 @@ describe("workspace containers behind the egress proxy (pure)", () => {
   it("changes nothing else, and nothing at all without an egress proxy (dns-firewall mode)", () => {
     const plain = workspaceContainers(SETTINGS);
     const strip = (c: typeof agent) => ({ ...c, environment: (c.environment ?? []).filter((e) => !egressProxyEnvironment({ url, directNames }).some((p) => p.name === e.name)) });
-    expect([strip(proxy), strip(agent)]).to.deep.equal(plain);
+    expect([strip(credentialProxy), strip(agent)]).to.deep.equal(plain);
     expect(egressProxyEnvironment(undefined)).to.deep.equal([]);
     expect(plain.flatMap((c) => c.environment ?? []).map((e) => e.name)).to.not.include("HTTPS_PROXY");
   });
 
   it("is what the staging task definition carries once staging runs egressMode proxy", async () => {
-    const g = await buildStack("staging", STAGING_PROXY);
+    const g = await buildStack("staging", STAGING_EGRESS_PROXY);
     const task = g.ofType(aws.ecs.TaskDefinition).find((t) => t.inputs.family === "remote-claude-staging-workspace")!;
     const nlb = g.one(aws.lb.LoadBalancer, "egress-proxy-lb-nlb").state.dnsName;
     for (const c of containersOf(task)) {
@@ -169,11 +169,11 @@ for (const stack of STACKS) {
       const repoUrl = (suffix: string) => `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/remote-claude-${stack}/${suffix}`;
       const expected = workspaceContainers({
         agentImage: `${repoUrl("workspace")}:${cfg.workspaceImage}`,
-        proxyImage: `${repoUrl("credential-proxy")}:${cfg.credentialProxyImage}`,
+        credentialProxyImage: `${repoUrl("credential-proxy")}:${cfg.credentialProxyImage}`,
         agentCpu: cfg.workspaceAgentCpu,
         agentMemoryMiB: cfg.workspaceAgentMemoryMiB,
         tmpfsMiB: cfg.workspaceTmpfsMiB,
-        proxySecretArn: g.one(aws.secretsmanager.Secret, "secrets-proxy-credential").state.arn,
+        credentialProxySecretArn: g.one(aws.secretsmanager.Secret, "secrets-credential-proxy").state.arn,
         logGroup: `/remote-claude-${stack}/workspace`,
         region: "ap-northeast-1",
         // egressMode proxy (prod): HTTPS_PROXY is the egress proxy's NLB; NO_PROXY the endpoints.
@@ -195,13 +195,13 @@ for (const stack of STACKS) {
       const capped = await buildStack(stack, { workspaceCpuHardLimit: true });
       const t = capped.ofType(aws.ecs.TaskDefinition).find((x) => x.inputs.family === `remote-claude-${stack}-workspace`)!;
       const cfg = stackConfig(stack);
-      expect(t.inputs.cpu).to.equal(String(cfg.workspaceAgentCpu + PROXY_CPU));
+      expect(t.inputs.cpu).to.equal(String(cfg.workspaceAgentCpu + CREDENTIAL_PROXY_CPU));
       const { cpu, ...rest } = t.inputs;
       expect(cpu).to.not.equal(undefined);
       expect(JSON.stringify(rest)).to.equal(JSON.stringify(taskDef().inputs));
     });
 
-    it("has an execution role that pulls only its two images, writes only its logs and reads only the proxy's secret", () => {
+    it("has an execution role that pulls only its two images, writes only its logs and reads only the credential proxy's secret", () => {
       const role = resolveId(g, taskDef().inputs.executionRoleArn);
       const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
       expect(trust.Principal).to.deep.equal({ Service: "ecs-tasks.amazonaws.com" });
@@ -214,7 +214,7 @@ for (const stack of STACKS) {
         g.one(aws.ecr.Repository, "ecr-credential-proxy").state.arn,
       ]);
       expect(statementBySid(s, "WriteOwnLogs").Resource).to.deep.equal([`arn:aws:logs:ap-northeast-1:123456789012:log-group:/remote-claude-${stack}/workspace:log-stream:*`]);
-      expect(statementBySid(s, "ReadOwnSecrets")).to.deep.include({ Action: "secretsmanager:GetSecretValue", Resource: [g.one(aws.secretsmanager.Secret, "secrets-proxy-credential").state.arn] });
+      expect(statementBySid(s, "ReadOwnSecrets")).to.deep.include({ Action: "secretsmanager:GetSecretValue", Resource: [g.one(aws.secretsmanager.Secret, "secrets-credential-proxy").state.arn] });
       expect(statementBySid(s, "DecryptOwnSecrets")).to.deep.include({
         Action: "kms:Decrypt",
         Resource: g.one(aws.kms.Key, "kms-key").state.arn,

@@ -3,14 +3,14 @@
 // the proxy's answer itself; HEALTHY still means both containers answer; the health checks are
 // within what ECS accepts, and ECS has no start interval to pass. Both stacks register exactly
 // these containers (test/workspace.test.ts). That the agent's first request never precedes the
-// proxy's answer is judged on a real engine (test/docker/proxyWait.test.ts).
+// proxy's answer is judged on a real engine (test/docker/credentialProxyWait.test.ts).
 import { expect } from "chai";
 import type { Context } from "mocha";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONTAINERS } from "../lib/names";
-import { AGENT_STARTUP_WAIT_SECONDS, HEALTH_CHECK, PROXY_URL_ENV, workspaceContainers } from "../lib/workspaceContainers";
+import { AGENT_STARTUP_WAIT_SECONDS, HEALTH_CHECK, CREDENTIAL_PROXY_URL_ENV, workspaceContainers } from "../lib/workspaceContainers";
 import { docText, requireBotocore, serviceModel } from "./helpers/botocore";
 import { lineProblems } from "./helpers/upstreamCitations";
 
@@ -28,8 +28,8 @@ const AGENT = {
 } as const;
 
 const SETTINGS = {
-  agentImage: "agent:1", proxyImage: "proxy:1", agentCpu: 384, agentMemoryMiB: 2048, tmpfsMiB: 512,
-  proxySecretArn: "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x", logGroup: "/x", region: "ap-northeast-1",
+  agentImage: "agent:1", credentialProxyImage: "proxy:1", agentCpu: 384, agentMemoryMiB: 2048, tmpfsMiB: 512,
+  credentialProxySecretArn: "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x", logGroup: "/x", region: "ap-northeast-1",
 };
 
 /** "You may specify between 5 and 300 seconds" (or "You can specify between …") → [5, 300]. */
@@ -40,7 +40,7 @@ function range(documentation: string): [number, number] {
 }
 
 describe("the workspace task's start: the agent and the credential proxy start together", () => {
-  const [proxy, agent] = workspaceContainers(SETTINGS);
+  const [credentialProxy, agent] = workspaceContainers(SETTINGS);
 
   it("rests on AWS's ECS model: START waits for the dependency to start, and a health check has no start interval", function (this: Context) {
     const model = serviceModel(requireBotocore(this), "ecs");
@@ -56,7 +56,7 @@ describe("the workspace task's start: the agent and the credential proxy start t
 
   it("health-checks both containers within ECS's ranges, and does not count failures while the agent may still wait", function (this: Context) {
     const members = serviceModel(requireBotocore(this), "ecs").shapes.HealthCheck.members;
-    for (const c of [proxy, agent]) {
+    for (const c of [credentialProxy, agent]) {
       expect(c.essential, c.name).to.equal(true);
       const h = c.healthCheck!;
       for (const field of ["interval", "timeout", "retries", "startPeriod"] as const) {
@@ -68,10 +68,10 @@ describe("the workspace task's start: the agent and the credential proxy start t
     }
   });
 
-  it("starts the agent once the proxy has started, and tells it where the proxy is and how long to wait", () => {
+  it("starts the agent once the credential proxy has started, and tells it where the credential proxy is and how long to wait", () => {
     expect(agent.dependsOn).to.deep.equal([{ containerName: CONTAINERS.credentialProxy, condition: "START" }]);
     const env = Object.fromEntries((agent.environment ?? []).map((e) => [e.name, e.value]));
-    expect(env[PROXY_URL_ENV]).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(env[CREDENTIAL_PROXY_URL_ENV]).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(env.AGENT_STARTUP_WAIT_SECONDS).to.equal(String(AGENT_STARTUP_WAIT_SECONDS));
   });
 

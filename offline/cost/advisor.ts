@@ -14,7 +14,7 @@ export const WORKSPACE_HOUR_GOAL = { usd: 0.05, utilization: 0.8 } as const;
 /** Costs closer than this count as equal; the smaller instance then goes first (finer scaling steps, less lost with one host). */
 const SAME_COST_USD = 0.00005;
 
-export interface AdvisorRow {
+interface AdvisorRow {
   readonly instanceType: string;
   readonly architecture: Architecture;
   readonly vcpu: number;
@@ -29,7 +29,7 @@ export interface AdvisorRow {
   readonly excluded?: string;
 }
 
-export interface GoalVerdict {
+interface GoalVerdict {
   readonly usd: number;
   readonly utilization: number;
   readonly met: boolean;

@@ -10,7 +10,7 @@ import { fargateHourly, type FargateSize, fargateSizeFor } from "./fargate";
 import { type HostPoolFacts, hostPools } from "./pools";
 import { ec2HourlyPrice, PRICES } from "./prices";
 
-export { type Bound, CPU_UNITS_PER_VCPU, type Density, density, type InstanceShape, REGISTERED_MEMORY_RATIO, type TaskSize } from "../../lib/density";
+export { density, REGISTERED_MEMORY_RATIO } from "../../lib/density";
 
 /** The seed's per-task-hour figures (seed 000, "Cost Comparison"). */
 export const SEED_TASK_HOUR = { ecsOnEc2: 0.08, fargate: 0.2 } as const;
@@ -21,7 +21,7 @@ export function costPerWorkspaceHour(instanceHourly: number, workspaces: number,
   return instanceHourly / (workspaces * utilization);
 }
 
-export interface PoolCapacity {
+interface PoolCapacity {
   readonly instanceType: string;
   readonly shape: InstanceShape;
   readonly reservedMemoryMiB: number;
@@ -55,7 +55,7 @@ export interface CapacityModel {
 }
 
 /** The smallest size of `family` (by vCPU, then memory) that holds one task beside the agent reserve. */
-export function smallestHolding(family: string, reservedMemoryMiB: number, task: TaskSize): string | undefined {
+function smallestHolding(family: string, reservedMemoryMiB: number, task: TaskSize): string | undefined {
   return Object.entries(INSTANCE_TYPES)
     .filter(([name]) => familyOf(name) === family)
     .sort(([, a], [, b]) => a.vcpu - b.vcpu || a.memoryMiB - b.memoryMiB)

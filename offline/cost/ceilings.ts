@@ -18,7 +18,7 @@ import type { CapacityModel } from "./capacity";
 import { hostPools } from "./pools";
 
 /** Interfaces per container instance: its primary one and the trunk ECS attaches (ENI trunking). */
-export const INTERFACES_PER_HOST = 2;
+const INTERFACES_PER_HOST = 2;
 
 export interface Quotas {
   readonly containerInstancesPerCluster: number;
@@ -32,9 +32,9 @@ export const DEFAULT_QUOTA_VALUES: Quotas = {
   tasksProvisioningPerCluster: DEFAULT_QUOTAS.tasksProvisioningPerCluster.value,
 };
 
-export type LimitName = "pool maximum" | "workspace subnets" | "private subnets" | "container instances" | "network interfaces";
+type LimitName = "pool maximum" | "workspace subnets" | "private subnets" | "container instances" | "network interfaces";
 
-export interface Ceiling {
+interface Ceiling {
   readonly limit: LimitName;
   /** Concurrent workspaces the stack holds under this limit alone. */
   readonly workspaces: number;
@@ -44,12 +44,12 @@ export interface Ceiling {
 }
 
 /** Interfaces the stack uses besides the workspace hosts and tasks, by what uses them. */
-export interface FixedInterfaces {
+interface FixedInterfaces {
   readonly items: readonly { readonly what: string; readonly count: number; readonly estimate?: boolean }[];
   readonly total: number;
 }
 
-export interface Sizing {
+interface Sizing {
   readonly workspaces: number;
   readonly instances: number;
   /** Stacks (cells) the container-instance quota alone needs. */
@@ -107,12 +107,12 @@ function privateSubnetUse(graph: StackGraph, azCount: number, backendHosts: numb
   const perAz = (total: number) => Math.ceil(total / azCount);
   const endpoints = graph.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface").length;
   const nlbs = graph.ofType("aws:lb/loadBalancer:LoadBalancer").filter((lb) => lb.inputs.internal === true).length;
-  const proxy = perAz(serviceTasks(graph, "egress-proxy-service"));
+  const egressProxy = perAz(serviceTasks(graph, "egress-proxy-service"));
   const backend = perAz(serviceTasks(graph, "backend-service"));
   const hosts = perAz(backendHosts) * INTERFACES_PER_HOST;
   const builder = graph.ofType("aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration").length;
   const parts = [
-    [endpoints, "interface endpoints"], [nlbs, "egress proxy NLB"], [proxy, "egress proxy task(s)"], [backend, "backend tasks"],
+    [endpoints, "interface endpoints"], [nlbs, "egress proxy NLB"], [egressProxy, "egress proxy task(s)"], [backend, "backend tasks"],
     [hosts, "backend host interfaces"], [perAz(warmHosts), "stopped warm-pool host(s)"], [builder, "AMI build instance"],
   ] as const;
   return {

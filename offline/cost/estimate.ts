@@ -8,7 +8,7 @@ import { PRICE_TABLE_DATE, PRICE_TABLE_REGION, PRICE_TABLE_SOURCE } from "./pric
 import { COST_RULES, NETWORK_FIREWALL_TYPE, UNPRICED_TYPES } from "./rules";
 
 /** Always left out, whatever the stack holds. */
-export const ALWAYS_LEFT_OUT: readonly string[] = [
+const ALWAYS_LEFT_OUT: readonly string[] = [
   "data transfer: out to the internet ($0.114/GiB in Tokyo after 100 GiB free), between AZs ($0.01/GiB each way)",
   "per-request charges: KMS, Secrets Manager, CloudWatch and ECR API calls, S3 requests for image layers",
   "taxes (Japan's 10% consumption tax for Japanese billing addresses), support plans, free tiers, Savings Plans and Reserved Instances",
@@ -34,7 +34,7 @@ export interface CostEstimate {
 }
 
 /** The order categories are shown in: compute first, then network, data, observability, the rest. */
-export const CATEGORY_ORDER: readonly string[] = [
+const CATEGORY_ORDER: readonly string[] = [
   "EC2", "EBS", "NAT gateway", "Public IPv4", "Load balancing", "VPC endpoints", "Network Firewall",
   "RDS", "ElastiCache", "CloudWatch Logs", "CloudWatch", "DNS Firewall", "FIS", "Secrets Manager", "KMS",
 ];

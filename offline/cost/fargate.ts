@@ -11,7 +11,7 @@ interface FargateCpuOption {
 
 const range = (from: number, to: number, step: number) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 
-export const FARGATE_SIZES: readonly FargateCpuOption[] = [
+const FARGATE_SIZES: readonly FargateCpuOption[] = [
   { vcpu: 0.25, memoryGiB: [0.5, 1, 2] },
   { vcpu: 0.5, memoryGiB: range(1, 4, 1) },
   { vcpu: 1, memoryGiB: range(2, 8, 1) },

@@ -40,7 +40,7 @@ export function range(min: number, max: number = min): Range {
   return { min, max };
 }
 
-export interface LineSpec {
+interface LineSpec {
   readonly category: string;
   readonly item: string;
   readonly quantity: Range;

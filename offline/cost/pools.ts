@@ -4,9 +4,9 @@
 import type { CapturedResource, StackGraph } from "../graph";
 import { hostHardening } from "../hostBundle";
 
-export const POOL_TAG = "remote-claude.pool";
+const POOL_TAG = "remote-claude.pool";
 
-export interface WarmPoolFacts {
+interface WarmPoolFacts {
   readonly minSize: number;
   /** MaxGroupPreparedCapacity, or the group's max size when unset (AWS's default). */
   readonly maxPrepared: number;

@@ -15,7 +15,7 @@
 // Plans, Reserved Instances and free tiers are not applied.
 import { FAMILY_PRICES, instanceHourlyUsd, instanceTypeInfo } from "../../lib/instanceCatalog";
 
-export type PriceStatus = "confirmed" | "estimate";
+type PriceStatus = "confirmed" | "estimate";
 
 export interface Price {
   readonly usd: number;
@@ -82,7 +82,7 @@ export const PRICES = {
  * where each family's rate sits next to its types' ENI trunking figures: within these families AWS
  * prices sizes linearly (xlarge = 2 x large, ...), so a type's price is its vCPUs times this.
  */
-export const EC2_VCPU_HOUR: Readonly<Record<string, Price>> = Object.fromEntries(
+const EC2_VCPU_HOUR: Readonly<Record<string, Price>> = Object.fromEntries(
   Object.entries(FAMILY_PRICES).map(([family, p]) => [family, price(p.usdPerVcpuHour, `per vCPU-hour (${p.basis})`, p.status, p.source)]),
 );
 

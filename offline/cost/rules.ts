@@ -9,7 +9,7 @@ import { type CostContext, type CostLine, line, range } from "./lines";
 import { purchaseSplit, hostPools, warmPoolSize } from "./pools";
 import { ec2HourlyPrice, ELASTICACHE_NODE_HOUR, PRICES, RDS_POSTGRES_HOUR } from "./prices";
 
-export type CostRule = (resources: readonly CapturedResource[], ctx: CostContext) => CostLine[];
+type CostRule = (resources: readonly CapturedResource[], ctx: CostContext) => CostLine[];
 
 const ids = (rs: readonly CapturedResource[]) => rs.map((r) => r.id);
 const DAYS_PER_MONTH = 365 / 12;
@@ -285,7 +285,7 @@ const logGroupRule: CostRule = (groups, ctx) => {
 };
 
 /** Metrics an alarm evaluates: each metric query with a metric (expressions are free). */
-export function alarmMetricCount(alarm: CapturedResource): number {
+function alarmMetricCount(alarm: CapturedResource): number {
   const queries = alarm.inputs.metricQueries;
   if (Array.isArray(queries) && queries.length > 0) return queries.filter((q: { metric?: unknown }) => q.metric).length;
   return alarm.inputs.metricName ? 1 : 0;
@@ -350,7 +350,7 @@ const firewallAssociationRule: CostRule = (associations, ctx) => [line({
 })];
 
 /** Action-minutes one run of a template bills: each action's duration, at least one minute. */
-export function fisActionMinutes(template: CapturedResource): number {
+function fisActionMinutes(template: CapturedResource): number {
   return (template.inputs.actions ?? []).reduce((sum: number, a: { parameters?: { key: string; value: string }[] }) => {
     const duration = (a.parameters ?? []).find((p) => p.key === "duration")?.value;
     return sum + Math.max(1, (duration ? isoMinutes(duration) : undefined) ?? 1);
@@ -466,9 +466,9 @@ export const COST_RULES: Readonly<Record<string, CostRule>> = {
   [NETWORK_FIREWALL_TYPE]: networkFirewallRule,
 };
 
-export type UnpricedKind = "free" | "counted elsewhere" | "not estimated";
+type UnpricedKind = "free" | "counted elsewhere" | "not estimated";
 
-export interface Unpriced {
+interface Unpriced {
   readonly kind: UnpricedKind;
   readonly reason: string;
 }

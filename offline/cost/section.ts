@@ -16,7 +16,7 @@ import type { Range } from "./lines";
 import { allPrices } from "./prices";
 
 /** The seed's monthly figures (seed 002, section 8, "コスト比較"). */
-export const SEED_MONTHLY: Readonly<Record<string, { readonly text: string; readonly min: number; readonly max: number }>> = {
+const SEED_MONTHLY: Readonly<Record<string, { readonly text: string; readonly min: number; readonly max: number }>> = {
   staging: { text: "≈ $390", min: 390, max: 390 },
   prod: { text: "$850–1,500", min: 850, max: 1500 },
 };
@@ -38,7 +38,7 @@ function quantity(r: Range): string {
   return r.min === r.max ? fmt(r.min) : `${fmt(r.min)}–${fmt(r.max)}`;
 }
 
-export function assumptionText(a: CostAssumptions): string {
+function assumptionText(a: CostAssumptions): string {
   return (Object.keys(ASSUMPTION_KEYS) as (keyof CostAssumptions)[])
     .map((k) => {
       const v = a[k];
@@ -48,7 +48,7 @@ export function assumptionText(a: CostAssumptions): string {
     .join(", ");
 }
 
-export function costLines(e: CostEstimate): string[] {
+function costLines(e: CostEstimate): string[] {
   if (e.refused) return [e.refused];
   const out: string[] = [];
   const cat = Math.max(...e.lines.map((l) => l.category.length));
@@ -127,7 +127,7 @@ export function capacityLines(c: CapacityModel | undefined, e?: CostEstimate): s
 }
 
 /** The whole stack's monthly cost per workspace-hour in use, at the minimum and maximum size. */
-export function allInPerWorkspaceHour(c: CapacityModel, e?: CostEstimate): Range | undefined {
+function allInPerWorkspaceHour(c: CapacityModel, e?: CostEstimate): Range | undefined {
   const p = c.byType[0];
   if (!e || e.refused || !p) return undefined;
   const hours = e.assumptions.hoursPerMonth * c.utilization;
@@ -145,7 +145,7 @@ export function costSection(graph: StackGraph, config?: StackConfig): PlanSectio
 }
 
 /** The account's quotas as the stack config states them (AWS's defaults without one). */
-export function stackQuotas(config?: StackConfig): Quotas {
+function stackQuotas(config?: StackConfig): Quotas {
   if (!config) return DEFAULT_QUOTA_VALUES;
   return {
     containerInstancesPerCluster: config.quotaContainerInstancesPerCluster,

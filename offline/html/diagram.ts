@@ -7,7 +7,7 @@ import type { CapturedResource, StackGraph } from "../graph";
 import { shortType } from "../plan";
 import { escapeXml } from "./escape";
 
-export interface FlowNode {
+interface FlowNode {
   readonly id: string;
   readonly title: string;
   readonly kind: "group" | "external";
@@ -15,13 +15,13 @@ export interface FlowNode {
   readonly members: readonly string[];
 }
 
-export interface FlowEdge {
+interface FlowEdge {
   readonly from: string;
   readonly to: string;
   readonly ports: readonly string[];
 }
 
-export interface ComponentBox {
+interface ComponentBox {
   readonly name: string;
   readonly type: string;
   readonly resources: number;
@@ -106,7 +106,7 @@ export function flowGraph(graph: StackGraph): { nodes: FlowNode[]; edges: FlowEd
 }
 
 /** Column of each node: the longest path to it from a node nothing flows into (cycles are cut). */
-export function layers(nodes: readonly FlowNode[], edges: readonly FlowEdge[]): Map<string, number> {
+function layers(nodes: readonly FlowNode[], edges: readonly FlowEdge[]): Map<string, number> {
   const layer = new Map(nodes.map((n) => [n.id, 0]));
   for (let pass = 0; pass < nodes.length; pass++) {
     let changed = false;

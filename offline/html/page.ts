@@ -18,7 +18,7 @@ import { postureRows, type PostureRow } from "../posture/posture";
 import { componentBoxes, componentsSvg, flowDiagramSvg } from "./diagram";
 import { escapeXml as e } from "./escape";
 
-export interface PlanPageInput {
+interface PlanPageInput {
   readonly graph: StackGraph;
   readonly config?: StackConfig;
 }

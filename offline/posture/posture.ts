@@ -17,7 +17,7 @@ import { AWS_OWNED_BY_ENDPOINT, perimeterGaps } from "../../lib/dataPerimeter";
 import { DNS_ALERT_ACKNOWLEDGED_TAG } from "../../lib/egress";
 
 /** "warning": the layer is there but deliberately weakened for now (e.g. the DNS Firewall in ALERT). */
-export type Verdict = "in force" | "baseline" | "warning" | "partial" | "missing" | "mismatch";
+type Verdict = "in force" | "baseline" | "warning" | "partial" | "missing" | "mismatch";
 
 export interface PostureRow {
   readonly layer: string;
@@ -27,7 +27,7 @@ export interface PostureRow {
   readonly evidence: readonly string[];
 }
 
-export type EgressMode = "dns-firewall" | "proxy";
+type EgressMode = "dns-firewall" | "proxy";
 
 const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
 

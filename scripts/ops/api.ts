@@ -43,14 +43,14 @@ export class ApiStats {
   }
 }
 
-export interface CallOptions {
+interface CallOptions {
   /** Bucket to take one token from before each attempt. */
   readonly bucket?: TokenBucket;
   /** Abort waiting (for a token or a backoff): the call is then not made and AbortedError is thrown. */
   readonly signal?: AbortSignal;
 }
 
-export interface ApiCallerOptions {
+interface ApiCallerOptions {
   /** Tool-level retries after the SDK gave up on a throttle. */
   readonly maxThrottleRetries?: number;
   readonly baseDelayMs?: number;

@@ -93,7 +93,7 @@ function recordEndpoint(err: unknown, request: RequestUrl | undefined): void {
 }
 
 /** Counts each attempt inside the SDK's retry loop (after retryMiddleware, so once per attempt). */
-export function instrument(client: Instrumentable, stats: ApiStats): void {
+function instrument(client: Instrumentable, stats: ApiStats): void {
   client.middlewareStack.addRelativeTo(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
       const op = (context.commandName ?? "unknown").replace(/Command$/, "");

@@ -4,10 +4,10 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { STACK_OUTPUT_DOCS, type StackOutputs } from "../../stackOutputs";
+import { RENAMED_OUTPUTS, STACK_OUTPUT_DOCS, type StackOutputs } from "../../stackOutputs";
 import { UsageError, errorMessage } from "./errors";
 
-export type Outputs = Partial<StackOutputs>;
+type Outputs = Partial<StackOutputs>;
 export type OutputName = keyof StackOutputs;
 
 export interface LoadedOutputs {
@@ -17,7 +17,7 @@ export interface LoadedOutputs {
   readonly source: string;
 }
 
-export interface OutputSourceArgs {
+interface OutputSourceArgs {
   readonly stack?: string;
   readonly outputs?: string;
 }
@@ -29,7 +29,7 @@ export interface OutputsDeps {
   readonly runPulumi?: (executable: string, args: string[]) => string;
 }
 
-export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? "").split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -114,16 +114,24 @@ function lookup(outputs: Outputs, p: OutputPath): unknown {
   return value;
 }
 
-export function describeOutput(p: OutputPath): string {
+function describeOutput(p: OutputPath): string {
   const head = p.split(".")[0] as OutputName;
   return `${p} (${STACK_OUTPUT_DOCS[head] ?? "not a known output"})`;
+}
+
+/** A missing output the stack has under its name before a rename: says so, and how to re-export it. */
+function renamedFrom(outputs: Outputs, p: OutputPath): string {
+  const old = RENAMED_OUTPUTS[p.split(".")[0] as OutputName];
+  return old !== undefined && (outputs as Record<string, unknown>)[old] !== undefined
+    ? ` — the stack has ${old}, this output's name before it was renamed: run \`pulumi up\` on the stack to export ${p.split(".")[0]}`
+    : "";
 }
 
 /** Throws one UsageError naming every missing output and what it means. */
 export function requireOutputs<K extends OutputName>(loaded: LoadedOutputs, paths: readonly (K | `${K}.${string}`)[]): Pick<StackOutputs, K> {
   const missing = paths.filter((p) => !present(lookup(loaded.outputs, p as OutputPath)));
   if (missing.length > 0) {
-    const what = missing.map((p) => describeOutput(p as OutputPath)).join("; ");
+    const what = missing.map((p) => `${describeOutput(p as OutputPath)}${renamedFrom(loaded.outputs, p as OutputPath)}`).join("; ");
     throw new UsageError(`missing stack output${missing.length > 1 ? "s" : ""} in ${loaded.source}: ${what}`);
   }
   return loaded.outputs as Pick<StackOutputs, K>;

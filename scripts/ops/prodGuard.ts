@@ -3,7 +3,7 @@
 import { isProdStack } from "../../lib/names";
 import { UsageError } from "./errors";
 
-export interface GuardArgs {
+interface GuardArgs {
   readonly confirmProd: boolean;
   readonly dryRun: boolean;
 }

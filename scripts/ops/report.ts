@@ -7,14 +7,14 @@ import type { MetricSample } from "./metrics";
 
 export const REPORT_SCHEMA = "remote-claude-ops-report/v1";
 
-export type Outcome = "pass" | "fail" | "error" | "interrupted" | "dry-run";
+type Outcome = "pass" | "fail" | "error" | "interrupted" | "dry-run";
 /**
  * "n/a": the check has no meaning on this target (e.g. IMDS on a local Docker engine); never a pass.
  * "gap": a known gap of the stack's configuration (egress mode), reported, never failing the run.
  */
-export type CheckResult = "pass" | "fail" | "skip" | "n/a" | "gap";
+type CheckResult = "pass" | "fail" | "skip" | "n/a" | "gap";
 
-export interface Check {
+interface Check {
   /** Groups rows in the matrix (e.g. "probe:metadata", "audit:security-groups", "threshold"). */
   readonly group: string;
   readonly name: string;
@@ -23,7 +23,7 @@ export interface Check {
   readonly result: CheckResult;
 }
 
-export interface Table {
+interface Table {
   readonly title: string;
   readonly columns: readonly string[];
   readonly rows: readonly (readonly (string | number)[])[];
@@ -58,7 +58,7 @@ export interface ReportTarget {
 }
 
 /** "stack staging (ap-northeast-1)", or the local engine a command ran on. */
-export function whereText(report: Pick<Report, "stack" | "region" | "target">): string {
+function whereText(report: Pick<Report, "stack" | "region" | "target">): string {
   return report.target ? `local Docker engine ${report.target.engine}` : `stack ${report.stack} (${report.region})`;
 }
 
@@ -109,7 +109,7 @@ function mdTable(columns: readonly string[], rows: readonly (readonly (string | 
   ];
 }
 
-export function renderMarkdown(report: Report): string {
+function renderMarkdown(report: Report): string {
   const out: string[] = [];
   out.push(`# ${report.title}`, "");
   out.push(...mdTable([report.target ? "target" : "stack", "region", "run id", "started", "duration", "outcome", "exit code"], [[

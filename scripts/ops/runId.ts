@@ -8,7 +8,7 @@ export const DRILL_KIND_TAG = "remote-claude:drill";
 // startedBy allows letters, digits, "-", "_" and "/" only (no ":"); ListTasks' startedBy filter
 // has been limited to 36 characters, so run ids stay short.
 const STARTED_BY_PREFIX = "ops/";
-export const MAX_STARTED_BY = 36;
+const MAX_STARTED_BY = 36;
 
 /** e.g. "load-20261123T120000-3fa2": the kind first, so a run id says what it was. */
 export function newRunId(kind: string, now: number, random: () => string = () => randomBytes(2).toString("hex")): string {

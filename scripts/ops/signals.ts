@@ -2,7 +2,7 @@
 // cleanup code runs in `finally` blocks. First SIGINT/SIGTERM: abort and clean up. Second: a
 // warning that cleanup is still running. Third: exit at once, naming the cleanup command.
 
-export type SignalName = "SIGINT" | "SIGTERM";
+type SignalName = "SIGINT" | "SIGTERM";
 
 /** The part of `process` the handler needs (tests pass an EventEmitter). */
 export interface SignalSource {
@@ -19,7 +19,7 @@ export interface SignalScope {
   dispose(): void;
 }
 
-export interface SignalScopeOptions {
+interface SignalScopeOptions {
   readonly warn: (line: string) => void;
   readonly forceExit: (code: number) => void;
 }

@@ -22,12 +22,12 @@ export interface EgressProxyLoadBalancerArgs {
 }
 
 /** Seconds a deregistering proxy task keeps its open tunnels (git clones, package downloads). */
-export const EGRESS_PROXY_DEREGISTRATION_SECONDS = 120;
+const EGRESS_PROXY_DEREGISTRATION_SECONDS = 120;
 /**
  * Seconds a tunnel may stay silent before the NLB drops it (its default is 350): long enough for
  * an MCP server's event stream or a slow build step between bytes, like the ALB's idle timeout.
  */
-export const EGRESS_PROXY_IDLE_TIMEOUT_SECONDS = 3600;
+const EGRESS_PROXY_IDLE_TIMEOUT_SECONDS = 3600;
 
 export class EgressProxyLoadBalancer extends pulumi.ComponentResource {
   readonly loadBalancer: aws.lb.LoadBalancer;

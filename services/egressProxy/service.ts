@@ -12,7 +12,7 @@ import type { EgressProxyLoadBalancer } from "./loadBalancer";
 import { EGRESS_PROXY_PORT } from "../../lib/squidConfig";
 
 /** Physical names of the proxy's service, task family and log group. */
-export function egressProxyNames(prefix: string) {
+function egressProxyNames(prefix: string) {
   return { service: `${prefix}-egress-proxy`, family: `${prefix}-egress-proxy`, logGroup: `/${prefix}/egress-proxy` };
 }
 

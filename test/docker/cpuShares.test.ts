@@ -12,7 +12,7 @@
 import { expect } from "chai";
 import { dockerContainerSettings } from "../../scripts/ops/docker/runtime/containerSettings";
 import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
-import { LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
+import { LOCAL_CREDENTIAL_PROXY_SECRET, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../../lib/names";
 import { engine, image } from "../helpers/docker";
 
@@ -49,9 +49,9 @@ async function until(e: DockerEngine, id: string, done: (c: CpuCounters) => bool
  * quota; `taskCpu` stands for another task-level cpu than the workspace task's.
  */
 function cpuSettings(container: string, cpuHardLimit: boolean, taskCpu?: number): { CpuShares?: number; NanoCpus?: number } {
-  const task = localWorkspaceTask({ agent: "a", proxy: "p" }, cpuHardLimit);
+  const task = localWorkspaceTask({ agent: "a", credentialProxy: "p" }, cpuHardLimit);
   const def = task.containers.find((c) => c.name === container)!;
-  const { HostConfig: h } = dockerContainerSettings(def, { networkMode: "none", taskCpu: taskCpu ?? task.taskCpu, secretValues: { [LOCAL_PROXY_SECRET]: "x" } }).body;
+  const { HostConfig: h } = dockerContainerSettings(def, { networkMode: "none", taskCpu: taskCpu ?? task.taskCpu, secretValues: { [LOCAL_CREDENTIAL_PROXY_SECRET]: "x" } }).body;
   return { CpuShares: h.CpuShares, ...(h.NanoCpus ? { NanoCpus: h.NanoCpus } : {}) };
 }
 
@@ -75,11 +75,11 @@ describe("workspace CPU on a real engine: shares divide a busy CPU, only the har
     e = await engine(this);
     const tag = await image(e, "busybox");
     const agent = cpuSettings(CONTAINERS.workspaceAgent, false);
-    const proxy = cpuSettings(CONTAINERS.credentialProxy, false);
+    const credentialProxy = cpuSettings(CONTAINERS.credentialProxy, false);
     expect(agent).to.deep.equal({ CpuShares: 384 });
-    expect(proxy).to.deep.equal({ CpuShares: 128 });
+    expect(credentialProxy).to.deep.equal({ CpuShares: 128 });
     const a = await run("agent", tag, busy(1), { ...agent, CpusetCpus: "0" });
-    const p = await run("proxy", tag, busy(1), { ...proxy, CpusetCpus: "0" });
+    const p = await run("credential-proxy", tag, busy(1), { ...credentialProxy, CpusetCpus: "0" });
     // Baselines once both run, so the time the first ran alone does not count.
     const [a0, p0] = [await until(e, a, (c) => c.usageNs > 0), await until(e, p, (c) => c.usageNs > 0)];
     const a1 = await until(e, a, (c) => c.usageNs - a0.usageNs >= WORK_NS);

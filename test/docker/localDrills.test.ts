@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { ContainerInspect } from "../../scripts/ops/docker/runtime/api";
 import { dockerContainerSettings } from "../../scripts/ops/docker/runtime/containerSettings";
 import type { DockerEngine } from "../../scripts/ops/docker/runtime/engine";
-import { CONTAINER_LABEL, LOCAL_IMAGES, LOCAL_PROXY_SECRET, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
+import { CONTAINER_LABEL, LOCAL_IMAGES, LOCAL_CREDENTIAL_PROXY_SECRET, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
 import { CONTAINERS } from "../../lib/names";
 import { expectationFor, PROBE_CHECKS } from "../../probe/verdict";
 import { LOCAL_PROBE_CONTEXT } from "../../scripts/ops/docker/security";
@@ -18,7 +18,7 @@ import { dockerMajor, healthyFloorSeconds } from "../../scripts/ops/docker/loadW
 import { systemClock } from "../../scripts/ops/clock";
 import { DRILL_RUN_TAG } from "../../scripts/ops/runId";
 import { TASK_PIDS_LIMIT } from "../../lib/taskLimits";
-import { PROXY_CREDENTIAL_ENV } from "../../lib/workspaceContainers";
+import { CREDENTIAL_PROXY_SECRET_ENV } from "../../lib/workspaceContainers";
 import { type CliRun, ROOT, runCli } from "../ops/helpers/harness";
 import { projectDaemonEngine } from "../helpers/docker";
 import { tsNodeArgs } from "../helpers/tsProcess";
@@ -57,7 +57,7 @@ describe("the drills on the local Docker engine (--target docker)", function () 
   let e: DockerEngine;
   let load: Promise<CliRun>;
   let security: Promise<CliRun>;
-  let agentSeen: Promise<{ agent: ContainerInspect; proxy: ContainerInspect }>;
+  let agentSeen: Promise<{ agent: ContainerInspect; credentialProxy: ContainerInspect }>;
   const loadRunId = "load-localtest-1";
 
   before(async function () {
@@ -75,8 +75,8 @@ describe("the drills on the local Docker engine (--target docker)", function () 
       const [agent] = await e.api.listContainers({ label: [`${DRILL_RUN_TAG}=${loadRunId}`, `${CONTAINER_LABEL}=${CONTAINERS.workspaceAgent}`], status: ["running"] }, false);
       if (!agent) return undefined;
       const inspected = await e.api.inspectContainer(agent.Id);
-      const proxyId = String(inspected.HostConfig.NetworkMode).replace("container:", "");
-      return { agent: inspected, proxy: await e.api.inspectContainer(proxyId) };
+      const credentialProxyId = String(inspected.HostConfig.NetworkMode).replace("container:", "");
+      return { agent: inspected, credentialProxy: await e.api.inspectContainer(credentialProxyId) };
     });
     agentSeen.catch(() => undefined);
   });
@@ -87,11 +87,11 @@ describe("the drills on the local Docker engine (--target docker)", function () 
 
   it("ops local image built both images on the engine, without a registry", async () => {
     for (const tag of Object.values(LOCAL_IMAGES)) expect(await e.api.inspectImage(tag), tag).to.not.equal(undefined);
-    expect((await e.api.inspectImage(LOCAL_IMAGES.proxy))?.Config.Cmd).to.deep.equal(["python3", "/opt/remote-claude/proxy.py"]);
+    expect((await e.api.inspectImage(LOCAL_IMAGES.credentialProxy))?.Config.Cmd).to.deep.equal(["python3", "/opt/remote-claude/proxy.py"]);
   });
 
   it("starts workspaces with exactly the settings derived from the workspace task definition", async () => {
-    const { agent, proxy } = await agentSeen;
+    const { agent, credentialProxy } = await agentSeen;
     const task = localWorkspaceTask(LOCAL_IMAGES);
     const def = task.containers.find((c) => c.name === CONTAINERS.workspaceAgent)!;
     const expected = dockerContainerSettings(def, { networkMode: "x" }).body;
@@ -106,15 +106,15 @@ describe("the drills on the local Docker engine (--target docker)", function () 
     expect(host.Ulimits.find((u: any) => u.Name === "nproc").Hard).to.be.greaterThan(TASK_PIDS_LIMIT);
     expect(host.PidsLimit).to.equal(TASK_PIDS_LIMIT);
     expect(host.Ulimits.find((u: any) => u.Name === "nofile").Hard).to.be.within(1024, 65536);
-    expect(host.NetworkMode).to.equal(`container:${proxy.Id}`);
+    expect(host.NetworkMode).to.equal(`container:${credentialProxy.Id}`);
     expect(host.Mounts).to.deep.equal([{ Type: "volume", Source: agent.Name.replace(/^\/(.*)-workspace-agent$/, "$1-workspace"), Target: "/workspace" }]);
     // The proxy holds the credential; the agent does not.
     const env = (c: ContainerInspect) => (c as any).Config.Env as string[];
-    expect(env(proxy).some((v) => v.startsWith(`${PROXY_CREDENTIAL_ENV}=rc-local-`))).to.equal(true);
-    expect(env(agent).some((v) => v.startsWith(`${PROXY_CREDENTIAL_ENV}=`))).to.equal(false);
-    expect(LOCAL_PROXY_SECRET).to.not.equal("");
+    expect(env(credentialProxy).some((v) => v.startsWith(`${CREDENTIAL_PROXY_SECRET_ENV}=rc-local-`))).to.equal(true);
+    expect(env(agent).some((v) => v.startsWith(`${CREDENTIAL_PROXY_SECRET_ENV}=`))).to.equal(false);
+    expect(LOCAL_CREDENTIAL_PROXY_SECRET).to.not.equal("");
     // The run's network: internal, no traffic between containers.
-    const [network] = Object.keys(proxy.NetworkSettings.Networks);
+    const [network] = Object.keys(credentialProxy.NetworkSettings.Networks);
     const [info] = await e.api.listNetworks({ name: [network] });
     expect(info).to.deep.include({ Internal: true });
     expect(info.Options["com.docker.network.bridge.enable_icc"]).to.equal("false");

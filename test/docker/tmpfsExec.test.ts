@@ -37,7 +37,7 @@ describe("/tmp: exec in the workspace, noexec elsewhere, as the kernel mounts it
   this.timeout(180000);
   let e: DockerEngine;
   let tag: string;
-  const task = () => localWorkspaceTask({ agent: tag, proxy: "credential-proxy:local" });
+  const task = () => localWorkspaceTask({ agent: tag, credentialProxy: "credential-proxy:local" });
   const container = (name: string): ContainerDefinition => task().containers.find((c) => c.name === name)!;
   /** Runs the probe in a workspace-agent container whose linuxParameters are `linux` (default: its own). */
   const probe = async (linux?: ContainerDefinition["linuxParameters"]) => {

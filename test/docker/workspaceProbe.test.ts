@@ -70,16 +70,16 @@ describe("workspace hardening in a real Docker engine (probe)", function () {
     for (const id of ["dns-blocked-domain", "tcp-postgres", "secret-in-files", "doh-public-resolver", "proxy-allowed-name", "proxy-denied-name"]) {
       expect(confined.byId.get(id)).to.include({ skipped: true, blocked: false });
     }
-    // No HTTPS_PROXY in the task and none configured: the proxy checks say so (dns-firewall mode).
-    expect(confined.byId.get("proxy-denied-name")?.detail).to.equal("proxy not configured");
+    // No HTTPS_PROXY in the task and none configured: the egress proxy checks say so (dns-firewall mode).
+    expect(confined.byId.get("proxy-denied-name")?.detail).to.equal("egressProxy not configured");
   });
 
-  it("reports the egress bypasses and the proxy as blocked when nothing answers (a workspace with no route out)", async function () {
+  it("reports the egress bypasses and the egress proxy as blocked when nothing answers (a workspace with no route out)", async function () {
     const { byId } = await runProbe(this, PROJECT_PROFILE, {
       ...OFFLINE_CONFIG,
       publicIp: "127.0.0.1",
       dohResolver: { host: "127.0.0.1", port: 443, name: "dns.example" },
-      proxy: "http://127.0.0.1:3128",
+      egressProxy: "http://127.0.0.1:3128",
       allowedDomain: "allowed.example",
       blockedDomain: "blocked.example",
     });

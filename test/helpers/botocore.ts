@@ -27,7 +27,7 @@ function candidates(): string[] {
 
 let found: Botocore | null | undefined;
 
-export function findBotocore(): Botocore | undefined {
+function findBotocore(): Botocore | undefined {
   if (found !== undefined) return found ?? undefined;
   found = null;
   // The newest botocore wins: Debian's python3-botocore (1.29) predates shapes the tests read.

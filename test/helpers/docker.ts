@@ -79,7 +79,7 @@ const CAP_SYS_RESOURCE = 24;
  * adapts the value (like the profile's path) and says so.
  */
 let warned = false;
-export function nofileHere(wanted: number): number {
+function nofileHere(wanted: number): number {
   const capEff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]}`);
   if ((capEff >> BigInt(CAP_SYS_RESOURCE)) & BigInt(1)) return wanted;
   const hard = Number(spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim());
@@ -140,7 +140,7 @@ export function profileText(file: string): string {
   return file === "unconfined" ? file : fs.readFileSync(file, "utf8");
 }
 
-export async function stopEngines(): Promise<void> {
+async function stopEngines(): Promise<void> {
   await Promise.all(started.splice(0).map((e) => e.stop()));
   engines.clear();
   images.clear();

@@ -2,5 +2,5 @@
 // overrides build the other mode on staging, so each mode is tested on both stacks' shapes.
 import type { Overrides } from "./stacks";
 
-/** Staging in egressMode proxy (the proxy needs an image). */
-export const STAGING_PROXY: Overrides = { egressMode: "proxy", egressProxyImage: "1.0.0" };
+/** Staging in egressMode proxy (the egress proxy needs an image). */
+export const STAGING_EGRESS_PROXY: Overrides = { egressMode: "proxy", egressProxyImage: "1.0.0" };

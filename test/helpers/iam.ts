@@ -12,7 +12,7 @@ export { MOCK_ACCOUNT_ID as ACCOUNT } from "../../offline/mocks";
 /** Another AWS account: the principal or resource owner a perimeter must refuse. */
 export const OTHER_ACCOUNT = "210987654321";
 
-export interface Statement {
+interface Statement {
   Sid?: string;
   Effect: "Allow" | "Deny";
   Principal?: unknown;
@@ -72,14 +72,8 @@ export function plannedRoles(g: StackGraph): PlannedRole[] {
   });
 }
 
-export function roleNamed(roles: readonly PlannedRole[], name: string): PlannedRole {
-  const found = roles.find((r) => r.name === name);
-  if (!found) throw new Error(`no role ${name} (have ${roles.map((r) => r.name).join(", ")})`);
-  return found;
-}
-
 /** The account an ARN belongs to; AWS-owned ARNs ("aws", or none: snapshots, foundation models) answer undefined. */
-export function accountOf(arn: string): string | undefined {
+function accountOf(arn: string): string | undefined {
   const account = arn.split(":")[4];
   return account && /^\d{12}$/.test(account) ? account : undefined;
 }
@@ -89,7 +83,7 @@ export type Verdict = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 /** A request signed by nobody: AWS-owned public buckets (AL2023 packages, AWSTOE) are read this way. */
 export const ANONYMOUS = "anonymous";
 
-export interface Request {
+interface Request {
   /** A principal's ARN, a service principal ("ecs-tasks.amazonaws.com"), or ANONYMOUS. */
   readonly principal: string;
   readonly action: string;
@@ -100,7 +94,7 @@ export interface Request {
   readonly context?: Readonly<Record<string, string | string[]>>;
 }
 
-export interface Policies {
+interface Policies {
   readonly identity?: readonly { readonly name: string; readonly document: PolicyDocument }[];
   readonly resourcePolicy?: PolicyDocument;
   readonly endpointPolicies?: readonly PolicyDocument[];
@@ -206,7 +200,7 @@ function overlaps(a: readonly Token[], b: readonly Token[]): boolean {
 }
 
 /** Whether a policy's Resource entry can name a resource of this catalogue ARN format. */
-export function resourceMatchesType(resource: string, arnFormat: string): boolean {
+function resourceMatchesType(resource: string, arnFormat: string): boolean {
   return overlaps(patternTokens(resource), templateTokens(arnFormat));
 }
 

@@ -21,7 +21,7 @@ const KEEP_LOG_LINES = 40;
 /** A server that has not said it listens after this long is broken, not slow (a bound, not a wait). */
 const START_BOUND_MS = 60_000;
 
-export interface MotoPython {
+interface MotoPython {
   readonly executable: string;
   readonly version: string;
 }
@@ -78,7 +78,7 @@ function atLeast(version: string, min: readonly number[]): boolean {
 let found: MotoPython | string | undefined;
 
 /** The first Python that imports moto's server (≥ 5.2), or why there is none. */
-export function findMotoPython(env: NodeJS.ProcessEnv = process.env): MotoPython | string {
+function findMotoPython(env: NodeJS.ProcessEnv = process.env): MotoPython | string {
   if (found !== undefined) return found;
   const tried: string[] = [];
   for (const python of candidates(env)) {
@@ -99,7 +99,7 @@ function mustRunInCi(): boolean {
 }
 
 /** Skips the test (loudly) or, in CI, fails it, when moto cannot run here. */
-export function motoUnavailable(ctx: Context, reason: string): never {
+function motoUnavailable(ctx: Context, reason: string): never {
   if (mustRunInCi()) throw new Error(`moto suite cannot run in CI: ${reason}`);
   console.warn(`\n    !!! SKIPPED (moto suite): ${reason}\n`);
   ctx.skip();

@@ -2,7 +2,7 @@
 // non-interlaced (what headless Chromium writes), rows unfiltered per the PNG specification.
 import { inflateSync } from "node:zlib";
 
-export interface Pixels {
+interface Pixels {
   readonly width: number;
   readonly height: number;
   readonly channels: number;

@@ -41,7 +41,7 @@ export const STAGING_CERT = "arn:aws:acm:ap-northeast-1:123456789012:certificate
 export const FULL_STAGING: Overrides = {
   certificateArn: STAGING_CERT,
   alarmEmail: "oncall@example.com",
-  proxyCredential: "sk-test-credential",
+  credentialProxySecret: "sk-test-credential",
   backendBuildContext: "test/fixtures/backend-image",
   backendImage: "build-42",
   workspaceImage: `sha256:${"ab".repeat(32)}`,

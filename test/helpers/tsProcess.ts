@@ -3,7 +3,7 @@
 // child finds its files already transpiled and starts without loading TypeScript.
 import * as path from "node:path";
 
-export const TS_REQUIRE = path.join(__dirname, "tsRequire.js");
+const TS_REQUIRE = path.join(__dirname, "tsRequire.js");
 
 /** Node's arguments that run `entry` (a .ts file) with `args`. */
 export function tsNodeArgs(entry: string, ...args: readonly string[]): string[] {

@@ -41,7 +41,7 @@ export interface UpstreamSource {
   readonly files: readonly CitedFile[];
 }
 
-export interface CitationRecord {
+interface CitationRecord {
   readonly sources: readonly UpstreamSource[];
 }
 
@@ -91,7 +91,7 @@ export function citationsIn(text: string, file: string): CodeCitation[] {
 }
 
 /** The lines from..to (1-based, inclusive) of `content`, joined with "\n". */
-export function rangeText(content: string, [from, to]: readonly [number, number]): string {
+function rangeText(content: string, [from, to]: readonly [number, number]): string {
   return splitLines(content).slice(from - 1, to).join("\n");
 }
 

@@ -5,6 +5,8 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ApiCaller } from "../../scripts/ops/api";
+import { UsageError } from "../../scripts/ops/errors";
+import { requireOutputs } from "../../scripts/ops/outputs";
 import { EcsWorkspaceTarget } from "../../scripts/ops/load/ecsTarget";
 import { stopRun } from "../../scripts/ops/load/stopper";
 import { TokenBucket } from "../../scripts/ops/rateLimiter";
@@ -131,6 +133,16 @@ describe("ops stopper", () => {
 });
 
 describe("ops stack outputs", () => {
+  it("names a renamed output when the stack still has only its old name", () => {
+    const { credentialProxySecretArn, ...rest } = o;
+    const loaded = { outputs: { ...rest, proxySecretArn: credentialProxySecretArn }, stack: "staging", source: "outputs.json" };
+    expect(() => requireOutputs(loaded, ["credentialProxySecretArn"])).to.throw(
+      UsageError,
+      "missing stack output in outputs.json: credentialProxySecretArn (Secrets Manager secret holding the credential proxy's credential.) — the stack has proxySecretArn, this output's name before it was renamed: run `pulumi up` on the stack to export credentialProxySecretArn",
+    );
+    expect(requireOutputs({ ...loaded, outputs: o }, ["credentialProxySecretArn"]).credentialProxySecretArn).to.equal(credentialProxySecretArn);
+  });
+
   it("reads them with `pulumi stack output --json` when the CLI is on PATH", async () => {
     const bin = tempDir("ops-pulumi-");
     const outputs = writeOutputs(stackOutputs());

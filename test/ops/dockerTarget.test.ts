@@ -47,7 +47,7 @@ describe("ops --target docker without a real engine", () => {
   it("refuses options of the other target, and stack options with --target docker (exit 2, nothing done)", async () => {
     const cases: [string[], RegExp][] = [
       [["load", "workspaces", "--target", "docker", "--count", "1", "--rate", "5"], /--rate applies only to --target ecs/],
-      [["load", "workspaces", "--count", "1", "--image", "x:1", "--proxy-image", "none"], /--image, --proxy-image apply only to --target docker/],
+      [["load", "workspaces", "--count", "1", "--image", "x:1", "--credential-proxy-image", "none"], /--image, --credential-proxy-image apply only to --target docker/],
       [["security", "--target", "docker", "--fail-severity", "LOW"], /--fail-severity applies only to --target ecs/],
       [["load", "workspaces", "--target", "docker", "--count", "1", "--stack", "staging"], /--stack chooses an AWS stack; --target docker runs on the local Docker engine/],
       [["security", "--target", "docker", "--only", "audit"], /--only audit reads the stack's AWS resources/],
@@ -63,8 +63,8 @@ describe("ops --target docker without a real engine", () => {
     const top = await help([]);
     for (const text of ["local image", "--target docker", "npm run ops -- local image && npm run ops -- load workspaces --target docker --count 10"]) expect(top).to.include(text);
     const load = await help(["load", "workspaces"]);
-    for (const text of ["--target", "--image", "--proxy-image", "--max-memory-per-workspace", "Local Docker target (--target docker):"]) expect(load).to.include(text);
-    expect(await help(["local", "image"])).to.include("--proxy-tag");
+    for (const text of ["--target", "--image", "--credential-proxy-image", "--max-memory-per-workspace", "Local Docker target (--target docker):"]) expect(load).to.include(text);
+    expect(await help(["local", "image"])).to.include("--credential-proxy-tag");
   });
 
   describe("against a fake engine", () => {
@@ -83,7 +83,7 @@ describe("ops --target docker without a real engine", () => {
     });
 
     it("--dry-run shows the settings derived from the task definition and creates nothing", async () => {
-      engine.images.add(LOCAL_IMAGES.agent).add(LOCAL_IMAGES.proxy);
+      engine.images.add(LOCAL_IMAGES.agent).add(LOCAL_IMAGES.credentialProxy);
       const file = path.join(tempDir(), "dry.json");
       const run = await local(["load", "workspaces", "--target", "docker", "--count", "3", "--dry-run", "--json", "--report", file], engine.host);
       expect(run.code, run.stderr).to.equal(0);

@@ -54,7 +54,7 @@ const WORKSPACE_TD: TaskDefinition = {
   volumes: [{ name: "workspace", configuredAtLaunch: true }],
   containerDefinitions: [
     { name: "workspace-agent", image: `${o.ecrRepositoryUrls.workspace}:v1`, user: "1000:1000", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"], mountPoints: [{ sourceVolume: "workspace", containerPath: "/workspace" }] },
-    { name: "credential-proxy", image: `${o.ecrRepositoryUrls.credentialProxy}@sha256:${"a".repeat(64)}`, user: "1001", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"], secrets: [{ name: "ANTHROPIC_API_KEY", valueFrom: o.proxySecretArn }] },
+    { name: "credential-proxy", image: `${o.ecrRepositoryUrls.credentialProxy}@sha256:${"a".repeat(64)}`, user: "1001", readonlyRootFilesystem: true, linuxParameters: { capabilities: { drop: ["ALL"] } }, dockerSecurityOptions: ["no-new-privileges"], secrets: [{ name: "ANTHROPIC_API_KEY", valueFrom: o.credentialProxySecretArn }] },
   ],
 };
 const BACKEND_TD: TaskDefinition = { family: o.backendTaskDefinitionFamily, taskRoleArn: "arn:aws:iam::123456789012:role/backend", containerDefinitions: [{ name: "backend", image: `${o.ecrRepositoryUrls.backend}:v1` }] };
@@ -178,11 +178,11 @@ describe("ops security", () => {
       expect(rows.find((c: any) => c.name === "probe volume deleted")).to.include({ result: "pass", observed: "0 left" });
     });
 
-    it("in proxy mode holds the same checks to blocked, and runs the proxy's own", async () => {
-      const proxyOutputs = { ...o, egressMode: "proxy" as const };
+    it("in proxy mode holds the same checks to blocked, and runs the egress proxy's own", async () => {
+      const egressProxyModeOutputs = { ...o, egressMode: "proxy" as const };
       const logVerdict = (v: ProbeVerdict) => m.logs.on(GetLogEventsCommand).callsFake((input) => ({ events: input.nextToken ? [] : [{ message: VERDICT_PREFIX + JSON.stringify(v) }], nextForwardToken: "f/1" }));
       logVerdict(verdict({}, "proxy"));
-      const clean = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: proxyOutputs });
+      const clean = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: egressProxyModeOutputs });
       expect(clean.code, JSON.stringify(clean.report.checks.filter((c: any) => c.result !== "pass"))).to.equal(0);
       const row = (run: typeof clean, name: string) => run.report.checks.find((c: any) => c.name === name);
       expect(row(clean, "tcp-public-ip-443")).to.include({ result: "pass", expected: "blocked: TCP 443 to a public IP literal (bypasses DNS filtering)" });
@@ -191,7 +191,7 @@ describe("ops security", () => {
 
       // An open public IP, a DoH resolver or a proxy that lets the denied name through: failures now.
       logVerdict(verdict({ "tcp-public-ip-443": { blocked: false }, "doh-public-resolver": { blocked: false }, "proxy-denied-name": { blocked: false }, "proxy-allowed-name": { blocked: true, skipped: true } }, "proxy"));
-      const open = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: proxyOutputs });
+      const open = await runCli(["security", "--only", "probe", "--json", "--no-metrics"], { projectDir: projectWithProbe(), clock: new VirtualClock(), outputs: egressProxyModeOutputs });
       expect(open.code).to.equal(1);
       expect(open.report.checks.filter((c: any) => c.result === "fail").map((c: any) => c.name).sort()).to.deep.equal(["doh-public-resolver", "proxy-denied-name", "tcp-public-ip-443"]);
       expect(row(open, "proxy-allowed-name")).to.include({ result: "skip" });
@@ -355,14 +355,14 @@ describe("ops security", () => {
     });
 
     it("holds a proxy-mode stack to the proxy-mode flow table: 443 anywhere from workspaces is a deviation there", async () => {
-      const proxyOutputs = { ...o, egressMode: "proxy" as const };
+      const egressProxyModeOutputs = { ...o, egressMode: "proxy" as const };
       m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules("proxy") });
-      const clean = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: proxyOutputs });
+      const clean = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: egressProxyModeOutputs });
       expect(clean.report.checks.filter((c: any) => c.group === "audit:security-groups" && c.result !== "pass")).to.deep.equal([]);
       expect(clean.report.checks.find((c: any) => c.name === "egressProxy (sg-egress-proxy)")).to.include({ observed: "4 rules, all in the table", result: "pass" });
       // The dns-firewall mode's rules on a proxy-mode stack: the workspace's 443 anywhere is flagged.
       m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: liveRules("dns-firewall") });
-      const open = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: proxyOutputs });
+      const open = await runCli(["security", "--only", "audit", "--json", "--no-metrics", "--alb-ingress-cidrs", "0.0.0.0/0"], { clock: new VirtualClock(), outputs: egressProxyModeOutputs });
       expect(open.code).to.equal(1);
       expect(open.report.checks.find((c: any) => c.name === "workspace (sg-workspace)").observed).to.equal("not allowed: out tcp/443 0.0.0.0/0; missing: out tcp/3128 sg:egressProxyLb");
     });

@@ -36,7 +36,7 @@ export const loadWorkspacesCommand: OpsCommand = {
     const target = a.target as Target;
     refuseOtherTargetFlags(argv, target, {
       ecs: ["batch-size", "rate", "burst", "describe-rate", "min-tasks-per-instance"],
-      docker: ["image", "proxy-image", "max-memory-per-workspace"],
+      docker: ["image", "credential-proxy-image", "max-memory-per-workspace"],
     });
     positive("max-memory-per-workspace", a.maxMemoryPerWorkspace, { min: 1 });
     if (target === "docker") select("load workspaces", async (ctx) => (await import("../docker/loadWorkspaces")).loadDockerWorkspaces(ctx as LocalContext, args as never), true);

@@ -8,6 +8,6 @@ export const localImageCommand: OpsCommand = {
   describe: "build the local workspace images from a root filesystem assembled on this machine (no registry)",
   builder: (i) => i
     .option("tag", { type: "string", default: LOCAL_IMAGES.agent, describe: "tag of the workspace agent image" })
-    .option("proxy-tag", { type: "string", default: LOCAL_IMAGES.proxy, describe: "tag of the credential proxy image" }),
-  handler: (a, { select }) => select("local image", async (ctx) => (await import("../docker/image")).localImage(ctx as LocalContext, { tag: a.tag as string, proxyTag: a.proxyTag as string }), true),
+    .option("credential-proxy-tag", { type: "string", default: LOCAL_IMAGES.credentialProxy, describe: "tag of the credential proxy image" }),
+  handler: (a, { select }) => select("local image", async (ctx) => (await import("../docker/image")).localImage(ctx as LocalContext, { tag: a.tag as string, credentialProxyTag: a.credentialProxyTag as string }), true),
 };

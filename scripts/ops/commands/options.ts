@@ -82,7 +82,7 @@ export function probeOptions(y: Argv): Argv {
     .option("doh-resolver", { type: "string", default: "1.1.1.1", describe: "a public DNS-over-HTTPS resolver's IP, queried on 443 (blocked in proxy mode; a known gap in dns-firewall mode)" })
     .option("doh-name", { type: "string", default: "cloudflare-dns.com", describe: "the DoH resolver's server name (TLS SNI and Host)" })
     .option("peer-workspace", { type: "string", default: "auto", describe: "another workspace to try on :9000: auto, none, or an IPv4 address" })
-    .option("secret-marker", { type: "string", array: true, default: [], describe: "text that would reveal the proxy's credential in files (repeatable)" })
+    .option("secret-marker", { type: "string", array: true, default: [], describe: "text that would reveal the credential proxy's secret in files (repeatable)" })
     .option("probe-network-timeout", seconds("seconds per network attempt inside the probe", 3));
 }
 
@@ -129,7 +129,7 @@ export function toLoadWorkspacesArgs(a: Record<string, unknown>): LoadWorkspaces
 }
 
 /** Where a command runs: the stack's ECS cluster, or the local Docker engine. */
-export const TARGETS = ["ecs", "docker"] as const;
+const TARGETS = ["ecs", "docker"] as const;
 export type Target = (typeof TARGETS)[number];
 export const DOCKER_GROUP = "Local Docker target (--target docker):";
 
@@ -138,7 +138,7 @@ export function targetOptions(y: Argv, images: boolean): Argv {
   return images
     ? withTarget
       .option("image", { type: "string", describe: "workspace agent image on the engine (default: remote-claude-workspace:local, from `ops local image`)", group: DOCKER_GROUP })
-      .option("proxy-image", { type: "string", describe: "credential proxy image (default: remote-claude-credential-proxy:local; none: run the agent alone)", group: DOCKER_GROUP })
+      .option("credential-proxy-image", { type: "string", describe: "credential proxy image (default: remote-claude-credential-proxy:local; none: run the agent alone)", group: DOCKER_GROUP })
     : withTarget;
 }
 

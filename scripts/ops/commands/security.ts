@@ -14,7 +14,7 @@ export const securityCommand: OpsCommand = {
     .example("$0 security --target docker", "the probe in a local workspace; IMDS and the audit are reported as not applicable"),
   handler: (a, { argv, select }) => {
     const target = a.target as Target;
-    refuseOtherTargetFlags(argv, target, { ecs: ["log-wait", "fail-severity", "alb-ingress-cidrs"], docker: ["image", "proxy-image"] });
+    refuseOtherTargetFlags(argv, target, { ecs: ["log-wait", "fail-severity", "alb-ingress-cidrs"], docker: ["image", "credential-proxy-image"] });
     positive("probe-timeout", a.probeTimeout, { min: 1 });
     positive("log-wait", a.logWait, { min: 0 });
     if (target === "docker") select("security", async (ctx) => (await import("../docker/security")).dockerSecurity(ctx as LocalContext, a as never), true);

@@ -9,7 +9,7 @@ import type { LocalContext } from "./context";
 
 export interface LocalImageArgs {
   readonly tag: string;
-  readonly proxyTag: string;
+  readonly credentialProxyTag: string;
 }
 
 export async function localImage(ctx: LocalContext, args: LocalImageArgs): Promise<ReportBuilder> {
@@ -24,15 +24,15 @@ export async function localImage(ctx: LocalContext, args: LocalImageArgs): Promi
     report.publishesMetrics = false;
     if (ctx.args.dryRun) {
       report.outcome = "dry-run";
-      report.summary.push(`Would build ${args.tag} and ${args.proxyTag} from busybox-static and ${python.program} (${python.stdlib}) on this machine.`);
+      report.summary.push(`Would build ${args.tag} and ${args.credentialProxyTag} from busybox-static and ${python.program} (${python.stdlib}) on this machine.`);
       return report;
     }
     const started = ctx.clock.now();
     ctx.progress.log(`assembling the root filesystem and importing ${args.tag}`);
-    const built = await buildWorkspaceImages(ctx.docker, { agent: args.tag, proxy: args.proxyTag });
+    const built = await buildWorkspaceImages(ctx.docker, { agent: args.tag, credentialProxy: args.credentialProxyTag });
     const seconds = ((ctx.clock.now() - started) / 1000).toFixed(1);
     report.summary.push(
-      `Built ${built.agent.tag} (${built.agent.id.slice(7, 19)}, ${(built.agent.sizeBytes / 1e6).toFixed(0)} MB) and ${built.proxy.tag} (${built.proxy.id.slice(7, 19)}, same layers, the proxy's command) in ${seconds} s, without any registry.`,
+      `Built ${built.agent.tag} (${built.agent.id.slice(7, 19)}, ${(built.agent.sizeBytes / 1e6).toFixed(0)} MB) and ${built.credentialProxy.tag} (${built.credentialProxy.id.slice(7, 19)}, same layers, the proxy's command) in ${seconds} s, without any registry.`,
       `Root filesystem: busybox-static, ${python.program} with ${python.stdlib}, and the stand-in workspace agent and credential proxy (scripts/ops/docker/runtime/workspaceImage/).`,
       "Next: npm run ops -- load workspaces --target docker --count 10   (or: npm run ops -- security --target docker)",
     );

@@ -46,7 +46,7 @@ async function drill(ctx: LocalContext, args: LoadWorkspacesArgs & DockerLoadArg
   report.runId = runId;
   report.target = ctx.reportTarget;
   report.publishesMetrics = false;
-  const imageText = `${images.agent}${images.proxy ? ` + ${images.proxy}` : " (no proxy)"}`;
+  const imageText = `${images.agent}${images.credentialProxy ? ` + ${images.credentialProxy}` : " (no credential proxy)"}`;
   const healthChecked = task.containers.filter((c) => c.healthCheck).map((c) => c.name ?? "");
   report.data.plan = { count: args.count, concurrency: args.concurrency, images, network: run.network, seccompProfile: SECCOMP_PROFILE };
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { hostKeys } from "../../../config/hosts";
 import type { DockerApi } from "./runtime/api";
 import { ContainerEvents } from "./runtime/events";
-import { LOCAL_PROXY_SECRET, type LocalRuntime, type LocalTask, LocalWorkspace } from "./runtime/localWorkspace";
+import { LOCAL_CREDENTIAL_PROXY_SECRET, type LocalRuntime, type LocalTask, LocalWorkspace } from "./runtime/localWorkspace";
 import { ulimitCeilings } from "./runtime/ulimits";
 import { type PtraceChoice, seccompProfileFile } from "../../../host/seccomp";
 import { UsageError, errorMessage } from "../errors";
@@ -62,7 +62,7 @@ export async function removeLeftovers(api: DockerApi, found: Leftovers): Promise
   return problems;
 }
 
-export interface LocalRunOptions {
+interface LocalRunOptions {
   readonly runId: string;
   /** Drill kind for the labels ("load", "security"). */
   readonly kind: string;
@@ -97,7 +97,7 @@ export class LocalRun {
       network: this.network,
       seccompProfile: o.seccompProfile,
       labels: { [DRILL_RUN_TAG]: o.runId, [DRILL_KIND_TAG]: o.kind },
-      secretValues: { [LOCAL_PROXY_SECRET]: this.credential },
+      secretValues: { [LOCAL_CREDENTIAL_PROXY_SECRET]: this.credential },
     };
   }
 

@@ -79,8 +79,8 @@ async function probe(ctx: LocalContext, args: SecurityArgs & ImageArgs, source: 
   report.check("audit", "static AWS audit", "security groups, task definitions, launch templates, DNS Firewall, ECR scans",
     "not applicable to the docker target: the audit reads a stack's AWS resources (run it with --target ecs)", "n/a");
 
-  const proxy = task.containers.find((c) => c.name === CONTAINERS.credentialProxy);
-  const secretEnvNames = (proxy?.secrets ?? []).map((s) => s.name ?? "").filter(Boolean);
+  const credentialProxy = task.containers.find((c) => c.name === CONTAINERS.credentialProxy);
+  const secretEnvNames = (credentialProxy?.secrets ?? []).map((s) => s.name ?? "").filter(Boolean);
   const config = (peer?: string): ProbeConfig => ({
     blockedDomain: args.blockedDomain,
     ...(args.allowedDomain ? { allowedDomain: args.allowedDomain } : {}),
@@ -90,7 +90,7 @@ async function probe(ctx: LocalContext, args: SecurityArgs & ImageArgs, source: 
     ...(peer ? { peerWorkspace: { host: peer, port: WORKSPACE_AGENT_PORT } } : {}),
     ...(secretEnvNames.length > 0 ? { secretEnvNames } : {}),
     // The run's own credential is the marker: found in the agent's files or environment, it leaked.
-    secretMarkers: [...(proxy ? [run.credential] : []), ...args.secretMarker],
+    secretMarkers: [...(credentialProxy ? [run.credential] : []), ...args.secretMarker],
     timeoutMs: args.probeNetworkTimeout * 1000,
   });
   // Checked now (size limit), with a placeholder peer, so a probe too large fails before anything starts.
@@ -99,7 +99,7 @@ async function probe(ctx: LocalContext, args: SecurityArgs & ImageArgs, source: 
   if (ctx.args.dryRun) {
     report.outcome = "dry-run";
     report.summary.push(
-      `Would start ${args.peerWorkspace === "auto" ? "a peer workspace and " : ""}a probe workspace (${images.agent}${images.proxy ? ` + ${images.proxy}` : ""}) on a new internal network ${run.network}, and run ${PROBE_PATH} as the probe workspace's ${CONTAINERS.workspaceAgent}.`,
+      `Would start ${args.peerWorkspace === "auto" ? "a peer workspace and " : ""}a probe workspace (${images.agent}${images.credentialProxy ? ` + ${images.credentialProxy}` : ""}) on a new internal network ${run.network}, and run ${PROBE_PATH} as the probe workspace's ${CONTAINERS.workspaceAgent}.`,
       `Probe config: ${JSON.stringify({ ...config("<peer>"), secretMarkers: ["<generated credential>", ...args.secretMarker] })}`,
     );
     hardeningTable(report, run.workspace().settings(), SECCOMP_PROFILE);

@@ -10,22 +10,22 @@ import type { LocalContext } from "./context";
 export interface ImageArgs {
   readonly image?: string;
   /** A tag, or "none": run the agent without its sidecar. */
-  readonly proxyImage?: string;
+  readonly credentialProxyImage?: string;
 }
 
 const MIB = 1024 * 1024;
 
 /** The task with the chosen images, after checking the engine has them. */
-export async function resolveTask(ctx: LocalContext, args: ImageArgs): Promise<{ task: LocalTask; images: { agent: string; proxy?: string } }> {
+export async function resolveTask(ctx: LocalContext, args: ImageArgs): Promise<{ task: LocalTask; images: { agent: string; credentialProxy?: string } }> {
   const agent = args.image ?? LOCAL_IMAGES.agent;
-  const proxy = args.proxyImage === "none" ? undefined : args.proxyImage ?? LOCAL_IMAGES.proxy;
-  for (const [flag, ref, isDefault] of [["--image", agent, !args.image], ["--proxy-image", proxy, !args.proxyImage]] as const) {
+  const credentialProxy = args.credentialProxyImage === "none" ? undefined : args.credentialProxyImage ?? LOCAL_IMAGES.credentialProxy;
+  for (const [flag, ref, isDefault] of [["--image", agent, !args.image], ["--credential-proxy-image", credentialProxy, !args.credentialProxyImage]] as const) {
     if (!ref || await ctx.docker.inspectImage(ref)) continue;
     throw new UsageError(isDefault
       ? `the local image ${ref} is not on the engine at ${ctx.docker.endpoint.url}: build it with \`npm run ops -- local image\` (no registry needed), or pass ${flag}`
-      : `${flag} ${ref} is not on the engine at ${ctx.docker.endpoint.url}: pull or load it first (docker pull / docker load)${flag === "--proxy-image" ? ", or pass --proxy-image none" : ""}`);
+      : `${flag} ${ref} is not on the engine at ${ctx.docker.endpoint.url}: pull or load it first (docker pull / docker load)${flag === "--credential-proxy-image" ? ", or pass --credential-proxy-image none" : ""}`);
   }
-  return { task: localWorkspaceTask({ agent, proxy }), images: { agent, ...(proxy ? { proxy } : {}) } };
+  return { task: localWorkspaceTask({ agent, credentialProxy }), images: { agent, ...(credentialProxy ? { credentialProxy } : {}) } };
 }
 
 function ulimits(b: ContainerCreateBody): string {

@@ -2,7 +2,7 @@
 import { paginateDescribeAlarmHistory } from "@aws-sdk/client-cloudwatch";
 import type { OpsContext } from "../context";
 
-export interface AlarmTransition {
+interface AlarmTransition {
   readonly alarm: string;
   readonly at: string;
   readonly summary: string;

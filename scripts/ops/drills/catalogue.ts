@@ -3,7 +3,7 @@
 import type { DrillSpec } from "./drill";
 import { DRILL_DESCRIPTIONS, type DrillName } from "./names";
 
-export interface DrillEntry {
+interface DrillEntry {
   readonly name: string;
   readonly describe: string;
   /** The drill itself, loaded when it runs. */

@@ -48,14 +48,14 @@ function info(ci: ContainerInstance): InstanceInfo {
   };
 }
 
-export interface InstanceQuery {
+interface InstanceQuery {
   readonly pool?: Pool;
   readonly availabilityZone?: string;
   readonly status?: "ACTIVE" | "DRAINING";
 }
 
 /** Cluster query language filter, e.g. `attribute:remote-claude.pool == backend`. */
-export function instanceFilter(query: InstanceQuery): string | undefined {
+function instanceFilter(query: InstanceQuery): string | undefined {
   const parts: string[] = [];
   if (query.pool) parts.push(`attribute:${POOL_ATTRIBUTE} == ${query.pool}`);
   if (query.availabilityZone) parts.push(`attribute:ecs.availability-zone == ${query.availabilityZone}`);

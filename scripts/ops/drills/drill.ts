@@ -32,7 +32,7 @@ export interface DrillEnv {
   readonly steady: SteadyTargets;
 }
 
-export interface Condition {
+interface Condition {
   readonly ok: boolean;
   readonly detail: string;
 }

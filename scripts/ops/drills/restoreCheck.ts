@@ -12,7 +12,7 @@ import { drillTags } from "../runId";
 import type { WorkspaceSnapshot, WorkspaceVolume } from "../volumes/store";
 import type { DrillVerdict } from "./drill";
 
-export interface StartedWorkspace {
+interface StartedWorkspace {
   readonly taskId: string;
   /** Container instance ARN it runs on. */
   readonly host?: string;

@@ -14,7 +14,7 @@ export interface SteadyTargets {
   readonly alarmNames: readonly string[];
 }
 
-export interface ServiceState {
+interface ServiceState {
   readonly name: string;
   readonly desired: number;
   readonly running: number;
@@ -22,7 +22,7 @@ export interface ServiceState {
   readonly deployments: number;
 }
 
-export interface SteadyState {
+interface SteadyState {
   readonly ok: boolean;
   readonly problems: string[];
   readonly services: ServiceState[];
@@ -71,7 +71,7 @@ export async function checkSteadyState(ctx: OpsContext, t: SteadyTargets): Promi
   return { ok: problems.length === 0, problems, services, healthyTargets: healthy, targets, alarmsInAlarm };
 }
 
-export async function alarmsFiring(ctx: OpsContext, names: readonly string[]): Promise<string[]> {
+async function alarmsFiring(ctx: OpsContext, names: readonly string[]): Promise<string[]> {
   const firing: string[] = [];
   for (const batch of chunk(names, MAX_ALARM_NAMES)) {
     const response = await ctx.api.call("DescribeAlarms", () => ctx.aws.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: batch, StateValue: "ALARM", MaxRecords: 100 })));

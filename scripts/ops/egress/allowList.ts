@@ -11,12 +11,12 @@ import { allowedDomainProblem } from "../../../config/checks";
 import { PROJECT } from "../../../config";
 import { NON_PUBLIC_DESTINATION_PAGE } from "../../../lib/squidConfig";
 
-export const ALLOW_LIST_KEY = "dnsAllowedDomains";
+const ALLOW_LIST_KEY = "dnsAllowedDomains";
 
 /** The only destination port the egress proxy tunnels to (squid.conf `acl https_port port 443`). */
 const EGRESS_PROXY_HTTPS_PORT = 443;
 
-export type AdviceKind = "config" | "deploy" | "platform" | "by-design" | "reverse-lookup" | "invalid" | "probe";
+type AdviceKind = "config" | "deploy" | "platform" | "by-design" | "reverse-lookup" | "invalid" | "probe";
 
 export interface Advice {
   readonly kind: AdviceKind;
@@ -25,7 +25,7 @@ export interface Advice {
 }
 
 /** The stack file's own dnsAllowedDomains (not the project default), or undefined when it sets none. */
-export interface StackAllowList {
+interface StackAllowList {
   readonly stack: string;
   readonly file: string;
   readonly names?: readonly string[];

@@ -11,7 +11,7 @@ import { AbortedError, errorMessage, errorName } from "../errors";
  * Seconds between GetQueryResults calls of one query. Two queries run side by side, so the tool
  * makes at most one call a second; a small query completes between two polls.
  */
-export const QUERY_POLL_SECONDS = 2;
+const QUERY_POLL_SECONDS = 2;
 
 
 /**
@@ -52,7 +52,7 @@ export interface InsightsOutcome {
 }
 
 /** One Insights result row as field → value (Insights adds @ptr; it is dropped). */
-export function rowOf(fields: readonly ResultField[]): InsightsRow {
+function rowOf(fields: readonly ResultField[]): InsightsRow {
   const row: Record<string, string> = {};
   for (const f of fields) if (f.field && f.field !== "@ptr") row[f.field] = f.value ?? "";
   return row;

@@ -42,7 +42,7 @@ export function dnsCatchAllQuery(ruleGroupId: string, domainListId: string): str
 const FIELD_PATTERNS: Partial<Record<(typeof DECISION_FIELDS)[number], string>> = { time: "\\d+\\.\\d{3}" };
 
 /** One named group per field of the decision log, separated by single spaces as Squid writes them. */
-export const DECISION_LINE = new RegExp(`^${DECISION_FIELDS.map((f) => `(?<${f}>${FIELD_PATTERNS[f] ?? "\\S+"})`).join(" ")}$`);
+const DECISION_LINE = new RegExp(`^${DECISION_FIELDS.map((f) => `(?<${f}>${FIELD_PATTERNS[f] ?? "\\S+"})`).join(" ")}$`);
 
 export function deniedRequestsQuery(): string {
   return [
@@ -53,7 +53,7 @@ export function deniedRequestsQuery(): string {
   ].join("\n");
 }
 
-export type Decision = Readonly<Record<(typeof DECISION_FIELDS)[number], string>>;
+type Decision = Readonly<Record<(typeof DECISION_FIELDS)[number], string>>;
 
 /** A decision log line as its fields, or undefined for anything else on the stream (Squid's cache log). */
 export function parseDecision(line: string): Decision | undefined {
@@ -89,7 +89,7 @@ export interface EgressProxyDenial {
 }
 
 /** Query names come with the root's trailing dot ("example.com."). */
-export const bareName = (name: string) => name.replace(/\.$/, "").toLowerCase();
+const bareName = (name: string) => name.replace(/\.$/, "").toLowerCase();
 
 const count = (v: string | undefined) => {
   const n = Number(v);

@@ -10,7 +10,7 @@ import type { OpsContext } from "../context";
 import { errorMessage, errorName } from "../errors";
 
 /** What each security group's holder is, in the words of the report. */
-export const ROLE_OF_GROUP: Readonly<Record<GroupName, string>> = {
+const ROLE_OF_GROUP: Readonly<Record<GroupName, string>> = {
   alb: "ALB",
   backend: "backend",
   workspace: "workspace",

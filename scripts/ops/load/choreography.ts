@@ -10,13 +10,13 @@ import { type StopResult, stopRun } from "./stopper";
 import type { WorkspaceTarget } from "./target";
 import type { TaskTracker } from "./tracker";
 
-export interface LoadRunContext {
+interface LoadRunContext {
   readonly clock: Clock;
   readonly signal: AbortSignal;
   readonly progress: Progress;
 }
 
-export interface LoadRunPlan {
+interface LoadRunPlan {
   readonly runId: string;
   readonly count: number;
   readonly batchSize: number;
@@ -30,7 +30,7 @@ export interface LoadRunPlan {
   readonly startLine: string;
 }
 
-export interface LoadRunSteps {
+interface LoadRunSteps {
   /** Before launching, inside the run (its cleanup covers a failure here). */
   open?(): Promise<void>;
   /** After every workspace is ready or failed, unless interrupted: what only a live run shows. */
@@ -39,7 +39,7 @@ export interface LoadRunSteps {
   afterStop?(): Promise<void>;
 }
 
-export interface LoadRunResult {
+interface LoadRunResult {
   /** The launcher's final figures; undefined when launching itself failed. */
   readonly launch?: LaunchStats;
   /** The launcher's last progress, also when it did not finish. */

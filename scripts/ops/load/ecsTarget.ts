@@ -23,9 +23,9 @@ import { drillTags, startedByFor } from "../runId";
 import type { ContainerHealth, HostInfo, LaunchOptions, LaunchResult, RunVolume, RunVolumeCleanup, StopOutcome, TaskObservation, VolumeObservation, WorkspaceTarget } from "./target";
 
 export const MAX_DESCRIBE_TASKS = 100;
-export const MAX_DESCRIBE_CONTAINER_INSTANCES = 100;
+const MAX_DESCRIBE_CONTAINER_INSTANCES = 100;
 
-export interface EcsTargetOptions {
+interface EcsTargetOptions {
   readonly ecs: ECSClient;
   readonly api: ApiCaller;
   readonly cluster: string;
@@ -44,7 +44,7 @@ export interface EcsTargetOptions {
 const time = (d: Date | undefined) => (d ? d.getTime() : undefined);
 
 /** ECS's attachment type for a volume it created and attached at launch. */
-export const EBS_ATTACHMENT = "AmazonElasticBlockStorage";
+const EBS_ATTACHMENT = "AmazonElasticBlockStorage";
 
 function observeVolume(task: Task): VolumeObservation | undefined {
   const attachment = (task.attachments ?? []).find((a) => a.type === EBS_ATTACHMENT);
@@ -53,7 +53,7 @@ function observeVolume(task: Task): VolumeObservation | undefined {
   return { status: attachment.status ?? "UNKNOWN", ...(volumeId ? { volumeId } : {}) };
 }
 
-export function observeTask(task: Task): TaskObservation {
+function observeTask(task: Task): TaskObservation {
   const health: Record<string, ContainerHealth> = {};
   for (const c of task.containers ?? []) if (c.name) health[c.name] = (c.healthStatus as ContainerHealth | undefined) ?? "UNKNOWN";
   const containerReason = (task.containers ?? []).map((c) => c.reason).find((r) => r);

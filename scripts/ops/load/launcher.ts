@@ -6,7 +6,7 @@ import { AbortedError, errorMessage, errorName } from "../errors";
 import type { LaunchFailure, WorkspaceTarget } from "./target";
 import type { TaskTracker } from "./tracker";
 
-export interface LaunchPlan {
+interface LaunchPlan {
   readonly count: number;
   readonly batchSize: number;
   readonly concurrency: number;

@@ -6,9 +6,9 @@ import type { Clock } from "../clock";
 import { chunk } from "../concurrency";
 import type { TaskObservation, WorkspaceTarget } from "./target";
 
-export type TaskPhase = "starting" | "ready" | "failed";
+type TaskPhase = "starting" | "ready" | "failed";
 
-export interface TrackedTask {
+interface TrackedTask {
   readonly id: string;
   /** Local time just before the RunTask call that created it. */
   readonly requestedAt: number;
@@ -29,7 +29,7 @@ export interface TrackedTask {
   volumeAttachedMs?: number;
 }
 
-export interface TrackerOptions {
+interface TrackerOptions {
   /** Containers with a health check; empty → ready at RUNNING. */
   readonly healthContainers: readonly string[];
   readonly startTimeoutMs: number;

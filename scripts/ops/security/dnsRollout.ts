@@ -5,7 +5,7 @@
 import { isProdStack } from "../../../config";
 
 /** The probe check that a catch-all in ALERT leaves open by design. */
-export const ALERT_OPEN_CHECK = "dns-blocked-domain";
+const ALERT_OPEN_CHECK = "dns-blocked-domain";
 
 /** The config line that ends the ALERT window (production also drops its written acknowledgement, which config refuses beside BLOCK). */
 export function blockCatchAllCommand(stack: string): string {

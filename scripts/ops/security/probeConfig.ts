@@ -27,7 +27,7 @@ export interface ProbeTargetArgs {
 export const WORKSPACE_AGENT_PORT = 9000;
 
 
-export interface GatheredConfig {
+interface GatheredConfig {
   readonly config: ProbeConfig;
   /** Lookups that failed or found nothing: the matching checks are skipped by the probe. */
   readonly notes: string[];
@@ -68,8 +68,8 @@ export async function gatherProbeConfig(ctx: OpsContext, args: ProbeTargetArgs):
   const secretEnvNames = await attempt("the credential proxy's secret names", async () => {
     if (!o.workspaceTaskDefinitionArn) return undefined;
     const r = await ctx.api.call("DescribeTaskDefinition", () => ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: o.workspaceTaskDefinitionArn })));
-    const proxy = r.taskDefinition?.containerDefinitions?.find((c) => c.name === CONTAINERS.credentialProxy);
-    const names = (proxy?.secrets ?? []).map((s) => s.name ?? "").filter(Boolean);
+    const credentialProxy = r.taskDefinition?.containerDefinitions?.find((c) => c.name === CONTAINERS.credentialProxy);
+    const names = (credentialProxy?.secrets ?? []).map((s) => s.name ?? "").filter(Boolean);
     return names.length > 0 ? names : undefined;
   });
 

@@ -27,7 +27,7 @@ export interface ProbeRunner {
   run(overrides: ProbeOverrides, runId: string): Promise<ProbeRun>;
 }
 
-export interface EcsProbeRunnerOptions {
+interface EcsProbeRunnerOptions {
   readonly target: EcsWorkspaceTarget;
   readonly cluster: string;
   readonly logGroup: string;
@@ -35,7 +35,7 @@ export interface EcsProbeRunnerOptions {
   readonly logWaitSeconds: number;
 }
 
-export function probeLogStream(taskId: string): string {
+function probeLogStream(taskId: string): string {
   return `${LOG_STREAM_PREFIX.workspace}/${CONTAINERS.workspaceAgent}/${taskId}`;
 }
 

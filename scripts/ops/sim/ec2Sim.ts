@@ -19,7 +19,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import type { Clock } from "../clock";
 
-export interface VolumeView {
+interface VolumeView {
   readonly state: string;
   readonly instanceId?: string;
   readonly attachTime?: number;
@@ -38,7 +38,7 @@ export interface SimVolume {
   deleted?: boolean;
 }
 
-export interface SimSnapshot {
+interface SimSnapshot {
   readonly id: string;
   readonly volumeId: string;
   readonly sizeGiB: number;

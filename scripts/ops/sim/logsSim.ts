@@ -47,7 +47,7 @@ interface SimQuery {
 const err = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 /** Insights' timestamp format: "2026-11-23 12:00:00.000" (UTC). */
-export function insightsTimestamp(ms: number): string {
+function insightsTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
 }
 

@@ -39,7 +39,7 @@ class SimulatedEcsClient extends RealEcsClient {
   }
 }
 
-export interface Scenario {
+interface Scenario {
   readonly name: string;
   /** RunTask + StopTask calls: burst and per second. */
   readonly runStop: { readonly burst: number; readonly perSecond: number };

@@ -18,7 +18,7 @@ import { ecsConfig, instanceAttributes, parseEcsConfig } from "../../../host/ren
 const LEGACY = "com.amazonaws.ecs.capability.";
 const CAPABILITY = "ecs.capability.";
 
-export interface AttributeExpectation {
+interface AttributeExpectation {
   readonly attribute: string;
   /** present (with this value when given) or absent. */
   readonly present: boolean;
@@ -28,7 +28,7 @@ export interface AttributeExpectation {
 }
 
 /** The pool's ecs.config as the agent reads it (only the settings that do not vary per stack matter here). */
-export function poolAgentSettings(pool: Pool): Record<string, string> {
+function poolAgentSettings(pool: Pool): Record<string, string> {
   return parseEcsConfig(ecsConfig({ pool, cluster: "cluster", spot: false, stopTimeoutSeconds: 30, reservedMemoryMiB: 256, seccompPtrace: "allowed" }));
 }
 

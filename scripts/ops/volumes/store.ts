@@ -62,7 +62,7 @@ export interface WorkspaceSnapshot {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export interface VolumeQuery {
+interface VolumeQuery {
   /** Volumes a drill run created (tag remote-claude:drill-run). */
   readonly runId?: string;
   /** Volumes of any drill run. */
@@ -74,7 +74,7 @@ export interface VolumeQuery {
   readonly volumeIds?: readonly string[];
 }
 
-export interface VolumeCleanup {
+interface VolumeCleanup {
   readonly found: number;
   readonly deleted: string[];
   readonly alreadyGone: string[];
@@ -83,7 +83,7 @@ export interface VolumeCleanup {
   readonly leftBehind: { readonly id: string; readonly state: string }[];
 }
 
-export interface VolumeStoreOptions {
+interface VolumeStoreOptions {
   readonly ec2: EC2Client;
   readonly api: ApiCaller;
   /** The stack whose volumes these are (tag remote-claude:stack). */
@@ -101,7 +101,7 @@ const parsedTime = (s: string | undefined) => {
   return Number.isNaN(t) ? undefined : t;
 };
 
-export function workspaceVolume(v: Volume): WorkspaceVolume {
+function workspaceVolume(v: Volume): WorkspaceVolume {
   const tags = tagMap(v.Tags);
   const attachment = (v.Attachments ?? []).find((a) => a.State === "attached" || a.State === "attaching") ?? v.Attachments?.[0];
   return {
@@ -138,7 +138,7 @@ function workspaceSnapshot(s: Snapshot): WorkspaceSnapshot {
 }
 
 /** Tags a snapshot of `volume` carries: what identifies the workspace and resumes it, and where it came from. */
-export function snapshotTags(volume: WorkspaceVolume, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+function snapshotTags(volume: WorkspaceVolume, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   const keep = [VOLUME_TAGS.stack, VOLUME_TAGS.workspaceId, VOLUME_TAGS.filesystem, DRILL_RUN_TAG, DRILL_KIND_TAG];
   const copied = Object.fromEntries(keep.filter((k) => volume.tags[k] !== undefined).map((k) => [k, volume.tags[k]]));
   return { ...copied, [VOLUME_TAGS.sourceVolume]: volume.id, ...extra };

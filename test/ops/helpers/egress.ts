@@ -48,7 +48,7 @@ export function squidEvents(): SimLogEvent[] {
 }
 
 /** The subnets of the ops fixture's outputs, with CIDRs inside its vpcCidr (10.20.0.0/16). */
-export const SUBNET_CIDRS: Record<string, string> = {
+const SUBNET_CIDRS: Record<string, string> = {
   "subnet-pub-a": "10.20.0.0/24", "subnet-pub-c": "10.20.1.0/24",
   "subnet-priv-a": "10.20.16.0/20", "subnet-priv-c": "10.20.32.0/20",
   "subnet-iso-a": "10.20.2.0/24", "subnet-iso-c": "10.20.3.0/24",

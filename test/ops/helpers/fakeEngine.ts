@@ -6,7 +6,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 
-export interface FakeObject {
+interface FakeObject {
   readonly id: string;
   readonly runId: string;
 }

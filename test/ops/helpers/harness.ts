@@ -22,7 +22,7 @@ process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const FAKE_CREDENTIALS = { accessKeyId: "AKIDTEST", secretAccessKey: "test" };
 
-export class MemoryStream {
+class MemoryStream {
   text = "";
   constructor(readonly isTTY = false) {}
   write(chunk: string): boolean {
@@ -31,7 +31,7 @@ export class MemoryStream {
   }
 }
 
-export interface CliOptions {
+interface CliOptions {
   /** Outputs to write to the --outputs file; null: pass no --outputs. */
   readonly outputs?: Partial<StackOutputs> | null;
   readonly clock?: VirtualClock;

@@ -54,7 +54,7 @@ export function stackOutputs(stack: "staging" | "prod" = "staging"): StackOutput
     },
     dbInstanceIdentifier: `${p}-db`,
     redisReplicationGroupId: `${p}-redis`,
-    proxySecretArn: `arn:aws:secretsmanager:${region}:${acct}:secret:${p}/proxy-AbCdEf`,
+    credentialProxySecretArn: `arn:aws:secretsmanager:${region}:${acct}:secret:${p}/proxy-AbCdEf`,
     alarmTopicArn: `arn:aws:sns:${region}:${acct}:${p}-alarms`,
     alarmNames: [`${p}-backend-5xx`, `${p}-unhealthy-targets`, `${p}-backend-running-below-desired`],
     dashboardName: p,

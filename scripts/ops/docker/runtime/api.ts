@@ -14,10 +14,10 @@ import * as http from "node:http";
 import type { Readable } from "node:stream";
 
 /** API version every call names: Docker 20.10 (Debian's docker.io) speaks 1.41; newer engines still accept it. */
-export const API_VERSION = "v1.41";
-export const DEFAULT_SOCKET = "/var/run/docker.sock";
+const API_VERSION = "v1.41";
+const DEFAULT_SOCKET = "/var/run/docker.sock";
 
-export interface DockerEndpoint {
+interface DockerEndpoint {
   /** As the user would write it: unix:///var/run/docker.sock, tcp://127.0.0.1:2375. */
   readonly url: string;
   readonly socketPath?: string;
@@ -73,9 +73,9 @@ export class DockerUnreachableError extends Error {
   }
 }
 
-export type Filters = Readonly<Record<string, readonly string[]>>;
+type Filters = Readonly<Record<string, readonly string[]>>;
 
-export interface RequestOptions {
+interface RequestOptions {
   readonly query?: Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
   readonly body?: unknown;
   /** A raw request body (an image tarball), sent as application/x-tar. */
@@ -84,14 +84,14 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
-export interface ContainerSummary {
+interface ContainerSummary {
   readonly Id: string;
   readonly Names: string[];
   readonly State: string;
   readonly Labels: Record<string, string>;
 }
 
-export interface ContainerState {
+interface ContainerState {
   readonly Status: string;
   readonly Running: boolean;
   readonly ExitCode: number;
@@ -112,12 +112,12 @@ export interface ContainerInspect {
   readonly NetworkSettings: { readonly Networks: Record<string, { readonly IPAddress: string }> };
 }
 
-export interface VolumeSummary {
+interface VolumeSummary {
   readonly Name: string;
   readonly Labels: Record<string, string> | null;
 }
 
-export interface NetworkSummary {
+interface NetworkSummary {
   readonly Id: string;
   readonly Name: string;
   readonly Internal: boolean;
@@ -125,7 +125,7 @@ export interface NetworkSummary {
   readonly Options: Record<string, string>;
 }
 
-export interface MemoryStats {
+interface MemoryStats {
   readonly usage?: number;
   readonly limit?: number;
   readonly stats?: Record<string, number>;

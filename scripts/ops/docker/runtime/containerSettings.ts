@@ -54,7 +54,7 @@ export interface ContainerCreateBody {
   };
 }
 
-export interface LocalContainerContext {
+interface LocalContainerContext {
   /** Docker volume name for each task volume the mount points name; unset → an anonymous volume, removed with the container. */
   readonly volumes?: Readonly<Record<string, string>>;
   /** A network name, "none", or "container:<id>" to join another container's network namespace (awsvpc: one per task). */

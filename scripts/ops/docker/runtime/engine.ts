@@ -25,13 +25,13 @@ export interface EngineOptions {
   readonly baseDir?: string;
 }
 
-export interface RunResult {
+interface RunResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-export class EngineUnavailable extends Error {}
+class EngineUnavailable extends Error {}
 
 function which(name: string, extra: readonly string[] = []): string | undefined {
   const dirs = [...(process.env.PATH ?? "").split(":"), ...extra].filter(Boolean);
@@ -56,12 +56,12 @@ export function engineUnavailableReason(): string | undefined {
   return undefined;
 }
 
-export function dockerdPath(): string | undefined {
+function dockerdPath(): string | undefined {
   return process.env.REMOTE_CLAUDE_DOCKERD ?? which("dockerd", ["/usr/sbin", "/usr/bin", "/sbin"]);
 }
 
 /** The CLI that ships with dockerd when there is one (same version), else the first on PATH. */
-export function dockerCliPath(): string | undefined {
+function dockerCliPath(): string | undefined {
   if (process.env.REMOTE_CLAUDE_DOCKER_CLI) return process.env.REMOTE_CLAUDE_DOCKER_CLI;
   const daemon = dockerdPath();
   const sibling = daemon ? ["/usr/bin/docker", path.join(path.dirname(daemon), "docker")].find((p) => fs.existsSync(p)) : undefined;

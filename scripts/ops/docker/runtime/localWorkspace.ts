@@ -9,14 +9,14 @@ import type { ContainerDefinition, ContainerOverride, Volume } from "@aws-sdk/cl
 import { serviceKeys } from "../../../../config/services";
 import { CONTAINERS } from "../../../../lib/names";
 import { TASK_PIDS_LIMIT } from "../../../../lib/taskLimits";
-import { PROXY_URL_ENV, workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../../../lib/workspaceContainers";
+import { CREDENTIAL_PROXY_URL_ENV, workspaceContainers, workspaceTaskCpu, workspaceVolumes } from "../../../../lib/workspaceContainers";
 import { type ContainerInspect, type DockerApi, DockerApiError, memoryInUse } from "./api";
 import { type LocalContainerSettings, applyOverride, dockerContainerSettings } from "./containerSettings";
 import type { ContainerEvents, ContainerStatus } from "./events";
 
 export { LOCAL_IMAGES } from "../../../../lib/names";
-/** Stands for the proxy secret's ARN: a local run generates the value. */
-export const LOCAL_PROXY_SECRET = "local:credential-proxy";
+/** Stands for the credential proxy secret's ARN: a local run generates the value. */
+export const LOCAL_CREDENTIAL_PROXY_SECRET = "local:credential-proxy";
 /** Labels on everything a local workspace consists of (besides the run's own labels). */
 export const WORKSPACE_LABEL = "remote-claude.workspace";
 export const CONTAINER_LABEL = "remote-claude.container";
@@ -41,37 +41,37 @@ export interface LocalTask {
 /**
  * The workspace task's containers and volumes as the task definition declares them (the config's
  * default sizes and workspaceCpuHardLimit unless `cpuHardLimit` says otherwise), with local images.
- * Without a proxy image the agent runs alone: no dependency on the proxy and no
+ * Without a credential proxy image the agent runs alone: no dependency on the credential proxy and no
  * CREDENTIAL_PROXY_URL, so its image waits for nothing (said in `notes`).
  */
 export function localWorkspaceTask(
-  images: { readonly agent: string; readonly proxy?: string },
+  images: { readonly agent: string; readonly credentialProxy?: string },
   cpuHardLimit = serviceKeys.workspaceCpuHardLimit.default as boolean,
 ): LocalTask {
   const containers = workspaceContainers({
     agentImage: images.agent,
-    proxyImage: images.proxy ?? "(none)",
+    credentialProxyImage: images.credentialProxy ?? "(none)",
     agentCpu: serviceKeys.workspaceAgentCpu.default as number,
     agentMemoryMiB: serviceKeys.workspaceAgentMemoryMiB.default as number,
     tmpfsMiB: serviceKeys.workspaceTmpfsMiB.default as number,
-    proxySecretArn: LOCAL_PROXY_SECRET,
+    credentialProxySecretArn: LOCAL_CREDENTIAL_PROXY_SECRET,
     logGroup: "(local)",
     region: "(local)",
   });
   // The task definition's own figure: with the credential proxy left out it stays the same.
   const taskCpu = workspaceTaskCpu(containers, cpuHardLimit);
-  if (images.proxy) return { containers, volumes: workspaceVolumes(), taskCpu, pidsLimit: TASK_PIDS_LIMIT, notes: [] };
-  const proxy = CONTAINERS.credentialProxy;
+  if (images.credentialProxy) return { containers, volumes: workspaceVolumes(), taskCpu, pidsLimit: TASK_PIDS_LIMIT, notes: [] };
+  const credentialProxy = CONTAINERS.credentialProxy;
   return {
-    containers: containers.filter((c) => c.name !== proxy).map((c) => ({
+    containers: containers.filter((c) => c.name !== credentialProxy).map((c) => ({
       ...c,
-      dependsOn: (c.dependsOn ?? []).filter((d) => d.containerName !== proxy),
-      environment: (c.environment ?? []).filter((e) => e.name !== PROXY_URL_ENV),
+      dependsOn: (c.dependsOn ?? []).filter((d) => d.containerName !== credentialProxy),
+      environment: (c.environment ?? []).filter((e) => e.name !== CREDENTIAL_PROXY_URL_ENV),
     })),
     volumes: workspaceVolumes(),
     pidsLimit: TASK_PIDS_LIMIT,
     taskCpu,
-    notes: [`no credential-proxy image: the workspace runs without its sidecar, and ${CONTAINERS.workspaceAgent} gets no ${PROXY_URL_ENV} and does not wait for it`],
+    notes: [`no credential-proxy image: the workspace runs without its sidecar, and ${CONTAINERS.workspaceAgent} gets no ${CREDENTIAL_PROXY_URL_ENV} and does not wait for it`],
   };
 }
 
@@ -114,7 +114,7 @@ export interface LocalRuntime {
   readonly seccompProfile?: string;
   /** The run's labels, on every container and volume. */
   readonly labels: Readonly<Record<string, string>>;
-  /** Secret values by valueFrom (LOCAL_PROXY_SECRET for the proxy's credential). */
+  /** Secret values by valueFrom (LOCAL_CREDENTIAL_PROXY_SECRET for the credential proxy's secret). */
   readonly secretValues: Readonly<Record<string, string>>;
   readonly ulimitCeilings?: Readonly<Record<string, number>>;
   /** The run's event stream; without one, dependencies are polled. */
@@ -325,7 +325,7 @@ export class LocalWorkspace {
   }
 }
 
-export function statusOf(c: ContainerInspect): ContainerStatus {
+function statusOf(c: ContainerInspect): ContainerStatus {
   const started = !!c.State.StartedAt && !c.State.StartedAt.startsWith("0001");
   const health = c.State.Health?.Status;
   return {

@@ -22,9 +22,9 @@ export interface RootfsSpec {
 }
 
 /** The unprivileged account the images carry (a workspace never runs as root). */
-export const WORKSPACE_UID = 1000;
+const WORKSPACE_UID = 1000;
 
-export function sharedLibraries(program: string): string[] {
+function sharedLibraries(program: string): string[] {
   const out = spawnSync("ldd", [program], { encoding: "utf8" });
   if (out.status !== 0) {
     if (/not a dynamic executable/.test(out.stdout + out.stderr)) return [];

@@ -12,7 +12,7 @@ const PREFLIGHT_ENTRYPOINT = "/.remote-claude-ulimit-preflight";
 /** /proc/self/limits rows by ulimit name: what this process (and a local engine it started) may not exceed. */
 const LIMIT_ROWS: Readonly<Record<string, string>> = { nofile: "Max open files", nproc: "Max processes", core: "Max core file size", memlock: "Max locked memory", stack: "Max stack size" };
 
-export function processHardLimits(): Record<string, number> {
+function processHardLimits(): Record<string, number> {
   const out: Record<string, number> = {};
   let text = "";
   try {

@@ -14,7 +14,7 @@ import { IMAGE_SPECS, type RootfsSpec, assembleRootfs } from "./rootfs";
 const PROGRAM_DIR = "/opt/remote-claude";
 const SOURCES = path.join(__dirname, "workspaceImage");
 
-export function workspaceImageSpec(): RootfsSpec {
+function workspaceImageSpec(): RootfsSpec {
   const python = IMAGE_SPECS.python();
   return {
     ...python,
@@ -31,9 +31,9 @@ export function workspaceImageSpec(): RootfsSpec {
 
 const cmd = (program: string) => `CMD ["python3", "${PROGRAM_DIR}/${program}"]`;
 
-export interface BuiltImages {
+interface BuiltImages {
   readonly agent: { readonly tag: string; readonly id: string; readonly sizeBytes: number };
-  readonly proxy: { readonly tag: string; readonly id: string };
+  readonly credentialProxy: { readonly tag: string; readonly id: string };
 }
 
 function splitTag(ref: string): { repo: string; tag: string } {
@@ -41,8 +41,8 @@ function splitTag(ref: string): { repo: string; tag: string } {
   return at > ref.lastIndexOf("/") ? { repo: ref.slice(0, at), tag: ref.slice(at + 1) } : { repo: ref, tag: "latest" };
 }
 
-/** Builds (or rebuilds) the agent and proxy images under the given tags. */
-export async function buildWorkspaceImages(api: DockerApi, tags: { agent: string; proxy: string } = LOCAL_IMAGES): Promise<BuiltImages> {
+/** Builds (or rebuilds) the agent and credential proxy images under the given tags. */
+export async function buildWorkspaceImages(api: DockerApi, tags: { agent: string; credentialProxy: string } = LOCAL_IMAGES): Promise<BuiltImages> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rc-workspace-rootfs-"));
   try {
     assembleRootfs(dir, workspaceImageSpec());
@@ -60,14 +60,14 @@ export async function buildWorkspaceImages(api: DockerApi, tags: { agent: string
   }
   const agentImage = await api.inspectImage(tags.agent);
   if (!agentImage) throw new Error(`the import did not produce ${tags.agent}`);
-  // A container of the agent image, never started, committed with the proxy's command.
+  // A container of the agent image, never started, committed with the credential proxy's command.
   const scratch = await api.createContainer("", { Image: tags.agent, HostConfig: { NetworkMode: "none" } });
-  let proxyId: string;
+  let credentialProxyId: string;
   try {
-    const proxy = splitTag(tags.proxy);
-    proxyId = await api.commit(scratch, proxy.repo, proxy.tag, [cmd("proxy.py")]);
+    const credentialProxy = splitTag(tags.credentialProxy);
+    credentialProxyId = await api.commit(scratch, credentialProxy.repo, credentialProxy.tag, [cmd("proxy.py")]);
   } finally {
     await api.removeContainer(scratch);
   }
-  return { agent: { tag: tags.agent, id: agentImage.Id, sizeBytes: agentImage.Size }, proxy: { tag: tags.proxy, id: proxyId } };
+  return { agent: { tag: tags.agent, id: agentImage.Id, sizeBytes: agentImage.Size }, credentialProxy: { tag: tags.credentialProxy, id: credentialProxyId } };
 }

@@ -5,7 +5,7 @@ import { DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { errorMessage, errorName } from "../../errors";
 import { type Audit, SEVERITIES, type Severity } from "./audit";
 
-export interface ImageRef {
+interface ImageRef {
   readonly image: string;
   readonly repositoryUrl: string;
   readonly repositoryName: string;
@@ -13,14 +13,14 @@ export interface ImageRef {
 }
 
 /** "<account>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag|@sha256:…]" → repository and image id. */
-export function parseImage(image: string): ImageRef | undefined {
+function parseImage(image: string): ImageRef | undefined {
   const m = /^([0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?)\/([^:@]+)(?:@(sha256:[0-9a-f]{64})|:([\w.-]+))?$/.exec(image);
   if (!m) return undefined;
   const imageId: ImageIdentifier = m[3] ? { imageDigest: m[3] } : { imageTag: m[4] ?? "latest" };
   return { image, repositoryUrl: `${m[1]}/${m[2]}`, repositoryName: m[2], imageId };
 }
 
-export function severitiesAtOrAbove(threshold: Severity): Severity[] {
+function severitiesAtOrAbove(threshold: Severity): Severity[] {
   return SEVERITIES.slice(0, SEVERITIES.indexOf(threshold) + 1);
 }
 

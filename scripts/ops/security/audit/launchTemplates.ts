@@ -4,7 +4,7 @@ import { DescribeLaunchTemplateVersionsCommand, type LaunchTemplateVersion } fro
 import type { ReportBuilder } from "../../report";
 import type { Audit } from "./audit";
 
-export function auditLaunchTemplateVersion(report: ReportBuilder, pool: string, v: LaunchTemplateVersion): void {
+function auditLaunchTemplateVersion(report: ReportBuilder, pool: string, v: LaunchTemplateVersion): void {
   const group = "audit:launch-templates";
   const label = `${pool} v${v.VersionNumber}${v.DefaultVersion ? " (default)" : ""}`;
   const md = v.LaunchTemplateData?.MetadataOptions;

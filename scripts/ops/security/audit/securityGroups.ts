@@ -5,7 +5,7 @@ import { type Flow, type GroupName, type Peer, allowedFlows } from "../../../../
 import { mustParseCidr, nthAddress } from "../../../../lib/cidr";
 import type { Audit } from "./audit";
 
-export interface RuleKey {
+interface RuleKey {
   readonly group: string;
   readonly direction: "in" | "out";
   readonly text: string;
@@ -23,7 +23,7 @@ function peerText(peer: Peer): string {
 }
 
 /** The rules the table implies, as "<group> <in|out> <proto>/<port> <peer>". */
-export function expectedRules(flows: readonly Flow[]): RuleKey[] {
+function expectedRules(flows: readonly Flow[]): RuleKey[] {
   const rules: RuleKey[] = [];
   for (const f of flows) {
     const port = `${f.protocol}/${f.port}`;
@@ -33,7 +33,7 @@ export function expectedRules(flows: readonly Flow[]): RuleKey[] {
   return rules;
 }
 
-export function liveRuleKey(rule: SecurityGroupRule, roleOf: ReadonlyMap<string, string>, s3PrefixList: string | undefined): RuleKey {
+function liveRuleKey(rule: SecurityGroupRule, roleOf: ReadonlyMap<string, string>, s3PrefixList: string | undefined): RuleKey {
   const group = roleOf.get(rule.GroupId ?? "") ?? rule.GroupId ?? "?";
   const direction = rule.IsEgress ? "out" : "in";
   const proto = rule.IpProtocol === "-1" ? "all" : rule.IpProtocol;

@@ -54,7 +54,7 @@ import type { MotoShim } from "./shim";
 
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 /** moto's default account: the plan's placeholder account is the same, so ARNs and ECR URLs carry over. */
-export const MOTO_ACCOUNT = "123456789012";
+const MOTO_ACCOUNT = "123456789012";
 /**
  * Hosts per pool: the plan's minimum is one, and a drain drill refuses a pool of one (nothing to
  * move to). The fixture runs each pool at two, as managed scaling would for two backend tasks
@@ -63,7 +63,7 @@ export const MOTO_ACCOUNT = "123456789012";
 const HOSTS_PER_POOL = 2;
 const DAY_MS = 86_400_000;
 
-export interface SdkClients {
+interface SdkClients {
   readonly ec2: EC2Client;
   readonly ecs: ECSClient;
   readonly autoScaling: AutoScalingClient;
@@ -74,7 +74,7 @@ export interface SdkClients {
 }
 
 /** SDK clients straight to moto (not through the shim): the fixture and the tests' own checks. */
-export function motoClients(url: string, region: string): SdkClients {
+function motoClients(url: string, region: string): SdkClients {
   const config = { region, endpoint: url, credentials: MOTO_CREDENTIALS, maxAttempts: 1 };
   return {
     ec2: new EC2Client(config),
@@ -87,13 +87,13 @@ export function motoClients(url: string, region: string): SdkClients {
   };
 }
 
-export interface HostRecord {
+interface HostRecord {
   readonly pool: Pool;
   readonly instanceId: string;
   readonly containerInstanceArn: string;
 }
 
-export interface RetainedVolumeRecord {
+interface RetainedVolumeRecord {
   readonly volumeId: string;
   readonly workspaceId: string;
   /** Days since the retained-volumes monitor first saw it detached. */

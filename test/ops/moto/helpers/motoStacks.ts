@@ -51,7 +51,7 @@ export async function releaseMoto(): Promise<void> {
 }
 
 /** The shared server and shim; the task transition set. */
-export async function motoSetting(ctx: Context): Promise<MotoSetting> {
+async function motoSetting(ctx: Context): Promise<MotoSetting> {
   // moto's services report MOTO_ECS_SERVICE_RUNNING tasks running, read when a service is created:
   // staging's desired count, so the backend service is at its desired count as in a steady stack.
   const running = String(stackConfig("staging").backendDesiredCount);

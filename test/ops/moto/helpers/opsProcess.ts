@@ -10,7 +10,7 @@ import { MOTO_CREDENTIALS } from "./fixture";
 const ROOT = path.resolve(__dirname, "..", "..", "..", "..");
 const ENTRY = path.join(ROOT, "bin", "ops.js");
 
-export interface OpsResult {
+interface OpsResult {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
@@ -19,7 +19,7 @@ export interface OpsResult {
   readonly report?: any;
 }
 
-export class OpsProcess {
+class OpsProcess {
   stdout = "";
   stderr = "";
   readonly exited: Promise<OpsResult>;

@@ -22,7 +22,7 @@ const ECS_PREFIX = "AmazonEC2ContainerServiceV20141113.";
 const RESOLVER_PREFIX = "Route53Resolver.";
 const CLOUDWATCH_PREFIX = "GraniteServiceVersion20100801.";
 
-export interface FirewallRecord {
+interface FirewallRecord {
   readonly ruleGroupId: string;
   readonly associationId: string;
   readonly vpcId: string;
@@ -38,7 +38,7 @@ interface Upstream {
 }
 
 /** The operation a request names: JSON protocols by X-Amz-Target, query protocols by Action, RPC v2 CBOR by path. */
-export function operationOf(req: http.IncomingMessage, body: Buffer): string {
+function operationOf(req: http.IncomingMessage, body: Buffer): string {
   const target = String(req.headers["x-amz-target"] ?? "");
   if (target) return target.split(".").pop() ?? target;
   const cbor = /\/operation\/([A-Za-z]+)$/.exec(req.url ?? "");

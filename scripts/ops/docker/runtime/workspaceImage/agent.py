@@ -61,7 +61,7 @@ try:
 except OSError as e:
     fail("%s is not writable: %s" % (WORKSPACE, e))
 
-# Without CREDENTIAL_PROXY_URL the task has no credential proxy (`--proxy-image none`): nothing to wait for.
+# Without CREDENTIAL_PROXY_URL the task has no credential proxy (`--credential-proxy-image none`): nothing to wait for.
 if PROXY_URL:
     wait_for_credential_proxy()
 
