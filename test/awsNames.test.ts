@@ -41,10 +41,11 @@ describe("AWS names of the DNS allow list", () => {
 
   it("names every API host exactly as botocore's endpoint rules resolve it, in every region tried", function () {
     const b = requireBotocore(this);
+    const withService = (region: string) => NAME_AUDIT.filter((n) => n.botocoreService && (!n.onlyIn || n.onlyIn(region)));
+    const hosts = endpointHosts(b, Object.fromEntries(REGIONS.map((region) => [region, withService(region).map((n) => n.botocoreService!)])));
     for (const region of REGIONS) {
-      const withService = NAME_AUDIT.filter((n) => n.botocoreService && (!n.onlyIn || n.onlyIn(region)));
-      const hosts = endpointHosts(b, region, withService.map((n) => n.botocoreService!));
-      for (const n of withService) expect(n.host(region, ACCOUNT), `${n.botocoreService} in ${region}`).to.equal(hosts[n.botocoreService!]);
+      expect(withService(region), region).to.not.deep.equal([]);
+      for (const n of withService(region)) expect(n.host(region, ACCOUNT), `${n.botocoreService} in ${region}`).to.equal(hosts[region][n.botocoreService!]);
     }
   });
 

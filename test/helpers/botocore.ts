@@ -25,6 +25,20 @@ function candidates(): string[] {
     .filter((p): p is string => Boolean(p));
 }
 
+/**
+ * Where a Python's botocore is and which version, read from the package's own files without
+ * importing it (an import costs a second of CPU per candidate), and the interpreter itself, so
+ * later runs skip a launcher such as pyenv's shim.
+ */
+const PROBE = [
+  "import importlib.util, json, os, re, sys",
+  "spec = importlib.util.find_spec('botocore')",
+  "if spec is None or not spec.origin: sys.exit(1)",
+  "home = os.path.dirname(spec.origin)",
+  "version = re.search(r\"^__version__ = ['\\\"]([^'\\\"]+)\", open(spec.origin).read(), re.M).group(1)",
+  "print(json.dumps([sys.executable, version, os.path.join(home, 'data')]))",
+].join("\n");
+
 let found: Botocore | null | undefined;
 
 function findBotocore(): Botocore | undefined {
@@ -32,14 +46,10 @@ function findBotocore(): Botocore | undefined {
   found = null;
   // The newest botocore wins: Debian's python3-botocore (1.29) predates shapes the tests read.
   for (const python of candidates()) {
-    const r = spawnSync(python, ["-c", "import botocore, json, os; print(json.dumps([botocore.__version__, os.path.join(os.path.dirname(botocore.__file__), 'data')]))"], {
-      encoding: "utf8",
-      timeout: 30_000,
-      env: hermeticEnv(),
-    });
+    const r = spawnSync(python, ["-c", PROBE], { encoding: "utf8", timeout: 30_000, env: hermeticEnv() });
     if (r.status !== 0) continue;
-    const [version, dataDir] = JSON.parse(r.stdout.trim()) as [string, string];
-    if (!found || compareVersions(version, found.version) > 0) found = { python, version, dataDir };
+    const [executable, version, dataDir] = JSON.parse(r.stdout.trim()) as [string, string, string];
+    if (!found || compareVersions(version, found.version) > 0) found = { python: executable, version, dataDir };
   }
   return found ?? undefined;
 }
@@ -96,20 +106,23 @@ function hermeticEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * The hostname botocore's endpoint rules give each service in `region` (standard endpoint: no
- * FIPS, no dual-stack), keyed by botocore service name. Runs no request.
+ * The hostname botocore's endpoint rules give each service in each region (standard endpoint: no
+ * FIPS, no dual-stack): region → botocore service name → host. One Python process for every
+ * region, so botocore loads each service's model and rules once. Runs no request.
  */
-export function endpointHosts(b: Botocore, region: string, services: readonly string[]): Record<string, string> {
+export function endpointHosts(b: Botocore, servicesByRegion: Readonly<Record<string, readonly string[]>>): Record<string, Record<string, string>> {
   const script = [
     "import json, sys, botocore.session",
     "s = botocore.session.get_session()",
     "out = {}",
-    "for svc in json.loads(sys.argv[2]):",
-    "    c = s.create_client(svc, region_name=sys.argv[1], aws_access_key_id='x', aws_secret_access_key='x')",
-    "    out[svc] = c.meta.endpoint_url.split('://', 1)[1].rstrip('/')",
+    "for region, services in json.loads(sys.argv[1]).items():",
+    "    out[region] = {}",
+    "    for svc in services:",
+    "        c = s.create_client(svc, region_name=region, aws_access_key_id='x', aws_secret_access_key='x')",
+    "        out[region][svc] = c.meta.endpoint_url.split('://', 1)[1].rstrip('/')",
     "print(json.dumps(out))",
   ].join("\n");
-  const r = spawnSync(b.python, ["-c", script, region, JSON.stringify(services)], { encoding: "utf8", timeout: 60_000, env: hermeticEnv() });
+  const r = spawnSync(b.python, ["-c", script, JSON.stringify(servicesByRegion)], { encoding: "utf8", timeout: 120_000, env: hermeticEnv() });
   if (r.status !== 0) throw new Error(`botocore endpoint resolution failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim());
 }
