@@ -148,13 +148,24 @@ async function stopEngines(): Promise<void> {
   ceilings.clear();
 }
 
-// Root hook: registered when a Docker test file loads this helper.
-after(async function () {
-  this.timeout(60000);
-  await stopEngines();
-});
-process.on("exit", () => {
-  for (const e of started) e.killNow();
-});
+// Engines serve every Docker test file a process runs. A serial run stops them in this root hook
+// at its end. In mocha's parallel mode a root hook belongs only to the first file that loads this
+// helper, so a worker (MOCHA_WORKER_ID) keeps its engines for its later files and stops them as
+// it exits, engines still starting included. The pool gives an exiting worker 1 s before SIGTERM,
+// which without a listener would kill it halfway through stopping them: the listener lets the
+// stop finish (and stops them too when a worker is terminated outright).
+if (!process.env.MOCHA_WORKER_ID) {
+  after(async function () {
+    this.timeout(60000);
+    await stopEngines();
+  });
+}
+process.on("exit", () => DockerEngine.stopAllNow());
+for (const sig of ["SIGTERM", "SIGHUP"] as const) {
+  process.once(sig, () => {
+    DockerEngine.stopAllNow();
+    process.exit(128 + (sig === "SIGTERM" ? 15 : 1));
+  });
+}
 
 export const VERDICT_LINE = /^REMOTE_CLAUDE_PROBE_VERDICT (.*)$/m;

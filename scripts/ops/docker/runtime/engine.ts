@@ -68,7 +68,12 @@ function dockerCliPath(): string | undefined {
   return sibling ?? which("docker");
 }
 
+/** How long dockerd gets to stop its containers on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 15000;
+
 export class DockerEngine {
+  /** Every engine from its spawn until it is stopped, so a process that exits stops engines still starting too. */
+  private static readonly live = new Set<DockerEngine>();
   private stopped = false;
   private client?: DockerApi;
 
@@ -124,6 +129,7 @@ export class DockerEngine {
     fs.closeSync(log);
     child.unref();
     const engine = new DockerEngine(dir, socket, child.pid as number, child, dockerCliPath() as string, netns);
+    DockerEngine.live.add(engine);
     const deadline = Date.now() + (opts.startTimeoutMs ?? 30000);
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) break;
@@ -192,6 +198,7 @@ export class DockerEngine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    DockerEngine.live.delete(this);
     this.client?.close();
     const alive = () => this.child.exitCode === null && this.child.signalCode === null;
     if (alive()) {
@@ -200,7 +207,7 @@ export class DockerEngine {
       } catch {
         // already gone
       }
-      const deadline = Date.now() + 15000;
+      const deadline = Date.now() + STOP_GRACE_MS;
       while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       if (alive()) {
         try {
@@ -214,17 +221,26 @@ export class DockerEngine {
     if (this.netns) spawnSync("ip", ["netns", "del", this.netns]);
   }
 
-  /** Synchronous last resort (process exit): kill by pid and clean up. */
-  killNow(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    try {
-      process.kill(this.pid, "SIGKILL");
-    } catch {
-      // already gone
+  /**
+   * Stops every engine this process started and has not stopped, including one still starting:
+   * synchronous, for a process that is exiting (its event loop no longer runs). Every dockerd gets
+   * SIGTERM at once and STOP_GRACE_MS to stop its containers, as `stop` gives one, then SIGKILL;
+   * then their directories go.
+   */
+  static stopAllNow(): void {
+    const engines = [...DockerEngine.live];
+    DockerEngine.live.clear();
+    for (const e of engines) {
+      e.stopped = true;
+      signal(e.pid, "SIGTERM");
     }
-    DockerEngine.removeDir(this.dir);
-    if (this.netns) spawnSync("ip", ["netns", "del", this.netns]);
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (engines.some((e) => running(e.pid)) && Date.now() < deadline) Atomics.wait(SLEEPER, 0, 0, 50);
+    for (const e of engines) {
+      if (running(e.pid)) signal(e.pid, "SIGKILL");
+      DockerEngine.removeDir(e.dir);
+      if (e.netns) spawnSync("ip", ["netns", "del", e.netns]);
+    }
   }
 
   private static removeDir(dir: string): void {
@@ -235,5 +251,25 @@ export class DockerEngine {
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync("umount", ["-l", m]);
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Whether pid runs: an exited child stays a zombie until reaped, and an exiting process reaps nothing. */
+function running(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
   }
 }
