@@ -73,8 +73,9 @@ describe("workspace containers (pure)", () => {
   it("starts the agent once the proxy has started (its image waits for the proxy's answer), and health-checks both on their ports", () => {
     expect(agent.dependsOn).to.deep.equal([{ containerName: CONTAINERS.credentialProxy, condition: "START" }]);
     expect(proxy.dependsOn).to.equal(undefined);
-    expect(proxy.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${PROXY_PORT}/health`);
-    expect(agent.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${AGENT_PORT}/health`);
+    // A GET /health to the container's own port (test/docker/proxyWait.test.ts runs it in a real engine).
+    expect(proxy.healthCheck?.command?.join(" ")).to.include(`create_connection(('127.0.0.1',${PROXY_PORT})`).and.include("GET /health HTTP/1.0");
+    expect(agent.healthCheck?.command?.join(" ")).to.include(`create_connection(('127.0.0.1',${AGENT_PORT})`).and.include("GET /health HTTP/1.0");
     expect(agent.healthCheck?.command?.[0]).to.equal("CMD");
   });
 
