@@ -22,6 +22,11 @@
 //   default bridge does not get). A start here is the create call until the engine reports the
 //   container started.
 //
+// With cgroups to account in (scripts/benchCpu.ts), the workspaces part also prints the CPU a
+// workspace start costs in core-seconds (engine: dockerd, containerd, the shims, runc and their
+// hooks; containers: the workspace's processes and health checks), and the floor that puts under
+// ten at once on this machine's cores.
+//
 // BENCH_JSON=<file> also writes every sample, for comparing runs.
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -37,6 +42,7 @@ import { AGENT_PORT } from "../lib/workspaceContainers";
 import { dockerMajor, healthyFloorSeconds } from "./ops/docker/loadWorkspaces";
 import { readSeccompProfile } from "./ops/docker/run";
 import { percentile } from "./ops/percentiles";
+import { CpuAccount, type CpuSample } from "./benchCpu";
 
 const ROOT = path.resolve(__dirname, "..");
 const SEQUENTIAL_ROUNDS = Number(process.env.BENCH_SEQUENTIAL ?? 30);
@@ -62,7 +68,12 @@ const p = (xs: readonly number[], q: number) => percentile([...xs].sort((x, y) =
 async function main() {
   const unknownParts = [...PARTS].filter((x) => x !== "workspaces" && x !== "containers");
   if (unknownParts.length) throw new Error(`BENCH_PARTS: ${unknownParts.join(", ")} is not a part (workspaces, containers)`);
-  const engine = await DockerEngine.start({ isolateNetwork: true });
+  const cpu = CpuAccount.create();
+  const account = typeof cpu === "string" ? undefined : cpu;
+  const engine = await DockerEngine.start({ isolateNetwork: true, daemonConfig: account?.daemonConfig, cgroupProcs: account?.engineProcs }).catch((err) => {
+    account?.remove();
+    throw err;
+  });
   const api = engine.api;
   let prober: Prober | undefined;
   let events: ContainerEvents | undefined;
@@ -82,7 +93,8 @@ async function main() {
     const out: Record<string, unknown> = { docker: version.Version, cpus: info.NCPU, node: process.version };
     if (PARTS.has("workspaces")) {
       prober = Prober.start(engine);
-      out.workspaces = await benchWorkspaces(api, runtime, events, prober, dockerMajor(version.Version));
+      if (!account) console.log(`  (no CPU accounting: ${cpu as string})`);
+      out.workspaces = await benchWorkspaces(api, runtime, events, prober, dockerMajor(version.Version), info.NCPU, account);
     }
     if (PARTS.has("containers")) out.containers = await benchContainers(api, runtime, agentDef);
     if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(out, null, 1));
@@ -90,6 +102,8 @@ async function main() {
     prober?.stop();
     events?.close();
     await engine.stop();
+    const left = account?.remove() ?? [];
+    if (left.length) console.error(`bench:start: cgroups still busy, not removed: ${left.join(", ")}`);
   }
 }
 
@@ -97,11 +111,17 @@ interface WorkspaceSample {
   runningMs?: number;
   answeringMs?: number;
   healthyMs?: number;
+  /** Core-seconds from the start call to the port answering, and to HEALTHY (overlapping when several start at once). */
+  cpuAnswering?: CpuSample;
+  cpuHealthy?: CpuSample;
   failure?: string;
 }
 
+const cpuSince = (a: CpuSample, b: CpuSample): CpuSample => ({ engine: b.engine - a.engine, containers: b.containers - a.containers });
+const cores = (c: CpuSample) => c.engine + c.containers;
+
 /** Whole workspaces (credential proxy + agent), one at a time and ten at a time. */
-async function benchWorkspaces(api: DockerApi, runtime: LocalRuntime, events: ContainerEvents, prober: Prober, major: number) {
+async function benchWorkspaces(api: DockerApi, runtime: LocalRuntime, events: ContainerEvents, prober: Prober, major: number, ncpu: number, account?: CpuAccount) {
   const task = localWorkspaceTask(LOCAL_IMAGES);
   let n = 0;
   const startOne = async (): Promise<{ sample: WorkspaceSample; ws: LocalWorkspace }> => {
@@ -110,6 +130,8 @@ async function benchWorkspaces(api: DockerApi, runtime: LocalRuntime, events: Co
     const failedNow = new AbortController();
     const signal = AbortSignal.any([deadline, failedNow.signal]);
     const t0 = performance.now();
+    const cpu0 = account?.read();
+    const cpuNow = () => (cpu0 && account ? cpuSince(cpu0, account.read()) : undefined);
     const since = () => performance.now() - t0;
     const sample: WorkspaceSample = {};
     try {
@@ -128,8 +150,14 @@ async function benchWorkspaces(api: DockerApi, runtime: LocalRuntime, events: Co
       };
       await Promise.all([
         all(ids.map((id) => events.waitFor(id, (s) => (s.started ? true : undefined), signal)), (v) => v === true, () => (sample.runningMs = since())),
-        prober.answering(address, AGENT_PORT).then(() => (sample.answeringMs = since())),
-        all(checked.map((id) => events.waitFor(id, (s) => (s.health === "healthy" ? "" : failed(s)), signal)), (v) => v === "", () => (sample.healthyMs = since())),
+        prober.answering(address, AGENT_PORT).then(() => {
+          sample.answeringMs = since();
+          sample.cpuAnswering = cpuNow();
+        }),
+        all(checked.map((id) => events.waitFor(id, (s) => (s.health === "healthy" ? "" : failed(s)), signal)), (v) => v === "", () => {
+          sample.healthyMs = since();
+          sample.cpuHealthy = cpuNow();
+        }),
       ]);
     } catch (err) {
       failedNow.abort();
@@ -137,16 +165,21 @@ async function benchWorkspaces(api: DockerApi, runtime: LocalRuntime, events: Co
     }
     return { sample, ws };
   };
-  const results: { concurrency: number; samples: WorkspaceSample[] }[] = [];
+  const results: { concurrency: number; samples: WorkspaceSample[]; rounds: { answering?: CpuSample; healthy?: CpuSample }[] }[] = [];
   for (const [concurrency, rounds] of [[1, WORKSPACE_SEQUENTIAL_ROUNDS], [10, WORKSPACE_CONCURRENT_ROUNDS]] as const) {
     const samples: WorkspaceSample[] = [];
+    const roundCpu: { answering?: CpuSample; healthy?: CpuSample }[] = [];
     for (let round = 0; round < rounds + 1; round++) {
       const started = await Promise.all(Array.from({ length: concurrency }, () => startOne()));
       await Promise.all(started.map((s) => s.ws.remove()));
       // The first round warms the engine's caches (image layers, the seccomp profile's parse).
-      if (round > 0) samples.push(...started.map((s) => s.sample));
+      if (round === 0) continue;
+      samples.push(...started.map((s) => s.sample));
+      // The round's CPU up to its last milestone: every start's share, early ones' health checks included.
+      const last = (k: "cpuAnswering" | "cpuHealthy") => started.map((s) => s.sample[k]).filter((c): c is CpuSample => !!c).reduce<CpuSample | undefined>((a, c) => (!a || cores(c) > cores(a) ? c : a), undefined);
+      if (account) roundCpu.push({ answering: last("cpuAnswering"), healthy: last("cpuHealthy") });
     }
-    results.push({ concurrency, samples });
+    results.push({ concurrency, samples, rounds: roundCpu });
   }
 
   const floor = healthyFloorSeconds(task.containers, major);
@@ -162,6 +195,30 @@ async function benchWorkspaces(api: DockerApi, runtime: LocalRuntime, events: Co
     console.log(`    ${row("port answering", pick("answeringMs"))}`);
     console.log(`    ${row("HEALTHY       ", pick("healthyMs"))}`);
   }
+  if (!account) return { floorSeconds: floor, dependsOn: agentDeps, results };
+
+  // Core-seconds: one at a time, each start's own; at once, each round's whole over its workspaces.
+  const split = (xs: CpuSample[]) => {
+    const mid = (k: keyof CpuSample) => p(xs.map((c) => c[k]), 50);
+    return `${p(xs.map(cores), 50).toFixed(2)} (engine ${mid("engine").toFixed(2)}, containers ${mid("containers").toFixed(2)})`;
+  };
+  console.log("  CPU in core-seconds per workspace (engine: dockerd, containerd, shims, runc and their hooks; containers: the workspace's processes and health checks):");
+  let floorLine = "";
+  for (const r of results) {
+    if (r.concurrency === 1) {
+      const answering = r.samples.map((s) => s.cpuAnswering).filter((c): c is CpuSample => !!c);
+      const healthy = r.samples.map((s) => s.cpuHealthy).filter((c): c is CpuSample => !!c);
+      if (!answering.length) continue;
+      console.log(`    concurrency  1, start call → port answering: p50 ${split(answering)}; → HEALTHY: p50 ${split(healthy)}`);
+      const each = p(answering.map(cores), 50);
+      floorLine = `    the CPU floor for 10 at once on ${ncpu} CPUs: 10 × ${each.toFixed(2)} / ${ncpu} = ${((10 * each) / ncpu).toFixed(2)} s of CPU before the last port can answer, with every core the engine's`;
+    } else {
+      const per = (k: "answering" | "healthy") => r.rounds.map((x) => x[k]).filter((c): c is CpuSample => !!c).map((c) => ({ engine: c.engine / r.concurrency, containers: c.containers / r.concurrency }));
+      if (!per("answering").length) continue;
+      console.log(`    concurrency ${String(r.concurrency).padStart(2)}, round start → its last port answering: ${split(per("answering"))}; → its last HEALTHY: ${split(per("healthy"))} (median of ${r.rounds.length} rounds)`);
+    }
+  }
+  if (floorLine) console.log(floorLine);
   return { floorSeconds: floor, dependsOn: agentDeps, results };
 }
 

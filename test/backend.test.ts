@@ -115,7 +115,7 @@ for (const stack of STACKS) {
       expect(c.privileged).to.equal(false);
       expect(c.linuxParameters?.capabilities).to.deep.equal({ drop: ["ALL"], add: [] });
       expect(c.dockerSecurityOptions).to.deep.equal(["no-new-privileges"]);
-      expect(c.healthCheck?.command?.join(" ")).to.include(`http://127.0.0.1:8000${cfg().backendHealthCheckPath}`);
+      expect(c.healthCheck?.command?.join(" ")).to.include("create_connection(('127.0.0.1',8000)").and.include(`GET ${cfg().backendHealthCheckPath} HTTP/1.0`);
       expect(c.logConfiguration).to.deep.equal({
         logDriver: "awslogs",
         options: {

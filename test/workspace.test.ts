@@ -73,8 +73,9 @@ describe("workspace containers (pure)", () => {
   it("starts the agent once the credential proxy has started (its image waits for the credential proxy's answer), and health-checks both on their ports", () => {
     expect(agent.dependsOn).to.deep.equal([{ containerName: CONTAINERS.credentialProxy, condition: "START" }]);
     expect(credentialProxy.dependsOn).to.equal(undefined);
-    expect(credentialProxy.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${CREDENTIAL_PROXY_PORT}/health`);
-    expect(agent.healthCheck?.command?.join(" ")).to.include(`127.0.0.1:${AGENT_PORT}/health`);
+    // A GET /health to the container's own port (test/docker/credentialProxyWait.test.ts runs it in a real engine).
+    expect(credentialProxy.healthCheck?.command?.join(" ")).to.include(`create_connection(('127.0.0.1',${CREDENTIAL_PROXY_PORT})`).and.include("GET /health HTTP/1.0");
+    expect(agent.healthCheck?.command?.join(" ")).to.include(`create_connection(('127.0.0.1',${AGENT_PORT})`).and.include("GET /health HTTP/1.0");
     expect(agent.healthCheck?.command?.[0]).to.equal("CMD");
   });
 

@@ -21,6 +21,12 @@ export interface EngineOptions {
    */
   readonly isolateNetwork?: boolean;
   readonly startTimeoutMs?: number;
+  /**
+   * A cgroup's `cgroup.procs` file to put dockerd in before it runs: containerd, the shims, runc
+   * and the hooks they run are its descendants and stay there, so the cgroup's CPU accounting
+   * adds up what the engine spends (bench:start reads it).
+   */
+  readonly cgroupProcs?: string;
   /** Parent of the engine's directory; short, because unix socket paths are limited to 108 bytes. */
   readonly baseDir?: string;
 }
@@ -122,9 +128,13 @@ export class DockerEngine {
     ];
     // nsenter switches only the network namespace (`ip netns exec` would also remount /sys and
     // hide the cgroups) and execs dockerd in place, so the pid stays dockerd's.
-    const [command, argv] = netns
+    const [daemon, daemonArgs] = netns
       ? ["nsenter", [`--net=/var/run/netns/${netns}`, dockerdPath() as string, ...args]]
       : [dockerdPath() as string, args];
+    // The shell joins the cgroup and execs in place, so the pid stays dockerd's.
+    const [command, argv] = opts.cgroupProcs
+      ? ["sh", ["-c", 'echo $$ > "$0" && exec "$@"', opts.cgroupProcs, daemon, ...daemonArgs]]
+      : [daemon, daemonArgs];
     const child = spawn(command, argv, { stdio: ["ignore", log, log], detached: true });
     fs.closeSync(log);
     child.unref();

@@ -64,18 +64,22 @@ export class ContainerEvents {
       const picked = pick(this.status(id));
       if (picked !== undefined) return picked;
       if (signal?.aborted) return undefined;
-      await new Promise<void>((resolve) => {
-        const done = () => {
+      // Woken by an event, a waiter only looks at the status again: an inspect on every event
+      // would cost the engine one call per waiter per event (hundreds a second with ten
+      // workspaces starting), so only the safety-net timer or a broken stream inspects.
+      const timedOut = await new Promise<boolean>((resolve) => {
+        const done = (byTimer: boolean) => {
           clearTimeout(timer);
-          this.listeners.delete(done);
-          signal?.removeEventListener("abort", done);
-          resolve();
+          this.listeners.delete(woken);
+          signal?.removeEventListener("abort", woken);
+          resolve(byTimer);
         };
-        const timer = setTimeout(done, this.broken ? FALLBACK_POLL_MS / 4 : FALLBACK_POLL_MS);
-        this.listeners.add(done);
-        signal?.addEventListener("abort", done, { once: true });
+        const woken = () => done(false);
+        const timer = setTimeout(() => done(true), this.broken ? FALLBACK_POLL_MS / 4 : FALLBACK_POLL_MS);
+        this.listeners.add(woken);
+        signal?.addEventListener("abort", woken, { once: true });
       });
-      if (pick(this.status(id)) === undefined && !signal?.aborted) await this.refresh(id);
+      if ((timedOut || this.broken) && pick(this.status(id)) === undefined && !signal?.aborted) await this.refresh(id);
     }
   }
 

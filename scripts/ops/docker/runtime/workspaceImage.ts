@@ -23,8 +23,7 @@ function workspaceImageSpec(): RootfsSpec {
     // from source again.
     trees: (python.trees ?? []).map((t) => ({ ...t, exclude: (t.exclude ?? []).filter((e) => e !== "__pycache__"), preserveTimestamps: true })),
     files: {
-      [`${PROGRAM_DIR}/agent.py`]: fs.readFileSync(path.join(SOURCES, "agent.py"), "utf8"),
-      [`${PROGRAM_DIR}/proxy.py`]: fs.readFileSync(path.join(SOURCES, "proxy.py"), "utf8"),
+      ...Object.fromEntries(["agent.py", "proxy.py", "standin_http.py"].map((f) => [`${PROGRAM_DIR}/${f}`, fs.readFileSync(path.join(SOURCES, f), "utf8")])),
     },
   };
 }

@@ -4,7 +4,8 @@
 # non-root user, waits until the credential proxy answers (the task starts both containers
 # together), then serves GET /health on :AGENT_PORT (200) for the task's health check and the
 # load drill. The team's own image replaces it with --image, and must wait the same way.
-import http.client, http.server, os, sys, time, urllib.parse
+import os, sys, time
+from standin_http import get_status, listen, serve_forever
 
 PORT = int(os.environ.get("AGENT_PORT", "9000"))
 WORKSPACE = os.environ.get("WORKSPACE_DIR", "/workspace")
@@ -12,8 +13,9 @@ PROXY_URL = os.environ.get("CREDENTIAL_PROXY_URL", "")
 # How long the agent waits for the credential proxy before it gives up (the task definition sets it).
 PROXY_WAIT_S = float(os.environ.get("AGENT_STARTUP_WAIT_SECONDS", "60"))
 # First pause between tries, doubled each time up to the cap: a proxy that starts with the agent
-# answers within a few tries, and a slow one is not hammered.
-FIRST_PAUSE_S, MAX_PAUSE_S = 0.02, 0.5
+# answers within a few tries, and a try refused on loopback costs microseconds, so the cap is
+# short (a proxy that answers just after a try is seen at most 0.1 s late).
+FIRST_PAUSE_S, MAX_PAUSE_S = 0.02, 0.1
 
 
 def fail(message):
@@ -27,26 +29,22 @@ def wait_for_credential_proxy():
     A try first connects and sends nothing until the proxy accepts: no request reaches a proxy
     that is not listening, and the first one the proxy sees is this GET /health.
     """
-    url = urllib.parse.urlsplit(PROXY_URL)
-    if url.scheme != "http" or not url.hostname or not url.port:
+    scheme, _, address = PROXY_URL.partition("://")
+    host, _, port = address.rstrip("/").rpartition(":")
+    if scheme != "http" or not host or not port.isdigit():
         fail("CREDENTIAL_PROXY_URL=%r is not http://HOST:PORT (the task definition sets it)" % PROXY_URL)
     deadline = time.monotonic() + PROXY_WAIT_S
     pause, tries, last = FIRST_PAUSE_S, 0, "no answer"
     while True:
         tries += 1
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=max(0.1, min(2.0, deadline - time.monotonic())))
         try:
-            conn.connect()
-            conn.request("GET", "/health", headers={"User-Agent": "workspace-agent"})
-            status = conn.getresponse().status
+            status = get_status(host, int(port), "/health", max(0.1, min(2.0, deadline - time.monotonic())), "workspace-agent")
             if status == 200:
                 sys.stderr.write("workspace-agent: credential proxy at %s answered after %d tries\n" % (PROXY_URL, tries))
                 return
             last = "GET /health answered %d" % status
-        except (OSError, http.client.HTTPException) as e:
+        except OSError as e:
             last = "%s" % (getattr(e, "strerror", None) or e or type(e).__name__)
-        finally:
-            conn.close()
         if tries == 1:
             sys.stderr.write("workspace-agent: waiting for the credential proxy at %s (%s)\n" % (PROXY_URL, last))
         if time.monotonic() + pause > deadline:
@@ -66,17 +64,8 @@ if PROXY_URL:
     wait_for_credential_proxy()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        ok = self.path == "/health"
-        body = b"ok\n" if ok else b"not found\n"
-        self.send_response(200 if ok else 404)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+def answer(method, path, headers):
+    return (200, b"ok\n") if method == "GET" and path == "/health" else (404, b"not found\n")
 
 
-http.server.ThreadingHTTPServer(("0.0.0.0", PORT), Handler).serve_forever()
+serve_forever(listen("0.0.0.0", PORT), answer)

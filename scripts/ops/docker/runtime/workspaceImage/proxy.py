@@ -5,32 +5,27 @@
 # is no upstream on a local engine, so every other request gets 502. It logs when it listens and
 # every request it answers (with the caller's User-Agent), in order: the record a test holds the
 # agent's first request against.
-import http.server, os
+import os, sys
+from standin_http import listen, serve_forever
 
 HOST, _, PORT = os.environ.get("PROXY_LISTEN", "127.0.0.1:8080").rpartition(":")
 HAS_CREDENTIAL = bool(os.environ.get("PROXY_CREDENTIAL"))
 
 
 def log(line):
-    print("credential-proxy: " + line, flush=True)
+    sys.stdout.write("credential-proxy: " + line + "\n")
+    sys.stdout.flush()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/health":
-            code, body = (200, b"ok\n") if HAS_CREDENTIAL else (503, b"no credential\n")
-        else:
-            code, body = 502, b"no upstream on a local engine\n"
-        self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        log("%s %s %d %s" % (self.command, self.path, code, self.headers.get("User-Agent", "-")))
-
-    def log_message(self, *args):
-        pass
+def answer(method, path, headers):
+    if method == "GET" and path == "/health":
+        code, body = (200, b"ok\n") if HAS_CREDENTIAL else (503, b"no credential\n")
+    else:
+        code, body = 502, b"no upstream on a local engine\n"
+    log("%s %s %d %s" % (method, path, code, headers.get("user-agent", "-")))
+    return code, body
 
 
-server = http.server.ThreadingHTTPServer((HOST or "127.0.0.1", int(PORT)), Handler)
-log("listening on %s:%s" % server.server_address[:2])
-server.serve_forever()
+server = listen(HOST or "127.0.0.1", int(PORT))
+log("listening on %s:%s" % server.getsockname()[:2])
+serve_forever(server, answer)
