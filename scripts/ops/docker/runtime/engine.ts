@@ -212,23 +212,12 @@ export class DockerEngine {
     this.client?.close();
     const alive = () => this.child.exitCode === null && this.child.signalCode === null;
     if (alive()) {
-      try {
-        process.kill(this.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
+      signal(this.pid, "SIGTERM");
       const deadline = Date.now() + STOP_GRACE_MS;
       while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (alive()) {
-        try {
-          process.kill(this.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
+      if (alive()) signal(this.pid, "SIGKILL");
     }
-    DockerEngine.removeDir(this.dir);
-    if (this.netns) spawnSync("ip", ["netns", "del", this.netns]);
+    this.removeLeftovers();
   }
 
   /**
@@ -248,19 +237,19 @@ export class DockerEngine {
     while (engines.some((e) => running(e.pid)) && Date.now() < deadline) Atomics.wait(SLEEPER, 0, 0, 50);
     for (const e of engines) {
       if (running(e.pid)) signal(e.pid, "SIGKILL");
-      DockerEngine.removeDir(e.dir);
-      if (e.netns) spawnSync("ip", ["netns", "del", e.netns]);
+      e.removeLeftovers();
     }
   }
 
-  private static removeDir(dir: string): void {
-    // Unmount whatever dockerd/containerd left mounted below the directory, deepest first.
+  /** Once dockerd is gone: unmounts what dockerd/containerd left below its directory (deepest first), removes it and the network namespace. */
+  private removeLeftovers(): void {
     const mounts = fs.readFileSync("/proc/self/mounts", "utf8").split("\n")
       .map((l) => l.split(" ")[1]?.replace(/\\040/g, " "))
-      .filter((m): m is string => !!m && (m === dir || m.startsWith(`${dir}/`)))
+      .filter((m): m is string => !!m && (m === this.dir || m.startsWith(`${this.dir}/`)))
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync("umount", ["-l", m]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.netns) spawnSync("ip", ["netns", "del", this.netns]);
   }
 }
 
