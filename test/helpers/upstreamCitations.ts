@@ -90,6 +90,12 @@ export function citationsIn(text: string, file: string): CodeCitation[] {
   return out;
 }
 
+/** The lines (file, line) that `text`, the citing file `file`'s content, does not cite within a range of their file. */
+export function uncitedLines(text: string, file: string, lines: readonly { readonly file: string; readonly line: number }[]): string[] {
+  const cited = citationsIn(text, file);
+  return lines.filter((l) => !cited.some((c) => c.path === l.file && c.from <= l.line && l.line <= c.to)).map((l) => `${l.file}:${l.line}`);
+}
+
 /** The lines from..to (1-based, inclusive) of `content`, joined with "\n". */
 function rangeText(content: string, [from, to]: readonly [number, number]): string {
   return splitLines(content).slice(from - 1, to).join("\n");
