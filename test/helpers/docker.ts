@@ -5,6 +5,7 @@
 import type { Context } from "mocha";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { DockerEngine, type EngineOptions, engineUnavailableReason } from "../../scripts/ops/docker/runtime/engine";
 import { LOCAL_IMAGES, localWorkspaceTask } from "../../scripts/ops/docker/runtime/localWorkspace";
@@ -164,7 +165,7 @@ process.on("exit", () => DockerEngine.stopAllNow());
 for (const sig of ["SIGTERM", "SIGHUP"] as const) {
   process.once(sig, () => {
     DockerEngine.stopAllNow();
-    process.exit(128 + (sig === "SIGTERM" ? 15 : 1));
+    process.exit(128 + os.constants.signals[sig]);
   });
 }
 
